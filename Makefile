@@ -1,0 +1,43 @@
+# Two commands: `make run` (dashboard on the sample data) and `make test` (whole suite).
+# Works on a fresh machine with only Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DB     ?= data/pmhc.duckdb
+PORT   ?= 8501
+SAMPLE := $(wildcard sample_data/*.csv.gz)
+
+.PHONY: run test install browser sample bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+$(DB): $(STAMP) $(SAMPLE)
+	@rm -f $(DB) $(DB).wal
+	$(BIN)/pmhc import $(SAMPLE) --db $(DB)
+
+run: $(STAMP) $(DB)
+	PMHC_DB=$(DB) PMHC_DEMO=1 $(BIN)/streamlit run app.py --server.port $(PORT) \
+	    --server.headless true --browser.gatherUsageStats false
+
+browser:
+	@sh scripts/ensure-chromium.sh
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+sample: $(STAMP)
+	$(BIN)/python -m pmhc.generate --out sample_data
+	$(BIN)/python -m pmhc.generate --out sample_data/bad --bad
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data build *.egg-info test-artifacts

@@ -1,0 +1,120 @@
+"""DuckDB file lifecycle: one writer (imports), many readers (the app, figures, exports).
+
+DuckDB allows one read-write process or many read-only ones per file, so the import
+path opens the file read-write briefly and everything else opens it read-only.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from . import schema
+from .config import QUERIES_DIR, AgencyConfig, default_db_path, load_agency
+
+BOOKKEEPING_DDL = """
+CREATE TABLE IF NOT EXISTS imports (
+    import_id      INTEGER PRIMARY KEY,
+    file_name      VARCHAR NOT NULL,
+    table_name     VARCHAR,
+    sha256         VARCHAR NOT NULL,
+    imported_at    TIMESTAMPTZ NOT NULL,
+    profile        VARCHAR,
+    rows_in_file   BIGINT,
+    rows_loaded    BIGINT,
+    rows_new       BIGINT,
+    rows_updated   BIGINT,
+    rows_quarantined BIGINT,
+    status         VARCHAR NOT NULL,   -- loaded | rejected
+    message        VARCHAR
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    import_id    INTEGER NOT NULL,
+    file_name    VARCHAR NOT NULL,
+    sha256       VARCHAR NOT NULL,
+    table_name   VARCHAR NOT NULL,
+    line         BIGINT,               -- physical line in the file; header is line 1
+    column_name  VARCHAR,              -- '*' when the whole row is malformed
+    value        VARCHAR,
+    reason       VARCHAR NOT NULL,     -- missing | type | vocabulary | negative | columns | duplicate
+    message      VARCHAR NOT NULL,     -- what is wrong and what to do
+    record       VARCHAR               -- the raw row as read
+);
+CREATE TABLE IF NOT EXISTS settings (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+"""
+
+
+def table_ddl(table: schema.Table) -> str:
+    cols = [f"{c.name} {c.type}" for c in table.columns + table.derived]
+    cols.append("_import_id INTEGER")
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for table in schema.TABLES.values():
+        con.execute(table_ddl(table))
+    con.execute(BOOKKEEPING_DDL)
+    from . import sql
+
+    for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
+        con.execute(q.sql)
+
+
+def _configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+    # Strings without an offset are read in the agency zone; TIMESTAMPTZ shows in it too.
+    con.execute(f"SET TimeZone = '{cfg.timezone}'")
+
+
+def connect(path: Path | str | None = None, *, read_only: bool = False,
+            cfg: AgencyConfig | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the dashboard database. Read-write creates the file and its tables."""
+    cfg = cfg or load_agency()
+    if path is None:
+        path = default_db_path()
+    if str(path) != ":memory:":
+        path = Path(path)
+        if read_only and not path.exists():
+            raise FileNotFoundError(
+                f"No database at {path}. Build it with `pmhc import sample_data/*.csv.gz` "
+                "or run `make run`, which builds it from the sample data."
+            )
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    _configure(con, cfg)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+@contextmanager
+def writer(path: Path | str | None = None, cfg: AgencyConfig | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(path, read_only=False, cfg=cfg)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
+    """Run a query on its own cursor and return dicts (small results only)."""
+    cur = con.cursor()
+    try:
+        res = cur.execute(sql, params or {})
+        names = [d[0] for d in res.description]
+        return [dict(zip(names, r)) for r in res.fetchall()]
+    finally:
+        cur.close()
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    out = {}
+    for name in list(schema.TABLES) + ["quarantine", "imports"]:
+        out[name] = rows(con, f"SELECT count(*) AS n FROM {name}")[0]["n"]
+    return out

@@ -1,0 +1,450 @@
+"""Import exports into the canonical tables without losing or double-counting a row.
+
+Path of a file: read every field as text (explicit CSV dialect, no type guessing) →
+stage as canonical columns → validate and cast in DuckDB → bad rows to `quarantine`
+with line, column and reason → good rows upserted on the natural key. The ledger
+holds rows in file = rows loaded + rows quarantined for every file.
+
+The validation SQL is generated from `schema.py` (identifiers are schema constants,
+values are bound parameters) so that adding a column needs one edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+
+from . import schema
+from .config import AgencyConfig, load_agency
+from .db import connect
+from .pseudonym import person_key_sql, person_params
+
+# A stager turns a file into a temp table `stage_raw` of canonical VARCHAR columns plus
+# `_line` (physical line of the record), and returns rejected records (structure errors)
+# as quarantine dicts. Mapping profiles (pmhc.profiles) provide their own stager.
+Stager = Callable[[duckdb.DuckDBPyConnection, Path, schema.Table], "StageResult"]
+
+
+class ImportError_(Exception):
+    """A file that cannot be imported at all (wrong columns, unreadable)."""
+
+
+@dataclass
+class StageResult:
+    rows_in_file: int
+    rejected: list[dict] = field(default_factory=list)  # line, column_name, value, reason, message, record
+    extra: dict = field(default_factory=dict)  # stager-specific report (profiles)
+
+
+@dataclass
+class FileReport:
+    file: str
+    table: str | None
+    sha256: str
+    rows_in_file: int = 0
+    rows_loaded: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_quarantined: int = 0
+    status: str = "loaded"
+    message: str = ""
+    import_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in_file == self.rows_loaded + self.rows_quarantined
+
+    def summary(self) -> str:
+        if self.status != "loaded":
+            return f"{self.file}: NOT IMPORTED — {self.message}"
+        return (
+            f"{self.file} → {self.table}: {self.rows_in_file:,} rows in file = "
+            f"{self.rows_loaded:,} loaded ({self.rows_new:,} new, {self.rows_updated:,} updated) + "
+            f"{self.rows_quarantined:,} quarantined"
+        )
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
+    """Query on the import connection itself: temp tables are invisible to other cursors."""
+    res = con.execute(sql, params or {})
+    names = [d[0] for d in res.description]
+    return [dict(zip(names, r)) for r in res.fetchall()]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_header(path: Path) -> list[str]:
+    """First line of a CSV (plain or .gz), split with the csv module."""
+    import csv
+    import gzip
+    import io
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        first = f.readline()
+    text = first.decode("utf-8-sig").rstrip("\r\n")
+    return next(csv.reader(io.StringIO(text)), [])
+
+
+def _csv_options(columns: list[str]) -> dict:
+    return {
+        "header": True,
+        "delim": ",",
+        "quote": '"',
+        "escape": '"',
+        "auto_detect": False,
+        "columns": {c: "VARCHAR" for c in columns},
+        "strict_mode": True,
+        "store_rejects": True,
+        "rejects_table": "csv_rejects",
+        "rejects_scan": "csv_rejects_scan",
+        "null_padding": False,
+        "encoding": "utf-8",
+    }
+
+
+def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], target: str) -> tuple[int, list[dict]]:
+    """Read a CSV into temp table `target` (all VARCHAR, columns as in the header) plus `_line`.
+
+    Returns (records in file, structural rejects). Lines assume one physical line per
+    record, which holds for CAD exports; embedded newlines shift later line numbers.
+    """
+    con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_rejects_scan")
+    opts = _csv_options(header)
+    # read_csv options are bound as parameters; the column names come from the file header,
+    # quoted as identifiers.
+    cols = ", ".join(f'"{c}"' for c in header)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {target}_unnumbered AS SELECT {cols} FROM read_csv($path, "
+        "header=$header, delim=$delim, quote=$quote, escape=$escape, auto_detect=$auto_detect, "
+        "columns=$columns, strict_mode=$strict_mode, store_rejects=$store_rejects, "
+        "rejects_table=$rejects_table, rejects_scan=$rejects_scan, null_padding=$null_padding, "
+        "encoding=$encoding)",
+        {"path": str(path), **opts},
+    )
+    rejects = rows(con, "SELECT line, error_type, error_message, csv_line FROM csv_rejects ORDER BY line")
+    reject_lines = [r["line"] for r in rejects]
+    # Good record k (0-based, file order) sits on line 2 + k + (rejected lines before it);
+    # the few rejected lines become (first k shifted, shift) breakpoints.
+    # rowids of a fresh table are contiguous in file order (insertion order is preserved);
+    # inside a transaction they start at a large offset, hence the subtraction.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT *, "
+                f"(rowid - (SELECT min(rowid) FROM {target}_unnumbered))::BIGINT AS _k FROM {target}_unnumbered")
+    con.execute(f"DROP TABLE {target}_unnumbered")
+    if reject_lines:
+        # Breakpoints: good rows with _k >= b_i are shifted by i+1 lines.
+        breaks = []
+        shift = 0
+        for line in reject_lines:
+            # first good index whose line would be >= this reject line
+            k_at = line - 2 - shift
+            breaks.append((k_at, shift + 1))
+            shift += 1
+        con.execute("CREATE OR REPLACE TEMP TABLE _line_shift (k_from BIGINT, shift BIGINT)")
+        con.executemany("INSERT INTO _line_shift VALUES (?, ?)", breaks)
+        con.execute(
+            f"ALTER TABLE {target} ADD COLUMN _line BIGINT;"
+            f"UPDATE {target} SET _line = _k + 2 + coalesce((SELECT max(shift) FROM _line_shift s "
+            f"WHERE s.k_from <= {target}._k), 0)"
+        )
+    else:
+        con.execute(f"ALTER TABLE {target} ADD COLUMN _line BIGINT; UPDATE {target} SET _line = _k + 2")
+    n_good = rows(con, f"SELECT count(*) AS n FROM {target}")[0]["n"]
+    rejected = [
+        {
+            "line": r["line"],
+            "column_name": "*",
+            "value": None,
+            "reason": "columns",
+            "message": f"{r['error_message']}: fix the row so it has exactly {len(header)} comma-separated "
+                       "fields (quote values that contain commas)",
+            "record": r["csv_line"],
+        }
+        for r in rejects
+    ]
+    return n_good + len(rejected), rejected
+
+
+def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.Table) -> StageResult:
+    """Stage a canonical CSV: header must name exactly the table's columns (any order)."""
+    header = [h.strip().lower() for h in read_header(path)]
+    known = set(table.column_names)
+    missing = [c for c in table.required_names if c not in header]
+    unknown = [h for h in header if h not in known]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if missing or unknown or dupes:
+        problems = []
+        if missing:
+            problems.append(f"missing required column(s) {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column(s) {', '.join(unknown)}")
+        if dupes:
+            problems.append(f"repeated column(s) {', '.join(dupes)}")
+        raise ImportError_(
+            f"{path.name}: {'; '.join(problems)}. Columns found: {', '.join(header) or '(none)'}. "
+            f"A {table.name} file needs: {', '.join(table.required_names)}"
+            f" (optional: {', '.join(c for c in table.column_names if c not in table.required_names) or 'none'}). "
+            "Rename the columns, or import with a mapping profile (--profile)."
+        )
+    n, rejected = read_csv_text(con, path, header, "stage_read")
+    select = ", ".join(
+        (f'"{c}"' if c in header else f"NULL::VARCHAR AS {c}") for c in table.column_names
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT {select}, _line FROM stage_read")
+    con.execute("DROP TABLE stage_read")
+    return StageResult(rows_in_file=n, rejected=rejected)
+
+
+# ---------------------------------------------------------------- validation
+
+def _bool_sql(raw: str) -> str:
+    t = ", ".join(f"'{w}'" for w in schema.TRUE_WORDS)
+    f = ", ".join(f"'{w}'" for w in schema.FALSE_WORDS)
+    return f"CASE WHEN lower({raw}) IN ({t}) THEN true WHEN lower({raw}) IN ({f}) THEN false END"
+
+
+def _typed_sql(col: schema.Column, raw: str) -> str:
+    if col.type == "VARCHAR":
+        if col.values:
+            return f"lower({raw})"
+        return raw
+    if col.type == "BOOLEAN":
+        return _bool_sql(raw)
+    if col.type == "INTEGER":
+        return f"TRY_CAST({raw} AS INTEGER)"
+    if col.type == "DOUBLE":
+        return f"TRY_CAST({raw} AS DOUBLE)"
+    if col.type == "DATE":
+        return f"TRY_CAST({raw} AS DATE)"
+    if col.type == "TIMESTAMPTZ":
+        return f"TRY_CAST({raw} AS TIMESTAMPTZ)"
+    raise ValueError(col.type)
+
+
+_TYPE_WORDS = {
+    "BOOLEAN": "true/false (also yes/no, y/n, 1/0)",
+    "INTEGER": "a whole number",
+    "DOUBLE": "a number",
+    "DATE": "a date as YYYY-MM-DD",
+    "TIMESTAMPTZ": "a date-time as YYYY-MM-DD HH:MM:SS (optionally with a +HH:MM offset)",
+}
+
+
+def _problem_selects(table: schema.Table, allow_unmapped: bool) -> list[tuple[str, str, str, str]]:
+    """(column, reason, condition on typed table t, message) for every rule."""
+    out = []
+    for c in table.columns:
+        raw = f"t.raw_{c.name}"
+        typed = f"t.{c.name}"
+        if not c.nullable:
+            out.append((c.name, "missing", f"{raw} IS NULL",
+                        f"{c.name} is empty; it is required for every {table.name} row — fill it in or remove the row"))
+        if c.type != "VARCHAR":
+            out.append((c.name, "type", f"{raw} IS NOT NULL AND {typed} IS NULL",
+                        f"{c.name} must be {_TYPE_WORDS[c.type]}; correct the value or leave it empty"
+                        + ("" if c.nullable else " (it is required)")))
+        if c.values:
+            allowed = list(c.values) + ([schema.UNMAPPED] if allow_unmapped else [])
+            lst = ", ".join(f"'{v}'" for v in allowed)
+            out.append((c.name, "vocabulary", f"{raw} IS NOT NULL AND {typed} NOT IN ({lst})",
+                        f"{c.name} must be one of {', '.join(c.values)}; map your code to one of these "
+                        "(a mapping profile can do it) or leave it empty if unknown"))
+        if c.name in ("minutes", "officer_minutes"):
+            out.append((c.name, "negative", f"{typed} < 0",
+                        f"{c.name} cannot be negative; correct the value or leave it empty"))
+    return out
+
+
+def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: AgencyConfig,
+                      import_id: int, report: FileReport, rejected: list[dict],
+                      allow_unmapped: bool = False) -> None:
+    """stage_raw → typed → quarantine + upsert. Fills the report's counts."""
+    casts = []
+    for c in table.columns:
+        raw = f"nullif(trim(s.{c.name}), '')"
+        casts.append(f"{raw} AS raw_{c.name}")
+        casts.append(f"{_typed_sql(c, raw)} AS {c.name}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT s._line, {', '.join(casts)} FROM stage_raw s")
+
+    problems = _problem_selects(table, allow_unmapped)
+    con.execute("CREATE OR REPLACE TEMP TABLE problems (_line BIGINT, column_name VARCHAR, value VARCHAR, "
+                "reason VARCHAR, message VARCHAR, ord INTEGER)")
+    for i, (col, reason, cond, msg) in enumerate(problems):
+        con.execute(
+            f"INSERT INTO problems SELECT t._line, $col, t.raw_{col}, $reason, $msg, $ord FROM typed t WHERE {cond}",
+            {"col": col, "reason": reason, "msg": msg, "ord": i},
+        )
+    # Duplicate keys among otherwise valid rows: the last row in the file wins.
+    key = table.key
+    con.execute(
+        f"""INSERT INTO problems
+        SELECT _line, $key, {key}, 'duplicate',
+               'same ' || $key || ' as line ' || kept_line || ', which was kept (the last occurrence wins); '
+               || 'remove one of the two rows if they are not the same record', 100000
+        FROM (
+            SELECT _line, {key}, max(_line) OVER (PARTITION BY {key}) AS kept_line
+            FROM typed t WHERE _line NOT IN (SELECT _line FROM problems)
+        ) WHERE _line < kept_line""",
+        {"key": key},
+    )
+    # One quarantine row per bad input row: its first problem, with all problems in the message.
+    raw_cols = ", ".join(f"'{c.name}', t.raw_{c.name}" for c in table.columns)
+    con.execute(
+        f"""INSERT INTO quarantine
+        SELECT $import_id, $file, $sha, $table, p._line, p.column_name, p.value, p.reason,
+               p.message || coalesce(' | also: ' || p.others, ''),
+               json_object({raw_cols})::VARCHAR
+        FROM (
+            SELECT _line,
+                   arg_min(column_name, ord) AS column_name, arg_min(value, ord) AS value,
+                   arg_min(reason, ord) AS reason, arg_min(message, ord) AS message,
+                   CASE WHEN count(*) > 1 THEN string_agg(column_name || ': ' || reason, '; ' ORDER BY ord)
+                   END AS others
+            FROM problems GROUP BY _line
+        ) p JOIN typed t USING (_line)""",
+        {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name},
+    )
+    if rejected:
+        con.executemany(
+            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(import_id, report.file, report.sha256, table.name, r["line"], r["column_name"], r["value"],
+              r["reason"], r["message"], r["record"]) for r in rejected],
+        )
+    n_bad = rows(con, "SELECT count(DISTINCT _line) AS n FROM problems")[0]["n"] + len(rejected)
+
+    # Good rows → target, replacing existing rows with the same key (re-imports never double-count).
+    select = [f"t.{c.name}" for c in table.columns]
+    for c in table.columns:
+        if c.name == "person_key":
+            select[table.column_names.index("person_key")] = person_key_sql("t.person_key")
+    derived = []
+    if table is schema.CALLS or table.name == "calls":
+        derived = [_is_bh_sql("t"), "timezone($tz, t.received_at) AS received_local"]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE good AS SELECT {', '.join(select + derived)}, $import_id::INTEGER AS _import_id "
+        "FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)",
+        {"import_id": import_id, **person_params(table),
+         **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})},
+    )
+    n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
+    n_updated = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")[0]["n"]
+    con.execute(f"DELETE FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")
+    con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM good")
+    for tmp in ("typed", "problems", "good", "stage_raw"):
+        con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    report.rows_quarantined = n_bad
+    report.rows_loaded = n_good
+    report.rows_updated = n_updated
+    report.rows_new = n_good - n_updated
+
+
+def _is_bh_sql(alias: str) -> str:
+    return (f"coalesce({alias}.bh_flag, upper(trim({alias}.call_type)) IN (SELECT unnest($bh_types::VARCHAR[]))) "
+            "AS is_bh")
+
+
+def reclassify(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
+    """Re-apply the BH rule and time zone to stored calls if the agency settings changed."""
+    current = json.dumps({"bh_call_types": list(cfg.bh_call_types), "timezone": cfg.timezone})
+    stored = rows(con, "SELECT value FROM settings WHERE key = 'derivation'")
+    if stored and stored[0]["value"] == current:
+        return False
+    con.execute(
+        "UPDATE calls SET is_bh = coalesce(bh_flag, upper(trim(call_type)) IN "
+        "(SELECT unnest($bh_types::VARCHAR[]))), received_local = timezone($tz, received_at)",
+        {"bh_types": list(cfg.bh_call_types), "tz": cfg.timezone},
+    )
+    con.execute("INSERT OR REPLACE INTO settings VALUES ('derivation', $v)", {"v": current})
+    return True
+
+
+def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
+    return rows(con, "SELECT coalesce(max(import_id), 0) + 1 AS n FROM imports")[0]["n"]
+
+
+def _record(con: duckdb.DuckDBPyConnection, r: FileReport, profile: str | None) -> None:
+    con.execute(
+        "INSERT INTO imports VALUES ($id, $file, $table, $sha, $at, $profile, $n, $loaded, $new, $upd, $q, $status, $msg)",
+        {"id": r.import_id, "file": r.file, "table": r.table, "sha": r.sha256,
+         "at": datetime.now(timezone.utc), "profile": profile, "n": r.rows_in_file, "loaded": r.rows_loaded,
+         "new": r.rows_new, "upd": r.rows_updated, "q": r.rows_quarantined, "status": r.status,
+         "msg": r.message},
+    )
+
+
+def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str | None = None,
+                cfg: AgencyConfig | None = None, stager: Stager | None = None,
+                profile_name: str | None = None, allow_unmapped: bool = False,
+                display_name: str | None = None) -> FileReport:
+    """Import one file in one transaction; the ledger entry is written even when the file is rejected."""
+    path = Path(path)
+    cfg = cfg or load_agency()
+    report = FileReport(file=display_name or path.name, table=None, sha256=sha256_of(path))
+    report.import_id = _next_import_id(con)
+    try:
+        if table:
+            if table not in schema.TABLES:
+                raise ImportError_(f"{path.name}: unknown table {table!r}; use one of {', '.join(schema.TABLES)}")
+            tbl = schema.TABLES[table]
+        else:
+            header = read_header(path)
+            tbl = schema.table_for_header(header)
+            if tbl is None:
+                raise ImportError_(
+                    f"{path.name}: cannot tell which table this file is: it has none of the key columns "
+                    f"call_id, encounter_id, arrest_id. Columns found: {', '.join(header) or '(none)'}. "
+                    "Rename the key column, pass --table, or use a mapping profile (--profile)."
+                )
+        report.table = tbl.name
+        con.execute("BEGIN TRANSACTION")
+        try:
+            # A previous import of these exact bytes left quarantine rows; replace them, don't add.
+            con.execute("DELETE FROM quarantine WHERE sha256 = $sha AND table_name = $t",
+                        {"sha": report.sha256, "t": tbl.name})
+            staged = (stager or canonical_stager)(con, path, tbl)
+            report.rows_in_file = staged.rows_in_file
+            report.extra = staged.extra
+            validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped)
+            if not report.balanced:
+                raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
+            if tbl.name == "calls":
+                reclassify(con, cfg)
+            _record(con, report, profile_name)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except (ImportError_, duckdb.Error, UnicodeDecodeError, OSError) as e:
+        report.status = "rejected"
+        report.message = str(e) if isinstance(e, ImportError_) else f"{path.name}: {type(e).__name__}: {e}"
+        report.rows_loaded = report.rows_new = report.rows_updated = report.rows_quarantined = 0
+        _record(con, report, profile_name)
+    return report
+
+
+def import_files(paths: Iterable[Path | str], db_path: Path | str | None = None, *,
+                 cfg: AgencyConfig | None = None, con: duckdb.DuckDBPyConnection | None = None,
+                 **kwargs) -> list[FileReport]:
+    """Import several files in order calls → encounters → arrests (the order does not change results)."""
+    cfg = cfg or load_agency()
+    own = con is None
+    con = con or connect(db_path, cfg=cfg)
+    try:
+        reports = [import_file(con, p, cfg=cfg, **kwargs) for p in paths]
+    finally:
+        if own:
+            con.close()
+    return reports

@@ -1,0 +1,281 @@
+"""The metrics layer: runs the named queries for a filter and shapes the results.
+
+Pages, exports, the `pmhc figures` command and the tests call these functions and
+nothing else, so a figure shown on screen, in a slide and in a grant table is the same
+number from the same SQL.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import definitions, sql
+from .config import AgencyConfig, config_dir, load_agency
+from .periods import Period
+
+# Families of figures: query name → breakdowns it supports.
+CALL_QUERIES = ("volume_calls", "outcomes_calls", "officer_time")
+CONTACT_QUERIES = ("volume_contacts", "outcomes_contacts", "repeat_contacts", "follow_up")
+BREAKDOWNS = {
+    "volume_calls": ("month", "district"),
+    "outcomes_calls": ("month", "district"),
+    "officer_time": ("month", "district"),
+    "volume_contacts": ("month", "district", "responder_type", "contact_type"),
+    "outcomes_contacts": ("month", "district", "responder_type", "contact_type"),
+    "repeat_contacts": ("month", "district", "responder_type"),
+    "follow_up": ("month", "district", "responder_type"),
+}
+FIGURE_QUERIES = CALL_QUERIES + CONTACT_QUERIES
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    district: str | None = None
+    responder_type: str | None = None
+
+    def params(self, by: str = "total") -> dict:
+        return {**self.period.params(), "district": self.district or None,
+                "responder_type": self.responder_type or None, "by": by}
+
+    def with_period(self, period: Period) -> "Filters":
+        return replace(self, period=period)
+
+    @property
+    def label(self) -> str:
+        parts = [self.period.label]
+        if self.district:
+            parts.append(f"district {self.district}")
+        if self.responder_type:
+            parts.append(self.responder_type.replace("_", " "))
+        return ", ".join(parts)
+
+
+def _repeat_params(cfg: AgencyConfig) -> dict:
+    w = list(cfg.repeat_windows_days) + [365] * (3 - len(cfg.repeat_windows_days))
+    return {"min_contacts": cfg.repeat_min_contacts, "window_a": w[0], "window_b": w[1], "window_c": w[2]}
+
+
+def _rename_repeat(df: pd.DataFrame, cfg: AgencyConfig) -> pd.DataFrame:
+    w = list(cfg.repeat_windows_days)[:3]
+    mapping = {}
+    for letter, days in zip("abc", w):
+        mapping[f"repeat_people_{letter}"] = f"repeat_people_{days}d"
+        mapping[f"repeat_rate_{letter}"] = f"repeat_rate_{days}d"
+    drop = [c for c in df.columns if c.endswith(tuple(f"_{l}" for l in "abc"[len(w):]))
+            and c.startswith("repeat_")]
+    return df.drop(columns=drop).rename(columns=mapping)
+
+
+def run(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str = "total",
+        cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """One figure query for one breakdown: a row per bucket ('all' for the total)."""
+    cfg = cfg or load_agency()
+    params = filters.params(by)
+    if query in ("repeat_contacts", "repeat_people"):
+        params.update(_repeat_params(cfg))
+    df = sql.df(con, query, params)
+    if query == "repeat_contacts":
+        df = _rename_repeat(df, cfg)
+    if by == "total" and df.empty:
+        # No rows in the period: counts are 0 and rates undefined, not missing.
+        cols = [c for c in df.columns if c != "bucket"]
+        df = pd.DataFrame([{"bucket": "all", **{c: _empty_value(c) for c in cols}}])
+    return df
+
+
+def _empty_value(column: str):
+    rate_like = ("rate", "share", "coverage", "avg_")
+    return None if any(t in column for t in rate_like) or column == "officer_hours_returned" else 0
+
+
+def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None,
+             assumptions: "Assumptions | None" = None) -> dict[str, float | int | None]:
+    """Every figure for the period as {key: value}; keys are the stable figure keys."""
+    cfg = cfg or load_agency()
+    out: dict[str, float | int | None] = {}
+    for q in FIGURE_QUERIES:
+        row = run(con, q, filters, "total", cfg).iloc[0].to_dict()
+        row.pop("bucket", None)
+        for k, v in row.items():
+            out.setdefault(k, _py(v))
+    out.update(savings(con, filters, assumptions or load_assumptions(), out))
+    return out
+
+
+def _py(v):
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
+              cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    if by != "total" and by not in BREAKDOWNS.get(query, ()):
+        raise ValueError(f"{query} has no breakdown by {by}; it has {BREAKDOWNS.get(query)}")
+    return run(con, query, filters, by, cfg)
+
+
+def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """All monthly figures in one frame: one row per month of the period, gaps as zero rows."""
+    cfg = cfg or load_agency()
+    months = pd.period_range(filters.period.start, filters.period.last_day, freq="M").strftime("%Y-%m")
+    frame = pd.DataFrame({"bucket": list(months)})
+    for q in FIGURE_QUERIES:
+        df = run(con, q, filters, "month", cfg)
+        new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
+        frame = frame.merge(df[new], on="bucket", how="left")
+    for c in frame.columns:
+        if c != "bucket" and _empty_value(c) == 0:
+            frame[c] = frame[c].fillna(0)
+    return frame.rename(columns={"bucket": "month"})
+
+
+def outcome_mix(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "total") -> pd.DataFrame:
+    return sql.df(con, "outcome_mix", filters.params(by))
+
+
+def heatmap(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    return sql.df(con, "bh_call_heatmap", filters.params())
+
+
+def repeat_people(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """Person-level list (pseudonymous keys): coordinator/analyst roles only."""
+    cfg = cfg or load_agency()
+    return sql.df(con, "repeat_people", {**filters.params(), "min_contacts": cfg.repeat_min_contacts})
+
+
+def data_range(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return sql.df(con, "data_range")
+
+
+def districts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return sql.df(con, "districts")["district"].tolist()
+
+
+# ------------------------------------------------------------------ comparisons
+
+def compare(con: duckdb.DuckDBPyConnection, filters: Filters, keys: list[str] | None = None,
+            cfg: AgencyConfig | None = None, assumptions: "Assumptions | None" = None) -> pd.DataFrame:
+    """Each figure for the period, the previous period of the same length and a year earlier."""
+    cfg = cfg or load_agency()
+    assumptions = assumptions or load_assumptions()
+    now = headline(con, filters, cfg, assumptions)
+    prev = headline(con, filters.with_period(filters.period.previous()), cfg, assumptions)
+    ago = headline(con, filters.with_period(filters.period.year_ago()), cfg, assumptions)
+    figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
+    rows = []
+    for key in keys or [k for k in figs if k in now]:
+        f = figs.get(key)
+        v, p, y = now.get(key), prev.get(key), ago.get(key)
+        rows.append({
+            "key": key, "label": f.label if f else key, "unit": f.unit if f else "",
+            "value": v, "previous": p, "change_vs_previous": _change(v, p, f),
+            "year_ago": y, "change_vs_year_ago": _change(v, y, f),
+            "definition": f.definition if f else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def _change(now, before, fig) -> float | None:
+    """Rates change in percentage points; counts, hours and dollars in percent."""
+    if now is None or before is None:
+        return None
+    if fig is not None and fig.unit == "rate":
+        return now - before
+    if before == 0:
+        return None
+    return (now - before) / abs(before)
+
+
+# ------------------------------------------------------------------ savings
+
+@dataclass(frozen=True)
+class Assumption:
+    key: str
+    label: str
+    unit: str
+    value: float
+    low: float
+    high: float
+    source: str
+    year: int
+
+
+class Assumptions(dict):
+    """key → Assumption, loaded from config/assumptions.toml."""
+
+    def scenario_values(self, scenario: str = "value") -> dict[str, float]:
+        return {k: float(getattr(a, scenario)) for k, a in self.items()}
+
+    def with_values(self, **values: float) -> "Assumptions":
+        out = Assumptions(self)
+        for k, v in values.items():
+            a = out[k]
+            out[k] = replace(a, value=float(v), low=min(a.low, float(v)), high=max(a.high, float(v)))
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([a.__dict__ for a in self.values()])
+
+
+SAVINGS_PARAMS = ("jail_booking", "jail_bed_day", "average_jail_stay_days", "ed_visit",
+                  "ambulance_transport", "officer_hour", "program_cost_annual")
+
+
+def load_assumptions(path: Path | None = None) -> Assumptions:
+    path = Path(path) if path else config_dir() / "assumptions.toml"
+    with path.open("rb") as f:
+        raw = tomllib.load(f)
+    out = Assumptions()
+    for key in SAVINGS_PARAMS:
+        if key not in raw:
+            raise ValueError(f"{path}: missing [{key}] (needs value, low, high, source, year)")
+        r = raw[key]
+        missing = [f for f in ("value", "source", "year") if f not in r]
+        if missing:
+            raise ValueError(f"{path}: [{key}] is missing {', '.join(missing)}")
+        v = float(r["value"])
+        out[key] = Assumption(key, r.get("label", key), r.get("unit", ""), v, float(r.get("low", v)),
+                              float(r.get("high", v)), str(r["source"]), int(r["year"]))
+    return out
+
+
+def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assumptions,
+            figures: dict | None = None, scenario: str = "value") -> dict:
+    """Cost-avoidance estimate; `scenario` is value, low or high. Adds *_low / *_high totals."""
+    if figures is None:
+        figures = {}
+        for q in ("outcomes_calls", "officer_time"):
+            figures.update(run(con, q, filters).iloc[0].to_dict())
+    inputs = sql.one(con, "savings_inputs", filters.params())
+    base = {**filters.period.params(),
+            "arrest_rate_not_co_responded": figures.get("arrest_rate_not_co_responded"),
+            "arrest_rate_co_responded": figures.get("arrest_rate_co_responded"),
+            "co_responded_bh_calls": figures.get("co_responded_bh_calls"),
+            "officer_hours_returned": figures.get("officer_hours_returned"),
+            **{k: _py(v) for k, v in inputs.items()}}
+    result = {k: _py(v) for k, v in sql.one(con, "savings", {**base, **assumptions.scenario_values(scenario)}).items()}
+    result.update({k: _py(v) for k, v in inputs.items()})
+    if scenario == "value":
+        low = sql.one(con, "savings", {**base, **_range(assumptions, "low")})
+        high = sql.one(con, "savings", {**base, **_range(assumptions, "high")})
+        for k in ("gross_cost_avoidance", "net_cost_avoidance"):
+            result[f"{k}_low"] = _py(low[k])
+            result[f"{k}_high"] = _py(high[k])
+    return result
+
+
+def _range(assumptions: Assumptions, end: str) -> dict:
+    """Low end: every unit cost at its low value and program cost at its high (and vice versa)."""
+    vals = assumptions.scenario_values(end)
+    other = "high" if end == "low" else "low"
+    vals["program_cost_annual"] = float(getattr(assumptions["program_cost_annual"], other))
+    return vals

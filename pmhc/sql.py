@@ -1,0 +1,118 @@
+"""Named queries from queries/*.sql, so every figure has exactly one SQL definition.
+
+A file holds one metric family; each query in it starts with a header line
+`-- name: query_name`. Parameters are DuckDB named parameters (`$start`), bound at
+execution, never formatted into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .config import QUERIES_DIR
+
+_NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+_PARAM = re.compile(r"(?<![:$\w])\$([a-z_][a-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    family: str  # file stem, e.g. "volume"
+    path: Path
+    sql: str
+    doc: str  # the comment lines right after the name header
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(_PARAM.findall(_strip_comments(self.sql))))
+
+    @property
+    def location(self) -> str:
+        return f"queries/{self.path.name} :: {self.name}"
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def parse_file(path: Path) -> dict[str, Query]:
+    text = path.read_text(encoding="utf-8")
+    parts = _NAME.split(text)
+    out: dict[str, Query] = {}
+    # parts = [preamble, name1, body1, name2, body2, ...]
+    for name, body in zip(parts[1::2], parts[2::2]):
+        doc_lines = []
+        for line in body.strip().splitlines():
+            if line.startswith("--"):
+                doc_lines.append(line[2:].strip())
+            else:
+                break
+        if name in out:
+            raise ValueError(f"{path}: query {name!r} is defined twice")
+        out[name] = Query(name, path.stem, path, body.strip().rstrip(";"), " ".join(doc_lines))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _catalog(directory: str) -> dict[str, Query]:
+    out: dict[str, Query] = {}
+    for path in sorted(Path(directory).glob("*.sql")):
+        for name, q in parse_file(path).items():
+            if name in out:
+                raise ValueError(f"query {name!r} is defined in both {out[name].path.name} and {path.name}")
+            out[name] = q
+    return out
+
+
+def catalog(directory: Path = QUERIES_DIR) -> dict[str, Query]:
+    return _catalog(str(directory))
+
+
+def get(name: str) -> Query:
+    try:
+        return catalog()[name]
+    except KeyError:
+        raise KeyError(f"no query named {name!r} in {QUERIES_DIR}") from None
+
+
+def _bind(q: Query, params: dict | None) -> dict:
+    params = dict(params or {})
+    missing = [p for p in q.params if p not in params]
+    if missing:
+        raise TypeError(f"{q.location} needs parameters {missing}")
+    return {p: params[p] for p in q.params}
+
+
+def df(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+    """Run a named query on its own cursor and return a DataFrame."""
+    q = get(name)
+    cur = con.cursor()
+    try:
+        return cur.execute(q.sql, _bind(q, params)).df()
+    finally:
+        cur.close()
+
+
+def records(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[dict]:
+    q = get(name)
+    cur = con.cursor()
+    try:
+        res = cur.execute(q.sql, _bind(q, params))
+        cols = [d[0] for d in res.description]
+        return [dict(zip(cols, r)) for r in res.fetchall()]
+    finally:
+        cur.close()
+
+
+def one(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> dict:
+    rs = records(con, name, params)
+    if len(rs) != 1:
+        raise ValueError(f"{get(name).location} returned {len(rs)} rows, expected 1")
+    return rs[0]

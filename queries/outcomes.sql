@@ -1,0 +1,80 @@
+-- Outcomes and diversion. Same parameters as volume.sql ($start, $end, $district,
+-- $responder_type, $by). Outcome groups:
+--   diverted: resolved_on_scene, referred_outpatient, crisis_center, voluntary_ed,
+--             and no arrest linked to the contact's call;
+--   connection to care: referred_outpatient, crisis_center, voluntary_ed;
+--   unknown: outcome empty or an unmapped code (counted and shown, never dropped).
+
+-- name: outcomes_contacts
+-- Diversion, connection to care and involuntary holds over BH contacts (co-responder log).
+SELECT
+    CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
+             WHEN 'district' THEN district
+             WHEN 'responder_type' THEN responder_type
+             WHEN 'contact_type' THEN contact_type
+             ELSE 'all' END                                                   AS bucket,
+    count(*)                                                                  AS bh_contacts,
+    count(*) FILTER (WHERE outcome_known)                                     AS known_outcome_contacts,
+    count(*) FILTER (WHERE NOT outcome_known)                                 AS unknown_outcome_contacts,
+    count(*) FILTER (WHERE outcome_known AND NOT call_has_arrest
+        AND outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed'))
+                                                                              AS diverted_contacts,
+    count(*) FILTER (WHERE outcome_known AND NOT call_has_arrest
+        AND outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed'))
+        / nullif(count(*) FILTER (WHERE outcome_known), 0)                    AS diversion_rate,
+    count(*) FILTER (WHERE outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed'))
+                                                                              AS care_connections,
+    count(*) FILTER (WHERE outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed'))
+        / nullif(count(*) FILTER (WHERE outcome_known), 0)                    AS connection_to_care_rate,
+    count(*) FILTER (WHERE outcome = 'involuntary_hold')                      AS involuntary_holds,
+    count(*) FILTER (WHERE outcome = 'arrest' OR call_has_arrest)             AS contacts_ending_in_arrest
+FROM encounter_facts
+WHERE encounter_date >= $start AND encounter_date < $end
+  AND ($district IS NULL OR district = $district)
+  AND ($responder_type IS NULL OR responder_type = $responder_type)
+GROUP BY ALL
+ORDER BY bucket;
+
+-- name: outcome_mix
+-- Contacts by outcome (long form, 'unknown' and 'unmapped' included) per bucket.
+SELECT
+    CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
+             WHEN 'district' THEN district
+             WHEN 'responder_type' THEN responder_type
+             WHEN 'contact_type' THEN contact_type
+             ELSE 'all' END                                                   AS bucket,
+    outcome,
+    count(*)                                                                  AS contacts
+FROM encounter_facts
+WHERE encounter_date >= $start AND encounter_date < $end
+  AND ($district IS NULL OR district = $district)
+  AND ($responder_type IS NULL OR responder_type = $responder_type)
+GROUP BY ALL
+ORDER BY bucket, outcome;
+
+-- name: outcomes_calls
+-- Arrests and use of force on BH calls, co-responded vs not. An arrest counts when an
+-- arrest record names the call's call_id; arrests without a call_id are not attributed.
+SELECT
+    CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
+             WHEN 'district' THEN district
+             ELSE 'all' END                                                   AS bucket,
+    count(*) FILTER (WHERE is_bh)                                             AS bh_calls,
+    count(*) FILTER (WHERE is_bh AND has_arrest)                              AS bh_calls_with_arrest,
+    count(*) FILTER (WHERE is_bh AND has_arrest) / nullif(count(*) FILTER (WHERE is_bh), 0)
+                                                                              AS bh_arrest_rate,
+    count(*) FILTER (WHERE is_bh AND co_responded)                            AS co_responded_bh_calls,
+    count(*) FILTER (WHERE is_bh AND co_responded AND has_arrest)             AS co_responded_bh_calls_with_arrest,
+    count(*) FILTER (WHERE is_bh AND co_responded AND has_arrest)
+        / nullif(count(*) FILTER (WHERE is_bh AND co_responded), 0)           AS arrest_rate_co_responded,
+    count(*) FILTER (WHERE is_bh AND NOT co_responded)                        AS not_co_responded_bh_calls,
+    count(*) FILTER (WHERE is_bh AND NOT co_responded AND has_arrest)         AS not_co_responded_bh_calls_with_arrest,
+    count(*) FILTER (WHERE is_bh AND NOT co_responded AND has_arrest)
+        / nullif(count(*) FILTER (WHERE is_bh AND NOT co_responded), 0)       AS arrest_rate_not_co_responded,
+    count(*) FILTER (WHERE is_bh AND use_of_force)                            AS bh_calls_with_force,
+    count(*) FILTER (WHERE is_bh AND use_of_force IS NOT NULL)                AS bh_calls_force_recorded
+FROM call_facts
+WHERE call_date >= $start AND call_date < $end
+  AND ($district IS NULL OR district = $district)
+GROUP BY ALL
+ORDER BY bucket;
