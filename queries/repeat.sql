@@ -34,8 +34,7 @@ SELECT
         / nullif(count(DISTINCT person_key), 0)                               AS repeat_rate_b,
     count(DISTINCT person_key) FILTER (WHERE n_c >= $min_contacts)            AS repeat_people_c,
     count(DISTINCT person_key) FILTER (WHERE n_c >= $min_contacts)
-        / nullif(count(DISTINCT person_key), 0)                               AS repeat_rate_c,
-    count(*)                                                                  AS crisis_contacts
+        / nullif(count(DISTINCT person_key), 0)                               AS repeat_rate_c
 FROM contacts
 WHERE encounter_date >= $start
   AND ($district IS NULL OR district = $district)

@@ -1,0 +1,58 @@
+"""Every breakdown adds up: its rows (with an explicit 'Unknown' where a value is missing)
+sum to the period total, for every additive figure of every query that has the breakdown."""
+
+from __future__ import annotations
+
+import pytest
+
+from pmhc import definitions, metrics
+from pmhc.periods import Period
+
+PERIODS = {
+    "jan_feb_2024": Period.months("2024-01", "2024-02"),
+    "whole_fixture": Period.months("2023-01", "2024-03"),
+}
+
+
+def additive_columns(query: str) -> list[str]:
+    return [f.key for f in definitions.figures() if f.query == query and f.additive and f.unit in ("count", "hours")]
+
+
+# Queries whose figures are all distinct people (counted once per row) have nothing to add up.
+PEOPLE_ONLY = ("repeat_contacts",)
+CASES = [(q, by) for q, bys in metrics.BREAKDOWNS.items() if q not in PEOPLE_ONLY for by in bys]
+
+
+def test_every_breakdown_query_is_checked_or_counts_only_people():
+    for q in metrics.BREAKDOWNS:
+        assert additive_columns(q) or q in PEOPLE_ONLY, q
+    for q in PEOPLE_ONLY:
+        assert all(f.counting_unit == "person" for f in definitions.figures() if f.query == q)
+
+
+@pytest.mark.parametrize("period", PERIODS.values(), ids=PERIODS.keys())
+@pytest.mark.parametrize("query,by", CASES, ids=[f"{q}-by-{b}" for q, b in CASES])
+def test_breakdown_rows_sum_to_the_total(small_con, query, by, period):
+    filters = metrics.Filters(period)
+    total = metrics.run(small_con, query, filters, "total").iloc[0]
+    parts = metrics.breakdown(small_con, query, filters, by)
+    for col in additive_columns(query):
+        assert parts[col].fillna(0).sum() == pytest.approx(total[col] or 0), f"{query} by {by}: {col}"
+
+
+def test_district_breakdown_has_an_explicit_unknown_row(small_con):
+    parts = metrics.breakdown(small_con, "volume_calls", metrics.Filters(PERIODS["jan_feb_2024"]), "district")
+    assert parts.set_index("bucket")["calls_total"].to_dict() == {"D1": 4, "D2": 4, "Unknown": 1}
+
+
+def test_contacts_without_a_known_call_fall_in_unknown_district(small_con):
+    parts = metrics.breakdown(small_con, "volume_contacts", metrics.Filters(PERIODS["jan_feb_2024"]), "district")
+    # E03, E06, E09 (no call), E07 (call C05 has no district), E10 (call C77 missing)
+    assert parts.set_index("bucket")["contacts_total"].to_dict() == {"D1": 3, "D2": 1, "Unknown": 5}
+
+
+def test_outcome_mix_sums_to_contacts_for_every_month(small_con):
+    filters = metrics.Filters(PERIODS["whole_fixture"])
+    mix = metrics.outcome_mix(small_con, filters, "month").groupby("bucket")["contacts"].sum()
+    contacts = metrics.breakdown(small_con, "volume_contacts", filters, "month").set_index("bucket")["contacts_total"]
+    assert mix.to_dict() == contacts.to_dict()
