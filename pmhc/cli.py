@@ -73,7 +73,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from . import generate
 
     argv = ["--out", args.out, "--years", str(args.years), "--calls-per-year", str(args.calls_per_year),
-            "--seed", str(args.seed)]
+            "--seed", str(args.seed), "--start", args.start]
     if args.no_gzip:
         argv.append("--no-gzip")
     generate.main(argv)
@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--years", type=int, default=3)
     gen.add_argument("--calls-per-year", type=int, default=60_000)
     gen.add_argument("--seed", type=int, default=20240101)
+    gen.add_argument("--start", default="2023-01-01", metavar="YYYY-MM-DD")
     gen.add_argument("--no-gzip", action="store_true")
     gen.set_defaults(func=_cmd_generate)
     return p
