@@ -64,6 +64,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
         con.execute(q.sql)
+    from . import rollups
+
+    rollups.ensure(con)  # stored daily call totals the call figures read (queries/rollups.sql)
 
 
 def _configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:

@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from . import schema
+from . import rollups, schema
 from .config import AgencyConfig, load_agency
 from .db import connect
 from .pseudonym import person_key_sql, person_params
@@ -40,6 +40,10 @@ class StageResult:
     rows_in_file: int
     rejected: list[dict] = field(default_factory=list)  # line, column_name, value, reason, message, record
     extra: dict = field(default_factory=dict)  # stager-specific report (profiles)
+    # Optional temp table of rows the stager itself rejected (columns line, column_name, value,
+    # reason, message, record), inserted into quarantine in one statement.
+    rejected_table: str | None = None
+    rows_collapsed: int = 0  # rows merged into another row with the same key (profile [collapse])
 
 
 @dataclass
@@ -52,6 +56,7 @@ class FileReport:
     rows_new: int = 0
     rows_updated: int = 0
     rows_quarantined: int = 0
+    rows_collapsed: int = 0
     status: str = "loaded"
     message: str = ""
     import_id: int | None = None
@@ -59,7 +64,7 @@ class FileReport:
 
     @property
     def balanced(self) -> bool:
-        return self.rows_in_file == self.rows_loaded + self.rows_quarantined
+        return self.rows_in_file == self.rows_loaded + self.rows_quarantined + self.rows_collapsed
 
     def summary(self) -> str:
         if self.status != "loaded":
@@ -68,6 +73,7 @@ class FileReport:
             f"{self.file} → {self.table}: {self.rows_in_file:,} rows in file = "
             f"{self.rows_loaded:,} loaded ({self.rows_new:,} new, {self.rows_updated:,} updated) + "
             f"{self.rows_quarantined:,} quarantined"
+            + (f" + {self.rows_collapsed:,} merged into a row with the same key" if self.rows_collapsed else "")
         )
 
 
@@ -128,22 +134,25 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, header: list[str],
     # quoted as identifiers.
     cols = ", ".join(f'"{c}"' for c in header)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {target}_unnumbered AS SELECT {cols} FROM read_csv($path, "
+        f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT {cols} FROM read_csv($path, "
         "header=$header, delim=$delim, quote=$quote, escape=$escape, auto_detect=$auto_detect, "
         "columns=$columns, strict_mode=$strict_mode, store_rejects=$store_rejects, "
         "rejects_table=$rejects_table, rejects_scan=$rejects_scan, null_padding=$null_padding, "
         "encoding=$encoding)",
         {"path": str(path), **opts},
     )
-    rejects = rows(con, "SELECT line, error_type, error_message, csv_line FROM csv_rejects ORDER BY line")
+    # A row several fields short gets one reject per missing field: one record, one quarantine row.
+    rejects = rows(con, "SELECT line, string_agg(DISTINCT error_message, '; ') AS error_message, "
+                        "any_value(csv_line) AS csv_line FROM csv_rejects GROUP BY line ORDER BY line")
     reject_lines = [r["line"] for r in rejects]
     # Good record k (0-based, file order) sits on line 2 + k + (rejected lines before it);
     # the few rejected lines become (first k shifted, shift) breakpoints.
     # rowids of a fresh table are contiguous in file order (insertion order is preserved);
-    # inside a transaction they start at a large offset, hence the subtraction.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT *, "
-                f"(rowid - (SELECT min(rowid) FROM {target}_unnumbered))::BIGINT AS _k FROM {target}_unnumbered")
-    con.execute(f"DROP TABLE {target}_unnumbered")
+    # inside a transaction they start at a large offset, hence the subtraction. Numbered in
+    # place (ALTER + UPDATE), not copied: a copy of 10 million rows costs seconds.
+    first = rows(con, f"SELECT coalesce(min(rowid), 0) AS m FROM {target}")[0]["m"]
+    con.execute(f"ALTER TABLE {target} ADD COLUMN _k BIGINT")
+    con.execute(f"UPDATE {target} SET _k = rowid - $first", {"first": first})
     if reject_lines:
         # Breakpoints: good rows with _k >= b_i are shifted by i+1 lines.
         breaks = []
@@ -200,11 +209,13 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
             "Rename the columns, or import with a mapping profile (--profile)."
         )
     n, rejected = read_csv_text(con, path, header, "stage_read")
-    select = ", ".join(
-        (f'"{c}"' if c in header else f"NULL::VARCHAR AS {c}") for c in table.column_names
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT {select}, _line FROM stage_read")
-    con.execute("DROP TABLE stage_read")
+    # Renamed, not copied (a copy of 10 million rows costs seconds); optional columns the
+    # file lacks are added empty. Everything downstream reads stage_raw's columns by name.
+    con.execute("DROP TABLE IF EXISTS stage_raw")
+    con.execute("ALTER TABLE stage_read RENAME TO stage_raw")
+    for c in table.column_names:
+        if c not in header:
+            con.execute(f"ALTER TABLE stage_raw ADD COLUMN {c} VARCHAR")
     return StageResult(rows_in_file=n, rejected=rejected)
 
 
@@ -270,7 +281,7 @@ def _problem_selects(table: schema.Table, allow_unmapped: bool) -> list[tuple[st
 
 def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: AgencyConfig,
                       import_id: int, report: FileReport, rejected: list[dict],
-                      allow_unmapped: bool = False) -> None:
+                      allow_unmapped: bool = False, rejected_table: str | None = None) -> None:
     """stage_raw → typed → quarantine + upsert. Fills the report's counts."""
     casts = []
     for c in table.columns:
@@ -297,6 +308,9 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         FROM (
             SELECT _line, {key}, max(_line) OVER (PARTITION BY {key}) AS kept_line
             FROM typed t WHERE _line NOT IN (SELECT _line FROM problems)
+              -- only keys that repeat need the window (a hash count is much cheaper than a sort)
+              AND {key} IN (SELECT {key} FROM typed WHERE _line NOT IN (SELECT _line FROM problems)
+                            GROUP BY {key} HAVING count(*) > 1)
         ) WHERE _line < kept_line""",
         {"key": key},
     )
@@ -324,6 +338,14 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
               r["reason"], r["message"], r["record"]) for r in rejected],
         )
     n_bad = rows(con, "SELECT count(DISTINCT _line) AS n FROM problems")[0]["n"] + len(rejected)
+    if rejected_table:
+        con.execute(
+            f"INSERT INTO quarantine SELECT $import_id, $file, $sha, $table, line, column_name, value, reason, "
+            f"message, record FROM {rejected_table}",
+            {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name},
+        )
+        n_bad += rows(con, f"SELECT count(*) AS n FROM {rejected_table}")[0]["n"]
+        con.execute(f"DROP TABLE {rejected_table}")
 
     # Good rows → target, replacing existing rows with the same key (re-imports never double-count).
     select = [f"t.{c.name}" for c in table.columns]
@@ -333,16 +355,19 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     derived = []
     if table is schema.CALLS or table.name == "calls":
         derived = [_is_bh_sql("t"), "timezone($tz, t.received_at) AS received_local"]
+    # Only the good rows' keys are kept aside (to find the rows they replace); the rows go
+    # straight from `typed` into the table, since a full copy of them first costs seconds.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT t.{key} FROM typed t "
+                "WHERE t._line NOT IN (SELECT _line FROM problems)")
+    n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
+    n_updated = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")[0]["n"]
+    con.execute(f"DELETE FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE good AS SELECT {', '.join(select + derived)}, $import_id::INTEGER AS _import_id "
+        f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select + derived)}, $import_id::INTEGER AS _import_id "
         "FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)",
         {"import_id": import_id, **person_params(table),
          **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})},
     )
-    n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
-    n_updated = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")[0]["n"]
-    con.execute(f"DELETE FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")
-    con.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM good")
     for tmp in ("typed", "problems", "good", "stage_raw"):
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
     report.rows_quarantined = n_bad
@@ -417,11 +442,17 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
             staged = (stager or canonical_stager)(con, path, tbl)
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra
-            validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped)
+            report.rows_collapsed = staged.rows_collapsed
+            validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped,
+                              staged.rejected_table)
             if not report.balanced:
                 raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
             if tbl.name == "calls":
                 reclassify(con, cfg)
+            rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
+            from . import quality  # the data-quality report of this import, stored with it
+
+            quality.record_import(con, tbl, report, cfg)
             _record(con, report, profile_name)
             con.execute("COMMIT")
         except BaseException:
@@ -431,6 +462,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         report.status = "rejected"
         report.message = str(e) if isinstance(e, ImportError_) else f"{path.name}: {type(e).__name__}: {e}"
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_quarantined = 0
+        report.rows_collapsed = 0
         _record(con, report, profile_name)
     return report
 

@@ -4,26 +4,30 @@
 -- *_missing_time).
 
 -- name: officer_time
+-- Reads the stored daily totals of call_facts (queries/rollups.sql :: call_day_rollup);
+-- averages are sums of minutes ÷ counts of calls with the time recorded, over the period.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
              ELSE 'all' END                                                   AS bucket,
-    count(*)                                                                  AS bh_calls,
-    sum(officer_minutes) / 60.0                                               AS officer_hours_bh,
-    avg(on_scene_minutes) FILTER (WHERE co_responded)                         AS avg_on_scene_minutes_co_responded,
-    avg(on_scene_minutes) FILTER (WHERE NOT co_responded)                     AS avg_on_scene_minutes_not_co_responded,
-    avg(officer_minutes) FILTER (WHERE co_responded)                          AS avg_officer_minutes_co_responded,
-    avg(officer_minutes) FILTER (WHERE NOT co_responded)                      AS avg_officer_minutes_not_co_responded,
-    count(*) FILTER (WHERE co_responded)                                      AS co_responded_bh_calls,
+    CAST(sum(bh_calls) AS BIGINT)                                             AS bh_calls,
+    sum(bh_officer_minutes) / 60.0                                            AS officer_hours_bh,
+    sum(co_bh_on_scene_minutes) / nullif(sum(co_bh_on_scene_minutes_n), 0)    AS avg_on_scene_minutes_co_responded,
+    sum(not_co_bh_on_scene_minutes) / nullif(sum(not_co_bh_on_scene_minutes_n), 0)
+                                                                              AS avg_on_scene_minutes_not_co_responded,
+    sum(co_bh_officer_minutes) / nullif(sum(co_bh_officer_minutes_n), 0)      AS avg_officer_minutes_co_responded,
+    sum(not_co_bh_officer_minutes) / nullif(sum(not_co_bh_officer_minutes_n), 0)
+                                                                              AS avg_officer_minutes_not_co_responded,
+    CAST(sum(co_bh_calls) AS BIGINT)                                          AS co_responded_bh_calls,
     -- (average officer minutes on a BH call without a co-responder minus with one)
     -- × co-responded BH calls: patrol time the co-responder handed back. Can be negative.
-    (avg(officer_minutes) FILTER (WHERE NOT co_responded)
-        - avg(officer_minutes) FILTER (WHERE co_responded))
-        * count(*) FILTER (WHERE co_responded) / 60.0                         AS officer_hours_returned,
-    count(*) FILTER (WHERE officer_minutes IS NULL)                           AS bh_calls_missing_officer_minutes,
-    count(*) FILTER (WHERE on_scene_minutes IS NULL)                          AS bh_calls_missing_time
-FROM call_facts
-WHERE is_bh AND call_date >= $start AND call_date < $end
+    (sum(not_co_bh_officer_minutes) / nullif(sum(not_co_bh_officer_minutes_n), 0)
+        - sum(co_bh_officer_minutes) / nullif(sum(co_bh_officer_minutes_n), 0))
+        * sum(co_bh_calls) / 60.0                                             AS officer_hours_returned,
+    CAST(sum(bh_missing_officer_minutes) AS BIGINT)                           AS bh_calls_missing_officer_minutes,
+    CAST(sum(bh_missing_on_scene) AS BIGINT)                                  AS bh_calls_missing_time
+FROM call_day_rollup
+WHERE bh_calls > 0 AND call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;

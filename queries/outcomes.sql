@@ -28,7 +28,7 @@ SELECT
         / nullif(count(*) FILTER (WHERE outcome_known), 0)                    AS connection_to_care_rate,
     count(*) FILTER (WHERE outcome = 'involuntary_hold')                      AS involuntary_holds,
     count(*) FILTER (WHERE outcome = 'arrest' OR call_has_arrest)             AS contacts_ending_in_arrest
-FROM encounter_facts
+FROM encounter_facts_stored
 WHERE encounter_date >= $start AND encounter_date < $end
   AND ($district IS NULL OR district = $district)
   AND ($responder_type IS NULL OR responder_type = $responder_type)
@@ -45,7 +45,7 @@ SELECT
              ELSE 'all' END                                                   AS bucket,
     outcome,
     count(*)                                                                  AS contacts
-FROM encounter_facts
+FROM encounter_facts_stored
 WHERE encounter_date >= $start AND encounter_date < $end
   AND ($district IS NULL OR district = $district)
   AND ($responder_type IS NULL OR responder_type = $responder_type)
@@ -55,25 +55,23 @@ ORDER BY bucket, outcome;
 -- name: outcomes_calls
 -- Arrests and use of force on BH calls, co-responded vs not. An arrest counts when an
 -- arrest record names the call's call_id; arrests without a call_id are not attributed.
+-- Reads the stored daily totals of call_facts (queries/rollups.sql :: call_day_rollup).
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
              ELSE 'all' END                                                   AS bucket,
-    count(*) FILTER (WHERE is_bh)                                             AS bh_calls,
-    count(*) FILTER (WHERE is_bh AND has_arrest)                              AS bh_calls_with_arrest,
-    count(*) FILTER (WHERE is_bh AND has_arrest) / nullif(count(*) FILTER (WHERE is_bh), 0)
-                                                                              AS bh_arrest_rate,
-    count(*) FILTER (WHERE is_bh AND co_responded)                            AS co_responded_bh_calls,
-    count(*) FILTER (WHERE is_bh AND co_responded AND has_arrest)             AS co_responded_bh_calls_with_arrest,
-    count(*) FILTER (WHERE is_bh AND co_responded AND has_arrest)
-        / nullif(count(*) FILTER (WHERE is_bh AND co_responded), 0)           AS arrest_rate_co_responded,
-    count(*) FILTER (WHERE is_bh AND NOT co_responded)                        AS not_co_responded_bh_calls,
-    count(*) FILTER (WHERE is_bh AND NOT co_responded AND has_arrest)         AS not_co_responded_bh_calls_with_arrest,
-    count(*) FILTER (WHERE is_bh AND NOT co_responded AND has_arrest)
-        / nullif(count(*) FILTER (WHERE is_bh AND NOT co_responded), 0)       AS arrest_rate_not_co_responded,
-    count(*) FILTER (WHERE is_bh AND use_of_force)                            AS bh_calls_with_force,
-    count(*) FILTER (WHERE is_bh AND use_of_force IS NOT NULL)                AS bh_calls_force_recorded
-FROM call_facts
+    CAST(sum(bh_calls) AS BIGINT)                                             AS bh_calls,
+    CAST(sum(bh_arrest_calls) AS BIGINT)                                      AS bh_calls_with_arrest,
+    sum(bh_arrest_calls) / nullif(sum(bh_calls), 0)                           AS bh_arrest_rate,
+    CAST(sum(co_bh_calls) AS BIGINT)                                          AS co_responded_bh_calls,
+    CAST(sum(co_bh_arrest_calls) AS BIGINT)                                   AS co_responded_bh_calls_with_arrest,
+    sum(co_bh_arrest_calls) / nullif(sum(co_bh_calls), 0)                     AS arrest_rate_co_responded,
+    CAST(sum(not_co_bh_calls) AS BIGINT)                                      AS not_co_responded_bh_calls,
+    CAST(sum(not_co_bh_arrest_calls) AS BIGINT)                               AS not_co_responded_bh_calls_with_arrest,
+    sum(not_co_bh_arrest_calls) / nullif(sum(not_co_bh_calls), 0)             AS arrest_rate_not_co_responded,
+    CAST(sum(bh_force_calls) AS BIGINT)                                       AS bh_calls_with_force,
+    CAST(sum(bh_force_recorded_calls) AS BIGINT)                              AS bh_calls_force_recorded
+FROM call_day_rollup
 WHERE call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL

@@ -11,8 +11,11 @@
 WITH contacts AS (
     SELECT person_key, encounter_date, month, district, responder_type,
            count(*) OVER w_a AS n_a, count(*) OVER w_b AS n_b, count(*) OVER w_c AS n_c
-    FROM encounter_facts
+    FROM encounter_facts_stored
     WHERE contact_type = 'on_scene' AND person_key IS NOT NULL AND encounter_date < $end
+      -- contacts older than the longest window before the period cannot count
+      AND encounter_date > CAST($start AS DATE)
+          - CAST(greatest($window_a, $window_b, $window_c) AS INTEGER)
     WINDOW w_a AS (PARTITION BY person_key ORDER BY encounter_date
                    RANGE BETWEEN to_days(CAST($window_a AS INTEGER) - 1) PRECEDING AND CURRENT ROW),
            w_b AS (PARTITION BY person_key ORDER BY encounter_date
@@ -49,11 +52,11 @@ ORDER BY bucket;
 -- (a known outcome other than refused / unable to contact) ÷ follow-up contacts.
 WITH crisis AS (
     SELECT e.encounter_id, e.person_key, e.encounter_date, e.month, e.district, e.responder_type,
-           EXISTS (SELECT 1 FROM encounter_facts f
+           EXISTS (SELECT 1 FROM encounter_facts_stored f
                    WHERE f.person_key = e.person_key AND f.contact_type IN ('follow_up', 'referral')
                      AND f.encounter_date > e.encounter_date
                      AND f.encounter_date <= e.encounter_date + 14) AS followed_up
-    FROM encounter_facts e
+    FROM encounter_facts_stored e
     WHERE e.contact_type = 'on_scene' AND e.person_key IS NOT NULL
       AND e.encounter_date >= $start AND e.encounter_date < $end
       AND ($district IS NULL OR e.district = $district)
@@ -61,7 +64,7 @@ WITH crisis AS (
 ), fu AS (
     SELECT month, district, responder_type,
            outcome_known AND outcome <> 'refused_unable_to_contact' AS reached
-    FROM encounter_facts
+    FROM encounter_facts_stored
     WHERE contact_type = 'follow_up'
       AND encounter_date >= $start AND encounter_date < $end
       AND ($district IS NULL OR district = $district)
@@ -98,7 +101,7 @@ SELECT person_key,
        max(encounter_date)                                                   AS last_contact,
        arg_max(outcome, encounter_date)                                      AS last_outcome,
        string_agg(DISTINCT district, ', ' ORDER BY district)                 AS districts
-FROM encounter_facts
+FROM encounter_facts_stored
 WHERE person_key IS NOT NULL AND encounter_date >= $start AND encounter_date < $end
   AND ($district IS NULL OR district = $district)
   AND ($responder_type IS NULL OR responder_type = $responder_type)

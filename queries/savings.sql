@@ -9,15 +9,17 @@
 -- calls in the period that were booked into jail (1 when there are none).
 WITH scene AS (
     SELECT responder_type, outcome
-    FROM encounter_facts
+    FROM encounter_facts_stored
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
       AND ($district IS NULL OR district = $district)
 ), bh_arrests AS (
-    SELECT a.booked
-    FROM arrests a JOIN call_facts c ON c.call_id = a.call_id
-    WHERE c.is_bh AND c.call_date >= $start AND c.call_date < $end
-      AND ($district IS NULL OR c.district = $district)
+    -- arrest records naming a BH call received in the period, from the stored daily
+    -- totals (queries/rollups.sql :: call_day_rollup)
+    SELECT sum(bh_linked_arrests) AS arrests, sum(bh_booked_arrests) AS booked
+    FROM call_day_rollup
+    WHERE call_date >= $start AND call_date < $end
+      AND ($district IS NULL OR district = $district)
 )
 SELECT
     (SELECT count(*) FROM scene WHERE responder_type IN ('clinician_liaison', 'counseling_intern'))
@@ -27,7 +29,7 @@ SELECT
                                                                      AS ed_rate_co_responder,
     (SELECT avg(CASE WHEN outcome IN ('voluntary_ed', 'involuntary_hold') THEN 1.0 ELSE 0.0 END)
        FROM scene WHERE responder_type = 'cit_officer')              AS ed_rate_cit_only,
-    (SELECT coalesce(avg(CASE WHEN booked THEN 1.0 ELSE 0.0 END), 1.0) FROM bh_arrests)
+    (SELECT coalesce(booked / nullif(arrests, 0), 1.0) FROM bh_arrests)
                                                                      AS booked_share;
 
 -- name: savings

@@ -6,21 +6,22 @@
 
 -- name: volume_calls
 -- Call figures. Calls are dated by when they were received (agency time zone).
+-- Reads the stored daily totals of call_facts (queries/rollups.sql :: call_day_rollup):
+-- calls_total = count of calls, bh_calls = calls with is_bh, co-responded = is_bh AND
+-- co_responded, CIT coverage over BH calls where cit_officer_present is recorded.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
              ELSE 'all' END                                         AS bucket,
-    count(*)                                                        AS calls_total,
-    count(*) FILTER (WHERE is_bh)                                   AS bh_calls,
-    count(*) FILTER (WHERE is_bh) / nullif(count(*), 0)             AS bh_share,
-    count(*) FILTER (WHERE is_bh AND co_responded)                  AS co_responded_bh_calls,
-    count(*) FILTER (WHERE is_bh AND NOT co_responded)              AS not_co_responded_bh_calls,
-    count(*) FILTER (WHERE is_bh AND co_responded)
-        / nullif(count(*) FILTER (WHERE is_bh), 0)                  AS co_response_coverage,
-    count(*) FILTER (WHERE is_bh AND cit_officer_present)           AS cit_bh_calls,
-    count(*) FILTER (WHERE is_bh AND cit_officer_present)
-        / nullif(count(*) FILTER (WHERE is_bh AND cit_officer_present IS NOT NULL), 0) AS cit_coverage
-FROM call_facts
+    CAST(sum(calls) AS BIGINT)                                      AS calls_total,
+    CAST(sum(bh_calls) AS BIGINT)                                   AS bh_calls,
+    sum(bh_calls) / nullif(sum(calls), 0)                           AS bh_share,
+    CAST(sum(co_bh_calls) AS BIGINT)                                AS co_responded_bh_calls,
+    CAST(sum(not_co_bh_calls) AS BIGINT)                            AS not_co_responded_bh_calls,
+    sum(co_bh_calls) / nullif(sum(bh_calls), 0)                     AS co_response_coverage,
+    CAST(sum(cit_bh_calls) AS BIGINT)                               AS cit_bh_calls,
+    sum(cit_bh_calls) / nullif(sum(cit_recorded_bh_calls), 0)       AS cit_coverage
+FROM call_day_rollup
 WHERE call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
@@ -42,7 +43,7 @@ SELECT
     count(DISTINCT person_key)                                      AS people_served,
     count(*) FILTER (WHERE person_key IS NULL)                      AS unidentified_contacts,
     sum(minutes) / 60.0                                             AS responder_hours
-FROM encounter_facts
+FROM encounter_facts_stored
 WHERE encounter_date >= $start AND encounter_date < $end
   AND ($district IS NULL OR district = $district)
   AND ($responder_type IS NULL OR responder_type = $responder_type)
@@ -51,17 +52,20 @@ ORDER BY bucket;
 
 -- name: bh_call_heatmap
 -- Behavioral-health calls by weekday (1 = Monday) and hour received, for staffing.
-SELECT weekday, hour, count(*) AS bh_calls
-FROM call_facts
-WHERE is_bh AND call_date >= $start AND call_date < $end
+-- Reads the stored per-day, per-hour BH call counts (queries/rollups.sql :: bh_hour_rollup).
+SELECT weekday, hour, CAST(sum(bh_calls) AS BIGINT) AS bh_calls
+FROM bh_hour_rollup
+WHERE call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY weekday, hour;
 
 -- name: data_range
--- What is loaded: first and last date and row count per table.
-SELECT 'calls' AS table_name, min(call_date) AS first_date, max(call_date) AS last_date, count(*) AS row_count
-FROM call_facts
+-- What is loaded: first and last date and row count per table (calls from the stored
+-- daily totals, which hold every call).
+SELECT 'calls' AS table_name, min(call_date) AS first_date, max(call_date) AS last_date,
+       CAST(coalesce(sum(calls), 0) AS BIGINT) AS row_count
+FROM call_day_rollup
 UNION ALL
 SELECT 'encounters', min(encounter_date), max(encounter_date), count(*) FROM encounters
 UNION ALL
@@ -69,4 +73,4 @@ SELECT 'arrests', CAST(min(arrested_at) AS DATE), CAST(max(arrested_at) AS DATE)
 
 -- name: districts
 -- Districts present in the calls, for the filter bar.
-SELECT DISTINCT district FROM call_facts ORDER BY district;
+SELECT DISTINCT district FROM call_day_rollup ORDER BY district;

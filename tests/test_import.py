@@ -212,3 +212,10 @@ def test_import_cli_prints_the_ledger_per_file(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "calls.csv → calls: 2 rows in file = 1 loaded (1 new, 0 updated) + 1 quarantined" in out
+
+
+def test_row_several_fields_short_is_one_quarantined_record(con, tmp_path):
+    short = ",".join(call("B").split(",")[:-3])
+    r = importer.import_file(con, write(tmp_path, "calls.csv", [HEADER, call("A"), short, call("C")]))
+    assert (r.rows_in_file, r.rows_loaded, r.rows_quarantined) == (3, 2, 1)
+    assert [(q["line"], q["reason"]) for q in quarantine(con)] == [(3, "columns")]

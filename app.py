@@ -1,0 +1,39 @@
+"""Dashboard entry point: `streamlit run app.py`.
+
+Decides who is looking (pmhc.ui.current_role) and which pages that role may open
+(pmhc.access.PAGES); each page draws its own header and the shared filter bar.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from pmhc import access, ui
+from pmhc.config import load_agency
+
+ROOT = Path(__file__).resolve().parent
+
+cfg = load_agency()
+st.set_page_config(page_title=f"{cfg.program} outcomes", page_icon=":material/diversity_3:", layout="wide")
+
+if ui.demo_mode():
+    st.sidebar.caption("Demo mode: synthetic sample data.")
+    ui.role_switcher()
+role = ui.current_role()
+
+pages = [
+    st.Page(ROOT / spec.path, title=spec.title, icon=spec.icon, url_path=spec.key)
+    for spec in access.pages_for(role)
+    if (ROOT / spec.path).exists()
+]
+
+
+def front_door() -> None:
+    """The root address opens the first page with the link's filters, so every page, the
+    first included, has an address of its own (/overview?period=…) that can be shared."""
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+st.sidebar.caption(f"{cfg.program} · {cfg.name}")
+st.navigation([st.Page(front_door, title="Home", url_path="home", default=True, visibility="hidden"),
+               *pages]).run()

@@ -1,0 +1,494 @@
+#!/usr/bin/env python3
+"""Speed at big-city scale: import and dashboard queries at 100k, 1M and 10M calls,
+measured against DuckDB's bare read_csv and against the common pandas approach.
+
+    make bench                                     # 100k, 1M and 10M calls (about 8 min on 2 cores)
+    .venv/bin/python benchmarks/run.py --quick     # 20k and 100k calls, about a minute
+    .venv/bin/python benchmarks/run.py --sizes 100000,1000000 --keep
+
+For each size the script
+  1. writes a data set with the sample generator (pmhc.generate: 3 years from 2023, seeded);
+  2. times DuckDB's own `CREATE TABLE t AS SELECT * FROM read_csv(file)` of each file into a
+     new database file ("bare"), and `pmhc import` of the same files into another new file
+     (validation, quarantine, upsert, pseudonyms, stored rollups, quality report);
+  3. times every named query behind each dashboard page for a one-year filter (calendar
+     2025), best of --repeat runs, on one read-only connection as the app holds it;
+  4. times the same page figures computed the common way (benchmarks/pandas_way.py:
+     pandas.read_csv once, then filter and groupby per page) and checks they agree;
+  5. drives the app's own cached data layer (pmhc.ui, as the pages call it) through 100
+     filter changes in a fresh process and reports its resident memory (RSS);
+  6. writes the Parquet copy (`pmhc export-parquet`) and checks it gives the same headline.
+
+It prints markdown tables, writes them to benchmarks/out/latest.md and latest.json, and
+deletes the generated data afterwards (--keep keeps it under benchmarks/out/data/).
+Times are wall-clock on whatever else the machine is doing; the header records the
+machine and its load average so runs can be compared honestly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# The benchmark never reads the dashboard's own database or person-key secret.
+os.environ.setdefault("PMHC_CONFIG_DIR", str(ROOT / "config"))
+os.environ.setdefault("PMHC_PERSON_KEY_SECRET", "benchmark-only-secret")
+
+import duckdb  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from pmhc import db, definitions, importer, metrics, parquet, sql  # noqa: E402
+from pmhc.config import load_agency  # noqa: E402
+from pmhc.generate import generate  # noqa: E402
+from pmhc.periods import Period  # noqa: E402
+
+SEED = 20240101
+YEARS = 3
+START = "2023-01-01"
+YEAR = 2025  # the one-year filter: the last full year of the generated data
+TABLES = ("calls", "encounters", "arrests")
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+def fmt_n(n: int) -> str:
+    for div, unit in ((1_000_000, "M"), (1_000, "k")):
+        if n >= div:
+            v = n / div
+            return f"{v:.0f}{unit}" if v == int(v) else f"{v:.1f}{unit}"
+    return str(n)
+
+
+# ------------------------------------------------------------------ per-query timing
+
+class QueryClock:
+    """Times every named query the metrics layer runs (pmhc.sql.df / records)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = defaultdict(float)
+        self._df, self._records = sql.df, sql.records
+
+    def __enter__(self):
+        def df(con, name, params=None):
+            t = time.perf_counter()
+            try:
+                return self._df(con, name, params)
+            finally:
+                self.times[name] += time.perf_counter() - t
+
+        def records(con, name, params=None):
+            t = time.perf_counter()
+            try:
+                return self._records(con, name, params)
+            finally:
+                self.times[name] += time.perf_counter() - t
+
+        sql.df, sql.records = df, records
+        return self
+
+    def __exit__(self, *exc):
+        sql.df, sql.records = self._df, self._records
+
+
+# ------------------------------------------------------------------ pages
+
+def pmhc_pages(con, cfg, assumptions) -> dict:
+    """Page → what it asks the metrics layer for (mirrors pages/*.py; ui.start adds the filter bar)."""
+    keys = [f.key for f in definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts) if f.headline]
+    m = metrics
+
+    def bar():
+        return m.data_range(con), m.districts(con)
+
+    return {
+        "Overview": lambda f: (bar(), m.compare(con, f, keys, cfg, assumptions), m.headline(con, f, cfg, assumptions),
+                               m.monthly(con, f, cfg)),
+        "Volume": lambda f: (bar(), m.headline(con, f, cfg, assumptions), m.monthly(con, f, cfg),
+                             m.breakdown(con, "volume_calls", f, "district", cfg), m.heatmap(con, f),
+                             m.breakdown(con, "volume_contacts", f, "responder_type", cfg),
+                             m.breakdown(con, "volume_contacts", f, "contact_type", cfg)),
+        "Outcomes": lambda f: (bar(), m.headline(con, f, cfg, assumptions), m.monthly(con, f, cfg),
+                               m.outcome_mix(con, f, "month"),
+                               m.breakdown(con, "outcomes_contacts", f, "responder_type", cfg),
+                               m.outcome_mix(con, f, "responder_type")),
+        "Repeat contacts": lambda f: (bar(), m.headline(con, f, cfg, assumptions), m.monthly(con, f, cfg),
+                                      m.breakdown(con, "follow_up", f, "district", cfg), m.repeat_people(con, f, cfg)),
+        "Savings": lambda f: (bar(), m.savings(con, f, assumptions), m.headline(con, f, cfg, assumptions)),
+        "Grant figures": lambda f: (bar(), m.headline(con, f, cfg, assumptions)),
+    }
+
+
+def pandas_pages(fr, cfg, assumptions) -> dict:
+    import pandas_way as pw
+
+    def bar():
+        return fr.calls["call_date"].min(), fr.calls["call_date"].max(), sorted(fr.calls["district"].unique())
+
+    return {page: (lambda work: (lambda f: (bar(), work(f))))(work)
+            for page, work in pw.pages(fr, cfg, assumptions).items()}
+
+
+# ------------------------------------------------------------------ steps
+
+def step_generate(n: int, where: Path, reuse: bool) -> tuple[dict, float]:
+    paths = {t: where / f"{t}.csv" for t in TABLES}
+    if reuse and all(p.exists() for p in paths.values()):
+        return paths, float("nan")
+    t = time.perf_counter()
+    paths = generate(where, seed=SEED, years=YEARS, calls_per_year=-(-n // YEARS), start=START, compress=False)
+    return paths, time.perf_counter() - t
+
+
+def count_rows(con, paths: dict) -> dict:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in paths}
+
+
+def step_bare(paths: dict, where: Path) -> tuple[float, dict]:
+    path = where / "bare.duckdb"
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("SET enable_progress_bar = false")
+    t = time.perf_counter()
+    for table, file in paths.items():
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv($f)", {"f": str(file)})
+    elapsed = time.perf_counter() - t
+    counts = count_rows(con, paths)
+    con.close()
+    path.unlink(missing_ok=True)
+    return elapsed, counts
+
+
+def step_import(paths: dict, db_path: Path, cfg) -> tuple[float, list]:
+    for p in (db_path, Path(f"{db_path}.wal")):
+        p.unlink(missing_ok=True)
+    t = time.perf_counter()
+    con = db.connect(db_path, cfg=cfg)
+    con.execute("SET enable_progress_bar = false")
+    reports = [importer.import_file(con, paths[table], cfg=cfg) for table in TABLES]
+    con.close()
+    elapsed = time.perf_counter() - t
+    bad = [r.summary() for r in reports if r.status != "loaded" or r.rows_quarantined]
+    if bad:
+        raise SystemExit("benchmark data did not import cleanly:\n" + "\n".join(bad))
+    return elapsed, reports
+
+
+def best_of(fn, f, repeat: int, clock: bool) -> tuple[float, dict]:
+    """Best wall time of `repeat` runs after one warm-up; per-query times of the best run."""
+    fn(f)
+    best, best_q = float("inf"), {}
+    for _ in range(repeat):
+        if clock:
+            with QueryClock() as qc:
+                t = time.perf_counter()
+                fn(f)
+                elapsed = time.perf_counter() - t
+            queries = dict(qc.times)
+        else:
+            t = time.perf_counter()
+            fn(f)
+            elapsed, queries = time.perf_counter() - t, {}
+        if elapsed < best:
+            best, best_q = elapsed, queries
+    return best, best_q
+
+
+def step_queries(db_path: Path, cfg, assumptions, f, repeat: int) -> tuple[dict, dict, dict]:
+    con = db.connect(db_path, read_only=True, cfg=cfg)
+    pages, per_query = {}, {}
+    for page, fn in pmhc_pages(con, cfg, assumptions).items():
+        pages[page], per_query[page] = best_of(fn, f, repeat, clock=True)
+    values = metrics.headline(con, f, cfg, assumptions)
+    con.close()
+    return pages, per_query, values
+
+
+def step_pandas(paths: dict, cfg, assumptions, f, repeat: int) -> tuple[float, dict, dict]:
+    import pandas_way as pw
+
+    t = time.perf_counter()
+    fr = pw.load(paths, cfg.bh_call_types)
+    load_s = time.perf_counter() - t
+    pages = {page: best_of(fn, f, repeat, clock=False)[0] for page, fn in pandas_pages(fr, cfg, assumptions).items()}
+    values = pw.headline(fr, f, cfg, assumptions)
+    del fr
+    return load_s, pages, values
+
+
+CHECK_EXACT = ("calls_total", "bh_calls", "co_responded_bh_calls", "cit_bh_calls", "bh_calls_with_arrest",
+               "bh_calls_with_force", "contacts_total", "people_served", "unidentified_contacts",
+               "diverted_contacts", "care_connections", "involuntary_holds", "people_with_contacts",
+               "identified_crisis_contacts", "followed_up_14d", "follow_ups_reached", "co_responder_scene_contacts")
+CHECK_CLOSE = ("co_response_coverage", "diversion_rate", "connection_to_care_rate", "booked_share",
+               "officer_hours_bh", "responder_hours")
+# Minutes and dollars: pandas subtracts naive wall-clock times, DuckDB true instants, so
+# calls that span a daylight-saving change differ by an hour.
+CHECK_LOOSE = ("avg_on_scene_minutes_co_responded", "officer_hours_returned", "net_cost_avoidance")
+
+
+def agreement(ours: dict, theirs: dict, cfg) -> tuple[int, int, list[str]]:
+    keys = list(CHECK_EXACT) + [f"repeat_people_{w}d" for w in cfg.repeat_windows_days[:3]]
+    ok, differ = 0, []
+    checks = [(k, 0.0) for k in keys] + [(k, 1e-9) for k in CHECK_CLOSE] + [(k, 1e-3) for k in CHECK_LOOSE]
+    for k, tol in checks:
+        a, b = ours.get(k), theirs.get(k)
+        same = (a is None and b is None) or (a is not None and b is not None
+                                             and abs(float(a) - float(b)) <= tol * max(1.0, abs(float(a))))
+        ok += same
+        if not same:
+            differ.append(f"{k}: pmhc {a} vs pandas {b}")
+    return ok, len(checks), differ
+
+
+def step_memory(db_path: Path, changes: int) -> dict:
+    """Run the memory probe in a fresh process (its RSS is the app's, not this script's)."""
+    env = {**os.environ, "PMHC_DB": str(db_path), "PMHC_DEMO": "1"}
+    res = subprocess.run([sys.executable, __file__, "--memory-probe", str(db_path), "--changes", str(changes)],
+                         env=env, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"memory probe failed:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _rss_mb() -> tuple[float, float]:
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        k, _, v = line.partition(":")
+        fields[k] = v.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def memory_probe(changes: int) -> None:
+    """The app's data path: pmhc.ui's cached connection and cached figure calls, as pages use them."""
+    logging.disable(logging.WARNING)  # bare-mode Streamlit warns that no script is running
+    from pmhc import ui
+
+    span = ui.data_span()
+    districts = [None] + ui.districts()
+    periods = ([Period.months(f"{YEAR}-01", f"{YEAR}-12")]
+               + [Period.quarter(y, q) for y in range(span.first.year, span.last.year + 1) for q in (1, 2, 3, 4)]
+               + [Period.month(YEAR, mth) for mth in range(1, 13)]
+               + [Period.calendar_year(y) for y in range(span.first.year, span.last.year + 1)])
+    filters = [metrics.Filters(p, d) for d in districts for p in periods][:changes]
+    page_calls = [
+        lambda f: (ui.compare(f, ["bh_calls", "co_response_coverage", "diversion_rate"]), ui.headline(f), ui.monthly(f)),
+        lambda f: (ui.headline(f), ui.monthly(f), ui.breakdown("volume_calls", f, "district"), ui.heatmap(f),
+                   ui.breakdown("volume_contacts", f, "responder_type")),
+        lambda f: (ui.headline(f), ui.outcome_mix(f, "month"), ui.breakdown("outcomes_contacts", f, "responder_type")),
+        lambda f: (ui.headline(f), ui.breakdown("follow_up", f, "district"), ui.repeat_people(f)),
+        lambda f: (ui.savings(f, metrics.load_assumptions()), ui.headline(f)),
+    ]
+    samples = []
+    for i, f in enumerate(filters):
+        ui.data_range(), ui.districts()
+        page_calls[i % len(page_calls)](f)
+        samples.append(_rss_mb()[0])
+    rss, peak = _rss_mb()
+    print(json.dumps({"changes": len(filters), "start_mb": samples[0], "after_10_mb": samples[min(9, len(samples) - 1)],
+                      "end_mb": rss, "max_mb": max(samples), "peak_mb": peak}))
+
+
+def step_parquet(db_path: Path, where: Path, cfg, assumptions, f, values: dict) -> dict:
+    out = where / "parquet"
+    con = db.connect(db_path, read_only=True, cfg=cfg)
+    t = time.perf_counter()
+    parquet.export(con, out)
+    elapsed = time.perf_counter() - t
+    con.close()
+    size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
+    pq = parquet.connect(out, cfg)
+    t = time.perf_counter()
+    other = metrics.headline(pq, f, cfg, assumptions)
+    headline_s = time.perf_counter() - t
+    pq.close()
+    same = all(other.get(k) == v or (isinstance(v, float) and other.get(k) is not None
+                                     and abs(other[k] - v) <= 1e-9 * max(1.0, abs(v)))
+               for k, v in values.items())
+    return {"export_s": elapsed, "mb": size / 1e6, "same_headline": same, "headline_s": headline_s}
+
+
+# ------------------------------------------------------------------ one size
+
+def run_size(n: int, args, cfg, assumptions, f) -> dict:
+    where = OUT / "data" / str(n)
+    where.mkdir(parents=True, exist_ok=True)
+    t_size = time.perf_counter()
+    r: dict = {"n": n}
+    log(f"{fmt_n(n)} calls: generating")
+    paths, r["generate_s"] = step_generate(n, where, args.reuse)
+    log(f"{fmt_n(n)}: bare DuckDB read_csv")
+    r["bare_s"], counts = step_bare(paths, where)
+    r["rows"] = counts
+    total_rows = sum(counts.values())
+    log(f"{fmt_n(n)}: pmhc import ({total_rows:,} rows)")
+    db_path = where / "pmhc.duckdb"
+    r["import_s"], reports = step_import(paths, db_path, cfg)
+    r["import_rows"] = sum(rep.rows_loaded for rep in reports)
+    log(f"{fmt_n(n)}: page queries")
+    r["pages"], r["queries"], ours = step_queries(db_path, cfg, assumptions, f, args.repeat)
+    if not args.no_pandas:
+        log(f"{fmt_n(n)}: pandas")
+        reps = args.repeat if n <= 2_000_000 else max(1, args.repeat // 3)
+        r["pandas_load_s"], r["pandas_pages"], theirs = step_pandas(paths, cfg, assumptions, f, reps)
+        r["agree"], r["checked"], r["differ"] = agreement(ours, theirs, cfg)
+        if r["differ"]:
+            log("pandas and pmhc differ: " + "; ".join(r["differ"]))
+    log(f"{fmt_n(n)}: memory over {args.changes} filter changes")
+    r["memory"] = step_memory(db_path, args.changes)
+    log(f"{fmt_n(n)}: Parquet copy")
+    r["parquet"] = step_parquet(db_path, where, cfg, assumptions, f, ours)
+    r["total_s"] = time.perf_counter() - t_size
+    if not args.keep:
+        shutil.rmtree(where, ignore_errors=True)
+    log(f"{fmt_n(n)}: done in {r['total_s']:.0f} s")
+    return r
+
+
+# ------------------------------------------------------------------ report
+
+def _ms(s: float) -> str:
+    return f"{s * 1000:,.0f}" if s >= 0.01 else f"{s * 1000:.1f}"
+
+
+def report(results: list[dict], meta: dict) -> str:
+    sizes = [fmt_n(r["n"]) for r in results]
+    base = results[0]
+    lines = [f"Run {meta['when']} on {meta['machine']}; load average at start {meta['load_start']}, "
+             f"at end {meta['load_end']}. DuckDB {duckdb.__version__}, pandas {pd.__version__}, "
+             f"Python {platform.python_version()}. Filter: calendar year {YEAR} (one year of three); "
+             f"page times are the best of {meta['repeat']} runs after a warm-up.", ""]
+
+    lines += ["**Import** (three files: calls, co-responder contacts, arrests)", "",
+              "| calls | rows in files | generate s | bare DuckDB read_csv s | rows/s | pmhc import s | rows/s "
+              "| import ÷ bare | whole size s |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        rows = sum(r["rows"].values())
+        lines.append(f"| {fmt_n(r['n'])} | {rows:,} | {r['generate_s']:.1f} | {r['bare_s']:.1f} | "
+                     f"{rows / r['bare_s']:,.0f} | {r['import_s']:.1f} | {r['import_rows'] / r['import_s']:,.0f} | "
+                     f"{r['import_s'] / r['bare_s']:.2f}× | {r['total_s']:.0f} |")
+
+    lines += ["", f"**Page queries, one-year filter** (ms; all queries the page runs; ratio = largest ÷ "
+              f"{fmt_n(base['n'])})", "",
+              "| page | " + " | ".join(sizes) + f" | {sizes[-1]} ÷ {sizes[0]} |",
+              "|---|" + "---:|" * (len(sizes) + 1)]
+    for page in base["pages"]:
+        cells = [_ms(r["pages"][page]) for r in results]
+        lines.append(f"| {page} | " + " | ".join(cells)
+                     + f" | {results[-1]['pages'][page] / base['pages'][page]:.1f}× |")
+
+    if all("pandas_pages" in r for r in results):
+        lines += ["", "**Against pandas** (same page figures: read_csv once, then filter and groupby per page; "
+                  "ms, and pandas ÷ pmhc)", "",
+                  "| page | " + " | ".join(f"pandas {s} | ÷ pmhc" for s in sizes) + " |",
+                  "|---|" + "---:|---:|" * len(sizes)]
+        for page in base["pages"]:
+            cells = [f"{_ms(r['pandas_pages'][page])} | {r['pandas_pages'][page] / r['pages'][page]:.1f}×"
+                     for r in results]
+            lines.append(f"| {page} | " + " | ".join(cells) + " |")
+        lines.append("| read_csv + derived columns (once) | " + " | ".join(
+            f"{_ms(r['pandas_load_s'])} | vs import {r['pandas_load_s'] / r['import_s']:.1f}×" for r in results) + " |")
+        lines += ["", "Figures agree (pandas vs pmhc, headline figures checked): " + ", ".join(
+            f"{fmt_n(r['n'])} {r['agree']}/{r['checked']}" for r in results)
+            + "".join(f"; {fmt_n(r['n'])} differs: {', '.join(r['differ'])}" for r in results if r["differ"])]
+
+    lines += ["", f"**App memory** (resident set of a process driving pmhc.ui's cached calls through "
+              f"{base['memory']['changes']} filter changes, MB)", "",
+              "| calls | after first change | after 10 | after last | highest sample |",
+              "|---:|---:|---:|---:|---:|"]
+    for r in results:
+        m = r["memory"]
+        lines.append(f"| {fmt_n(r['n'])} | {m['start_mb']:.0f} | {m['after_10_mb']:.0f} | {m['end_mb']:.0f} | "
+                     f"{m['max_mb']:.0f} |")
+
+    lines += ["", "**Parquet copy** (partitioned by month; `pmhc export-parquet`)", "",
+              "| calls | export s | size MB | headline over Parquet s | same headline as DuckDB file |",
+              "|---:|---:|---:|---:|---|"]
+    for r in results:
+        p = r["parquet"]
+        lines.append(f"| {fmt_n(r['n'])} | {p['export_s']:.1f} | {p['mb']:.1f} | {p['headline_s']:.2f} | "
+                     f"{'yes' if p['same_headline'] else 'NO'} |")
+
+    lines += ["", "<details><summary>Every query behind each page (ms, summed over the page's calls)</summary>", "",
+              "| page | query | " + " | ".join(sizes) + " |", "|---|---|" + "---:|" * len(sizes)]
+    for page in base["queries"]:
+        for q in sorted(base["queries"][page], key=lambda q: -results[-1]["queries"][page].get(q, 0)):
+            lines.append(f"| {page} | {q} | " + " | ".join(_ms(r["queries"][page].get(q, 0)) for r in results) + " |")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores{f' ({cpu})' if cpu else ''}, {platform.system()}"
+
+
+def load_avg() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="100000,1000000,10000000",
+                   help="calls per data set, comma-separated; the first is the baseline (default %(default)s)")
+    p.add_argument("--quick", action="store_true", help="20k and 100k calls, 2 repeats: a check in about a minute")
+    p.add_argument("--repeat", type=int, default=3, help="timed runs per page (best is kept)")
+    p.add_argument("--changes", type=int, default=100, help="filter changes in the memory probe")
+    p.add_argument("--no-pandas", action="store_true", help="skip the pandas comparison")
+    p.add_argument("--keep", action="store_true", help="keep generated files and databases in benchmarks/out/data")
+    p.add_argument("--reuse", action="store_true", help="reuse generated files kept by an earlier --keep run")
+    p.add_argument("--memory-probe", metavar="DB", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.memory_probe:
+        memory_probe(args.changes)
+        return 0
+    if args.quick:
+        args.sizes, args.repeat = "20000,100000", 2
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    cfg = load_agency()
+    assumptions = metrics.load_assumptions()
+    f = metrics.Filters(Period.calendar_year(YEAR))
+    OUT.mkdir(parents=True, exist_ok=True)
+    meta = {"when": f"{datetime.now():%Y-%m-%d %H:%M}", "machine": machine(), "load_start": load_avg(),
+            "repeat": args.repeat}
+    t0 = time.perf_counter()
+    results = [run_size(n, args, cfg, assumptions, f) for n in sizes]
+    meta["load_end"] = load_avg()
+    text = report(results, meta)
+    text += f"\n\nWhole run: {time.perf_counter() - t0:.0f} s (`{' '.join(['benchmarks/run.py'] + (argv or sys.argv[1:]))}`)."
+    print(text)
+    (OUT / "latest.md").write_text(text + "\n", encoding="utf-8")
+    (OUT / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str),
+                                     encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

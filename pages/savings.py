@@ -1,0 +1,111 @@
+"""Resource savings for the chief and grant writer: an estimate of cost avoided, with every
+assumption, its source and a low/high range, and a what-if editor that saves nothing."""
+
+import pandas as pd
+import streamlit as st
+
+from pmhc import charts, metrics, ui
+
+ctx = ui.start("savings")
+f = ctx.filters
+period = f.period.label
+
+st.info("**An estimate, not a measured saving.** It compares co-responded BH calls with BH calls handled "
+        "without a co-responder in the same period (not a randomised comparison) and prices the difference "
+        "with the unit costs below. Published evaluations disagree about savings: present the low–high range, "
+        "not a single number.", icon=":material/calculate:")
+
+base = metrics.load_assumptions()
+st.subheader("Assumptions")
+st.caption("Unit costs from `config/assumptions.toml`, each with its source and year. Edit value, low or high "
+           "to try a what-if: changes apply to this page only and are not saved.")
+if st.button("Reset to the file's values", icon=":material/restart_alt:"):
+    st.session_state["savings_editor_round"] = st.session_state.get("savings_editor_round", 0) + 1
+frame = base.frame()[["key", "label", "value", "low", "high", "unit", "year"]]
+edited = st.data_editor(
+    frame, key=f"savings_editor_{st.session_state.get('savings_editor_round', 0)}", hide_index=True,
+    width="stretch", disabled=["key", "label", "unit", "year"],
+    column_order=["label", "value", "low", "high", "unit", "year"],
+    column_config={
+        "label": st.column_config.TextColumn("Assumption", width="large"),
+        "value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True),
+        "low": st.column_config.NumberColumn("Low", min_value=0.0, format="localized", required=True),
+        "high": st.column_config.NumberColumn("High", min_value=0.0, format="localized", required=True),
+        "unit": "Unit", "year": st.column_config.NumberColumn("Source year", format="%d"),
+    },
+)
+with st.expander("Sources of the unit costs", expanded=True):
+    st.markdown("\n".join(f"- **{a.label}** ({a.year}): {a.source}" for a in base.values()))
+
+what_if, changed, problems = ui.what_if(base, edited)
+for problem in problems:
+    st.warning(problem, icon="⚠️")
+if changed:
+    st.caption(f"What-if in use ({len(changed)} changed, not saved): {'; '.join(changed)}.")
+
+result = ui.savings(f, what_if)
+has_data = ui.has_data(ui.headline(f), "bh_calls", "contacts_total")
+if not has_data:
+    ui.no_data("No BH calls or contacts for this selection: nothing was avoided, so the estimate is minus the "
+               "program cost.")
+st.subheader(f"Estimated cost avoidance, {period}")
+c1, c2, c3 = st.columns(3)
+c1.metric("Net cost avoidance (estimate)", ui.fmt(result.get("net_cost_avoidance"), "usd", "net_cost_avoidance"),
+          border=True)
+c1.caption(f"Range {ui.fmt(result.get('net_cost_avoidance_low'), 'usd')} to "
+           f"{ui.fmt(result.get('net_cost_avoidance_high'), 'usd')}: low end with every unit cost at its low value "
+           "and program cost at its high; high end the reverse.")
+c2.metric("Gross cost avoidance (estimate)",
+          ui.fmt(result.get("gross_cost_avoidance"), "usd", "gross_cost_avoidance"), border=True)
+c2.caption(f"Range {ui.fmt(result.get('gross_cost_avoidance_low'), 'usd')} to "
+           f"{ui.fmt(result.get('gross_cost_avoidance_high'), 'usd')}.")
+c3.metric("Program cost (pro-rated to the period)", ui.fmt(result.get("program_cost"), "usd", "program_cost"),
+          border=True)
+c3.caption("Annual program cost × days in the period ÷ 365.")
+
+left, right = st.columns([3, 2])
+with left:
+    steps = [("Jail costs<br>avoided", result.get("jail_cost_avoided")),
+         ("ED & ambulance<br>costs avoided", result.get("ed_cost_avoided")),
+         ("Officer time<br>returned", result.get("officer_time_value")),
+         ("Program<br>cost", -result["program_cost"] if result.get("program_cost") is not None else None)]
+    ui.chart(charts.waterfall(
+        steps if has_data else [],
+        "Where the estimate comes from: cost avoided by source minus program cost",
+        "US dollars", total_label="Net<br>(estimate)"))
+with right:
+    st.markdown("**What was avoided (estimates)**")
+    st.dataframe(pd.DataFrame([
+        ("Arrests avoided", ui.fmt(result.get("arrests_avoided"), "count", "arrests_avoided")),
+        ("Jail bookings avoided", ui.fmt(result.get("bookings_avoided"), "count", "bookings_avoided")),
+        ("ED transports avoided", ui.fmt(result.get("ed_transports_avoided"), "count", "ed_transports_avoided")),
+        ("Officer hours returned to patrol",
+         ui.fmt(result.get("officer_hours_returned"), "hours", "officer_hours_returned")),
+    ], columns=["Estimate", "Value"]), hide_index=True, width="stretch")
+    st.caption("Negative values are kept: if co-responded calls ended in more arrests or ED transports, "
+               "the estimate shows it.")
+
+st.subheader("Formula")
+st.code(ui.query_comment("savings"), language=None)
+values = ui.headline(f)
+st.markdown("**Inputs from the data for this selection**")
+st.dataframe(pd.DataFrame([
+    ("Arrest rate, BH calls without co-responder",
+     ui.fmt(values.get("arrest_rate_not_co_responded"), "rate", "arrest_rate_not_co_responded")),
+    ("Arrest rate, co-responded BH calls",
+     ui.fmt(values.get("arrest_rate_co_responded"), "rate", "arrest_rate_co_responded")),
+    ("Co-responded BH calls", ui.fmt(values.get("co_responded_bh_calls"), "count", "co_responded_bh_calls")),
+    ("Booked share of BH-call arrests", ui.fmt(result.get("booked_share"), "rate", "booked_share")),
+    ("ED / hold rate, CIT-only on-scene contacts", ui.fmt(result.get("ed_rate_cit_only"), "rate", "ed_rate_cit_only")),
+    ("ED / hold rate, co-responder on-scene contacts",
+     ui.fmt(result.get("ed_rate_co_responder"), "rate", "ed_rate_co_responder")),
+    ("Co-responder on-scene contacts",
+     ui.fmt(result.get("co_responder_scene_contacts"), "count", "co_responder_scene_contacts")),
+    ("Officer hours returned to patrol",
+     ui.fmt(values.get("officer_hours_returned"), "hours", "officer_hours_returned")),
+    ("Days in period", ui.fmt((f.period.end - f.period.start).days)),
+], columns=["Input", "Value"]), hide_index=True, width="stretch")
+if f.responder_type:
+    st.caption("The responder-type filter does not apply to the savings estimate: it is built from call-level "
+               "comparisons and both co-responder and CIT-only contacts.")
+ui.sources("savings_inputs", "savings", "outcomes_calls", "officer_time")

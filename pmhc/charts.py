@@ -1,0 +1,314 @@
+"""Plotly figure builders shared by the dashboard pages and the slide/PDF exports.
+
+They are pure functions of DataFrames (no Streamlit), so a chart on screen and the same
+chart in a council deck are drawn by one function from one query result. Every chart
+has a title that says what it shows and labelled axes; an empty selection gets a chart
+that says so instead of an error or a blank plot.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import schema
+from .config import config_dir
+
+FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+# Colour-blind-safe palette (Okabe–Ito), fixed order so a series keeps its colour.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+OUTCOME_COLORS = {
+    "resolved_on_scene": "#009E73",
+    "referred_outpatient": "#56B4E9",
+    "crisis_center": "#0072B2",
+    "voluntary_ed": "#CC79A7",
+    "involuntary_hold": "#E69F00",
+    "arrest": "#D55E00",
+    "refused_unable_to_contact": "#999999",
+    "unknown": "#CCCCCC",
+    schema.UNMAPPED: "#8C6D31",
+}
+OUTCOME_ORDER = tuple(schema.OUTCOMES) + ("unknown", schema.UNMAPPED)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+NO_DATA = "No data for this selection"
+
+
+def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None,
+            percent: bool = False, height: int = 440, subtitle: str | None = None) -> go.Figure:
+    title_spec: dict = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}
+    if subtitle:
+        title_spec["subtitle"] = {"text": subtitle, "font": {"size": 12, "color": "#666"}}
+    fig.update_layout(
+        template="plotly_white",
+        title=title_spec,
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 80 if subtitle else 60, "b": 110},
+        # Legend at the bottom of the figure: long titles and many series never collide with it.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.01,
+                "xanchor": "left", "x": 0},
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title_text=x_title, title_font_size=12)
+    fig.update_yaxes(title_text=y_title, title_font_size=12, rangemode="tozero")
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def _legend(fig: go.Figure, show: bool) -> None:
+    fig.update_layout(showlegend=show)
+    if not show:
+        fig.update_layout(margin_b=70)
+
+
+def _month_axis(fig: go.Figure, xs: pd.Series) -> None:
+    """One tick per month (or quarter / year on long ranges), never repeated labels."""
+    n = xs.dt.to_period("M").nunique()
+    dtick = "M1" if n <= 12 else "M2" if n <= 24 else "M3" if n <= 48 else "M6" if n <= 96 else "M12"
+    fig.update_xaxes(tickformat="%b\n%Y", hoverformat="%B %Y", dtick=dtick, tick0=xs.min(), tickangle=0)
+
+
+def empty(title: str, message: str = NO_DATA, subtitle: str | None = None) -> go.Figure:
+    """A chart-sized placeholder that says why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 16, "color": "#666"})
+    _layout(fig, title, None, None, height=300, subtitle=subtitle)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(hovermode=False)
+    return fig
+
+
+def _has_values(df: pd.DataFrame | None, columns, percent: bool = False) -> bool:
+    """Anything to draw? Rates: any defined value (0 % is a result). Counts: any non-zero,
+    since a selection with nothing in it returns zero rows filled with zeros."""
+    if df is None or df.empty:
+        return False
+    cols = [c for c in columns if c in df.columns]
+    if not cols:
+        return False
+    values = df[cols].apply(pd.to_numeric, errors="coerce")
+    return bool(values.notna().any().any()) if percent else bool(values.fillna(0).ne(0).any().any())
+
+
+def _as_dates(values: pd.Series) -> pd.Series:
+    """'YYYY-MM' month buckets become the first day of the month, so milestones line up."""
+    s = pd.Series(values).reset_index(drop=True)
+    if pd.api.types.is_string_dtype(s) or s.dtype == object:
+        text = s.astype("string")
+        if text.str.fullmatch(r"\d{4}-\d{2}").fillna(False).all():
+            return pd.to_datetime(text + "-01")
+    return s
+
+
+def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title: str,
+          percent: bool = False, milestones: pd.DataFrame | None = None,
+          x_title: str = "Month", subtitle: str | None = None) -> go.Figure:
+    """Lines over time; `series` maps a column to its legend name. Milestones are dated lines."""
+    if not _has_values(df, series, percent):
+        return empty(title, subtitle=subtitle)
+    xs = _as_dates(df[x])
+    fig = go.Figure()
+    fmt = ".1%" if percent else ",.4~g"
+    for i, (col, name) in enumerate(series.items()):
+        if col not in df.columns:
+            continue
+        fig.add_trace(go.Scatter(
+            x=xs, y=df[col].reset_index(drop=True), name=name, mode="lines+markers",
+            line={"color": PALETTE[i % len(PALETTE)], "width": 2.5}, marker={"size": 6},
+            hovertemplate=f"%{{y:{fmt}}}<extra>{name}</extra>", connectgaps=False,
+        ))
+    _layout(fig, title, x_title, y_title, percent, subtitle=subtitle)
+    _legend(fig, len(series) > 1)
+    if pd.api.types.is_datetime64_any_dtype(xs):
+        _month_axis(fig, xs)
+        _draw_milestones(fig, milestones, xs.min(), xs.max())
+    return fig
+
+
+def _draw_milestones(fig: go.Figure, milestones: pd.DataFrame | None, first, last) -> None:
+    if milestones is None or milestones.empty:
+        return
+    # A milestone dated inside the last month still belongs on the chart.
+    last = pd.Timestamp(last) + pd.offsets.MonthEnd(0)
+    dates = pd.to_datetime(milestones["date"])
+    shown = milestones[(dates >= pd.Timestamp(first)) & (dates <= last)]
+    for i, (_, m) in enumerate(shown.sort_values("date").iterrows()):
+        when = pd.Timestamp(m["date"])
+        fig.add_shape(type="line", x0=when, x1=when, xref="x", y0=0, y1=1, yref="paper",
+                      line={"color": "#555", "width": 1, "dash": "dot"})
+        fig.add_annotation(x=when, y=1 - 0.08 * (i % 3), xref="x", yref="paper", text=str(m["label"]),
+                           showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#333"},
+                           bgcolor="rgba(255,255,255,0.85)", hovertext=f"{when:%-d %b %Y}: {m['label']}")
+
+
+def bar(df: pd.DataFrame, x: str, y: str | dict[str, str], title: str, x_title: str, y_title: str,
+        percent: bool = False, horizontal: bool = False, subtitle: str | None = None) -> go.Figure:
+    """Bars per category; `y` is one column, or {column: legend name} for grouped bars."""
+    series = {y: y_title} if isinstance(y, str) else dict(y)
+    if not _has_values(df, series, percent):
+        return empty(title, subtitle=subtitle)
+    fig = go.Figure()
+    fmt = ".1%" if percent else ",.4~g"
+    cats = [schema.label(v) for v in df[x]]
+    for i, (col, name) in enumerate(series.items()):
+        values = df[col].reset_index(drop=True)
+        kw = {"x": values, "y": cats, "orientation": "h"} if horizontal else {"x": cats, "y": values}
+        fig.add_trace(go.Bar(
+            name=name, marker_color=PALETTE[i % len(PALETTE)],
+            text=[_short(v, percent) for v in values], textposition="outside", cliponaxis=False,
+            hovertemplate=f"%{{{'x' if horizontal else 'y'}:{fmt}}}<extra>{name}</extra>", **kw,
+        ))
+    category_title, value_title = x_title, y_title
+    _layout(fig, title, value_title if horizontal else category_title,
+            category_title if horizontal else value_title, subtitle=subtitle)
+    fig.update_layout(hovermode="closest", barmode="group")
+    _legend(fig, len(series) > 1)
+    value_axis = fig.update_xaxes if horizontal else fig.update_yaxes
+    value_axis(rangemode="tozero", tickformat=".0%" if percent else None)
+    top = pd.to_numeric(df[list(series)].stack(), errors="coerce").max()
+    low = pd.to_numeric(df[list(series)].stack(), errors="coerce").min()
+    if pd.notna(top) and top > 0 and not (pd.notna(low) and low < 0):
+        value_axis(range=[0, top * 1.15])  # room for the value labels above the bars
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", rangemode="normal", tickformat=None)
+        fig.update_layout(height=max(320, 140 + 36 * len(cats) * len(series)))
+    return fig
+
+
+def _short(v, percent: bool) -> str:
+    if v is None or pd.isna(v):
+        return ""
+    if percent:
+        return f"{v:.1%}" if abs(v) < 0.1 else f"{v:.0%}"
+    return f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:,.1f}"
+
+
+def outcome_mix(df_long: pd.DataFrame, title: str, x_title: str = "Month",
+                subtitle: str | None = None) -> go.Figure:
+    """Share of contacts by outcome per bucket (stacked to 100%), unknown outcomes shown last."""
+    if df_long is None or df_long.empty or df_long["contacts"].sum() == 0:
+        return empty(title, subtitle=subtitle)
+    totals = df_long.groupby("bucket")["contacts"].transform("sum")
+    data = df_long.assign(share=df_long["contacts"] / totals)
+    buckets = list(dict.fromkeys(data["bucket"]))
+    xs = _as_dates(pd.Series(buckets))
+    by_month = pd.api.types.is_datetime64_any_dtype(xs)
+    present = set(data["outcome"])
+    order = [o for o in OUTCOME_ORDER if o in present] + sorted(present - set(OUTCOME_ORDER), key=str)
+    fig = go.Figure()
+    for i, outcome in enumerate(order):
+        part = data[data["outcome"] == outcome].set_index("bucket").reindex(buckets)
+        name = schema.label(outcome)
+        fig.add_trace(go.Bar(
+            x=xs if by_month else [schema.label(b) for b in buckets], y=part["share"].fillna(0).to_numpy(),
+            name=name, marker_color=OUTCOME_COLORS.get(outcome, PALETTE[i % len(PALETTE)]),
+            customdata=part["contacts"].fillna(0).to_numpy(),
+            hovertemplate=f"{name}: %{{y:.1%}} (%{{customdata:,.0f}} contacts)<extra></extra>",
+        ))
+    _layout(fig, title, x_title, "Share of contacts", percent=True, height=440, subtitle=subtitle)
+    # Many outcomes: the legend goes to the right, top to bottom in stacking order.
+    fig.update_layout(barmode="stack", hovermode="x unified", margin={"b": 70},
+                      legend={"orientation": "v", "yref": "paper", "y": 1, "yanchor": "top", "x": 1.02,
+                              "xanchor": "left", "traceorder": "reversed"})
+    fig.update_yaxes(range=[0, 1])
+    if by_month:
+        _month_axis(fig, xs)
+    return fig
+
+
+def heatmap(df: pd.DataFrame, title: str, value: str = "bh_calls",
+            value_title: str = "BH calls", subtitle: str | None = None) -> go.Figure:
+    """Weekday (1 = Monday) × hour-of-day counts on the full 7 × 24 grid, gaps as zero."""
+    if df is None or df.empty or df[value].sum() == 0:
+        return empty(title, subtitle=subtitle)
+    grid = (df.pivot_table(index="weekday", columns="hour", values=value, aggfunc="sum")
+            .reindex(index=range(1, 8), columns=range(24)).fillna(0))
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=list(range(24)), y=list(WEEKDAYS), colorscale="Blues", xgap=1, ygap=1,
+        colorbar={"title": {"text": value_title}},
+        hovertemplate="%{y} %{x}:00–%{x}:59: %{z:,.0f} " + value_title + "<extra></extra>",
+    ))
+    _layout(fig, title, "Hour of day received (agency time zone)", "Weekday", height=400, subtitle=subtitle)
+    fig.update_xaxes(tickvals=list(range(0, 24, 3)), ticktext=[f"{h:02d}:00" for h in range(0, 24, 3)])
+    fig.update_yaxes(autorange="reversed", rangemode="normal")
+    fig.update_layout(hovermode="closest")
+    _legend(fig, False)
+    return fig
+
+
+def waterfall(steps: list[tuple[str, float | None]], title: str, y_title: str,
+              total_label: str = "Net", money: bool = True, subtitle: str | None = None) -> go.Figure:
+    """Parts adding up to a total (e.g. cost avoided by source, minus program cost, = net)."""
+    steps = [(label, v) for label, v in steps if v is not None and not pd.isna(v)]
+    if not steps:
+        return empty(title, subtitle=subtitle)
+    fmt = "$,.0f" if money else ",.1f"
+    total = sum(v for _, v in steps)
+    labels = [label for label, _ in steps] + [total_label]
+    values = [v for _, v in steps] + [total]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=["relative"] * len(steps) + ["total"],
+        text=[_money(v) if money else f"{v:,.1f}" for v in values], textposition="outside",
+        increasing={"marker": {"color": PALETTE[2]}}, decreasing={"marker": {"color": PALETTE[5]}},
+        totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": "#999", "dash": "dot"}},
+        hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra></extra>", cliponaxis=False,
+    ))
+    _layout(fig, title, None, y_title, subtitle=subtitle, height=440)
+    fig.update_yaxes(tickprefix="$" if money else None, tickformat=",.0f", rangemode="normal")
+    fig.update_xaxes(tickangle=0)
+    fig.update_layout(hovermode="closest")
+    _legend(fig, False)
+    return fig
+
+
+def _money(v: float) -> str:
+    return f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
+
+
+# ------------------------------------------------------------------ milestones
+
+def milestones_path() -> Path:
+    return config_dir() / "milestones.csv"
+
+
+def load_milestones(path: Path | str | None = None) -> pd.DataFrame:
+    """Program milestones (date, label) from config/milestones.csv; no file → no milestones.
+
+    Raises ValueError naming the file, line and column of a bad row, so a typo in the
+    file is fixed rather than silently dropped from the charts.
+    """
+    path = Path(path) if path else milestones_path()
+    if not path.exists():
+        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "label": pd.Series(dtype="string")})
+    rows: list[dict] = []
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in ("date", "label") if c not in header]
+        if missing:
+            raise ValueError(f"{path}: line 1: missing column(s) {', '.join(missing)}; "
+                             f"the header must be 'date,label' (found {','.join(header) or 'nothing'})")
+        for raw in reader:
+            line = reader.line_num
+            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+            if not any(row.values()):
+                continue
+            try:
+                when = date.fromisoformat(row["date"])
+            except ValueError:
+                raise ValueError(f"{path}: line {line}, column date: {row['date']!r} is not a date; "
+                                 "write it as YYYY-MM-DD") from None
+            if not row["label"]:
+                raise ValueError(f"{path}: line {line}, column label: empty; describe the milestone "
+                                 "(e.g. 'Second clinician hired')")
+            rows.append({"date": pd.Timestamp(when), "label": row["label"]})
+    out = pd.DataFrame(rows, columns=["date", "label"])
+    out["date"] = pd.to_datetime(out["date"])
+    return out.sort_values("date", ignore_index=True)

@@ -1,0 +1,619 @@
+"""The one public release: every figure a public view or export may show, suppressed together.
+
+Why one table: complementary suppression protects a small count only if no view shows a
+cell it hid. So for one selection (period, district, responder type) every count that
+public pages and exports can show — the period's figures, every breakdown (month,
+district, responder type, kind of contact), the outcome counts and the weekday × hour
+grid — goes into one `suppression.CellTable` together with every relation a reader
+knows between them (definitional identities such as BH calls = co-responded + not,
+breakdowns adding up to the period total, distinct people counted at most once per
+bucket), and is protected in one pass. Public views only *read* this release, so a page
+or export that shows any part of it shows nothing the audit did not allow.
+
+Rates, averages, hours and dollar estimates are never cells of their own: each is hidden
+when any count it is built on is hidden (`DERIVED`), and flagged unstable when one of
+its numerators is under `[privacy] unstable_numerator`. A figure this module knows
+nothing about is withheld from the public rather than shown unchecked.
+
+Across selections: a district- or responder-filtered release also hides every count that
+the unfiltered release hides in that district's (responder type's) row, so picking the
+district in the filter does not reveal a cell hidden in the district table.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from . import definitions, metrics, sql, suppression
+from .config import AgencyConfig, load_agency
+from .suppression import COMPLEMENTARY, PRIMARY, CellTable, Rules
+
+DERIVED_HIDDEN = "derived"  # a rate / average / estimate built on a hidden count
+UNCHECKED = "unchecked"  # not a figure the release knows how to check: never public
+BYS = ("month", "district", "responder_type", "contact_type")
+HEADLINE = "total"  # view name of the period's own figures (bucket "all")
+
+SUPPRESSED_TEXT = "suppressed"
+UNSTABLE_MARK = "†"
+UNSTABLE_NOTE = "† unstable: fewer than {n} events in the numerator, so it moves a lot by chance."
+
+# ------------------------------------------------------------------ what the figures are made of
+
+# Counts: the cells of the release. Repeat-people counts (one per window) match _REPEAT.
+COUNTS = frozenset({
+    "calls_total", "bh_calls", "co_responded_bh_calls", "not_co_responded_bh_calls", "cit_bh_calls",
+    "bh_calls_with_arrest", "co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
+    "bh_calls_with_force", "bh_calls_force_recorded", "bh_calls_missing_officer_minutes",
+    "bh_calls_missing_time",
+    "contacts_total", "on_scene_contacts", "follow_up_contacts", "referral_contacts", "people_served",
+    "unidentified_contacts", "bh_contacts", "known_outcome_contacts", "unknown_outcome_contacts",
+    "diverted_contacts", "care_connections", "involuntary_holds", "contacts_ending_in_arrest",
+    "people_with_contacts", "identified_crisis_contacts", "followed_up_14d", "follow_ups_attempted",
+    "follow_ups_reached",
+    # queries/release.sql :: savings_counts
+    "co_responder_scene_contacts", "co_responder_ed_contacts", "cit_scene_contacts", "cit_ed_contacts",
+    "bh_linked_arrests", "bh_booked_arrests",
+})
+_REPEAT = re.compile(r"^repeat_(people|rate)_(\d+)d$")
+# Distinct people: a person is counted once per bucket, so buckets do not add up to the total.
+DISTINCT = frozenset({"people_served", "people_with_contacts"})
+
+# Identities that hold by definition: (total, parts). Added only when they hold in the data.
+IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("bh_calls", ("co_responded_bh_calls", "not_co_responded_bh_calls")),
+    ("bh_calls_with_arrest", ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest")),
+    ("contacts_total", ("on_scene_contacts", "follow_up_contacts", "referral_contacts")),
+    ("contacts_total", ("known_outcome_contacts", "unknown_outcome_contacts")),
+    ("contacts_total", ("bh_contacts",)),
+    ("follow_up_contacts", ("follow_ups_attempted",)),
+)
+# Inequalities that hold by definition: sum(small) ≤ sum(big).
+AT_MOST: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("bh_calls",), ("calls_total",)),
+    (("cit_bh_calls",), ("bh_calls",)),
+    (("bh_calls_with_force",), ("bh_calls_force_recorded",)),
+    (("bh_calls_force_recorded",), ("bh_calls",)),
+    (("co_responded_bh_calls_with_arrest",), ("co_responded_bh_calls",)),
+    (("not_co_responded_bh_calls_with_arrest",), ("not_co_responded_bh_calls",)),
+    (("bh_calls_missing_officer_minutes",), ("bh_calls",)),
+    (("bh_calls_missing_time",), ("bh_calls",)),
+    (("diverted_contacts",), ("known_outcome_contacts",)),
+    (("care_connections",), ("known_outcome_contacts",)),
+    (("involuntary_holds",), ("known_outcome_contacts",)),
+    (("contacts_ending_in_arrest",), ("contacts_total",)),
+    (("people_served", "unidentified_contacts"), ("contacts_total",)),
+    (("identified_crisis_contacts",), ("on_scene_contacts",)),
+    (("people_with_contacts",), ("identified_crisis_contacts",)),
+    (("people_with_contacts",), ("people_served",)),
+    (("followed_up_14d",), ("identified_crisis_contacts",)),
+    (("follow_ups_reached",), ("follow_ups_attempted",)),
+    (("co_responder_ed_contacts",), ("co_responder_scene_contacts",)),
+    (("cit_ed_contacts",), ("cit_scene_contacts",)),
+    (("bh_booked_arrests",), ("bh_linked_arrests",)),
+    (("bh_calls_with_arrest",), ("bh_linked_arrests",)),
+)
+
+# Outcome counts (outcome_mix) and how they tie to the figures of the same bucket.
+CARE = ("referred_outpatient", "crisis_center", "voluntary_ed")
+UNKNOWN_OUTCOMES = ("unknown", "unmapped")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure computed from counts: hidden with any of `depends`, unstable when one of
+    `numerators` is under the unstable threshold."""
+
+    depends: tuple[str, ...]
+    numerators: tuple[str, ...] = ()
+
+
+def _rate(num: str, den: str) -> Derived:
+    return Derived((num, den), (num,))
+
+
+_ARRESTS = ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
+            "co_responded_bh_calls", "not_co_responded_bh_calls")
+_BOOKINGS = _ARRESTS + ("bh_booked_arrests", "bh_linked_arrests")
+_ED = ("co_responder_ed_contacts", "co_responder_scene_contacts", "cit_ed_contacts", "cit_scene_contacts")
+_OFFICER = ("co_responded_bh_calls", "not_co_responded_bh_calls")
+_ALL_SAVINGS = tuple(dict.fromkeys(_BOOKINGS + _ED + _OFFICER))
+_SAVINGS_NUMS = ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
+                 "co_responder_ed_contacts", "cit_ed_contacts")
+
+DERIVED: dict[str, Derived] = {
+    "bh_share": _rate("bh_calls", "calls_total"),
+    "co_response_coverage": _rate("co_responded_bh_calls", "bh_calls"),
+    # Its denominator (BH calls with CIT recorded) is at least the numerator, so a shown
+    # numerator ≥ threshold keeps the denominator out of the small range too.
+    "cit_coverage": Derived(("cit_bh_calls",), ("cit_bh_calls",)),
+    "bh_arrest_rate": _rate("bh_calls_with_arrest", "bh_calls"),
+    "arrest_rate_co_responded": _rate("co_responded_bh_calls_with_arrest", "co_responded_bh_calls"),
+    "arrest_rate_not_co_responded": _rate("not_co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls"),
+    "diversion_rate": _rate("diverted_contacts", "known_outcome_contacts"),
+    "connection_to_care_rate": _rate("care_connections", "known_outcome_contacts"),
+    "follow_up_14d_rate": _rate("followed_up_14d", "identified_crisis_contacts"),
+    "follow_up_completion_rate": _rate("follow_ups_reached", "follow_ups_attempted"),
+    "officer_hours_bh": Derived(("bh_calls",)),
+    "responder_hours": Derived(("contacts_total",)),
+    "avg_on_scene_minutes_co_responded": Derived(("co_responded_bh_calls",), ("co_responded_bh_calls",)),
+    "avg_on_scene_minutes_not_co_responded": Derived(("not_co_responded_bh_calls",), ("not_co_responded_bh_calls",)),
+    "avg_officer_minutes_co_responded": Derived(("co_responded_bh_calls",), ("co_responded_bh_calls",)),
+    "avg_officer_minutes_not_co_responded": Derived(("not_co_responded_bh_calls",), ("not_co_responded_bh_calls",)),
+    "officer_hours_returned": Derived(_OFFICER, _OFFICER),
+    "arrests_avoided": Derived(_ARRESTS, _SAVINGS_NUMS[:2]),
+    "bookings_avoided": Derived(_BOOKINGS, _SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
+    "ed_transports_avoided": Derived(_ED, _SAVINGS_NUMS[2:]),
+    "jail_cost_avoided": Derived(_BOOKINGS, _SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
+    "ed_cost_avoided": Derived(_ED, _SAVINGS_NUMS[2:]),
+    "officer_time_value": Derived(_OFFICER, _OFFICER),
+    "gross_cost_avoidance": Derived(_ALL_SAVINGS, _SAVINGS_NUMS),
+    "net_cost_avoidance": Derived(_ALL_SAVINGS, _SAVINGS_NUMS),
+    "program_cost": Derived(()),  # annual cost × days: no count in it
+    "ed_rate_co_responder": _rate("co_responder_ed_contacts", "co_responder_scene_contacts"),
+    "ed_rate_cit_only": _rate("cit_ed_contacts", "cit_scene_contacts"),
+    "booked_share": _rate("bh_booked_arrests", "bh_linked_arrests"),
+}
+for _k in ("gross_cost_avoidance", "net_cost_avoidance"):
+    for _end in ("low", "high"):
+        DERIVED[f"{_k}_{_end}"] = DERIVED[_k]
+
+
+def derived(key: str) -> Derived | None:
+    m = _REPEAT.match(key)
+    if m and m.group(1) == "rate":
+        return _rate(f"repeat_people_{m.group(2)}d", "people_with_contacts")
+    return DERIVED.get(key)
+
+
+def is_count(key: str) -> bool:
+    m = _REPEAT.match(key)
+    return key in COUNTS or bool(m and m.group(1) == "people")
+
+
+def is_distinct(key: str) -> bool:
+    return key in DISTINCT or (is_count(key) and key.startswith("repeat_people_"))
+
+
+# ------------------------------------------------------------------ markers for the dashboard
+
+class Withheld(float):
+    """A figure withheld from a public view: NaN to arithmetic and charts (a gap), and
+    its display text ("<11" or "suppressed") to the formatter."""
+
+    def __new__(cls, display: str = SUPPRESSED_TEXT, reason: str = ""):
+        obj = super().__new__(cls, math.nan)
+        obj.display = display
+        obj.reason = reason
+        return obj
+
+    def __reduce__(self):
+        return (Withheld, (self.display, self.reason))
+
+    def __repr__(self) -> str:
+        return f"Withheld({self.display!r})"
+
+
+class Unstable(float):
+    """A shown rate on few events: its value, plus the mark the formatter adds."""
+
+    def __new__(cls, value: float):
+        return super().__new__(cls, value)
+
+    def __reduce__(self):
+        return (Unstable, (float(self),))
+
+
+def format_value(value, unit: str = "count") -> str:
+    """Plain-text figure for exports (the dashboard's own pmhc.ui.fmt follows the same rules)."""
+    if isinstance(value, Withheld):
+        return value.display
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    if unit == "rate":
+        text = f"{v:.1%}"
+    elif unit == "usd":
+        text = f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
+    elif unit == "hours":
+        text = f"{v:,.1f} h" if abs(v) < 100 else f"{v:,.0f} h"
+    elif unit == "minutes":
+        text = f"{v:,.0f} min"
+    elif v.is_integer():
+        text = f"{v:,.0f}"
+    else:
+        text = f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+    return f"{text} {UNSTABLE_MARK}" if isinstance(value, Unstable) else text
+
+
+# ------------------------------------------------------------------ the release
+
+Key = tuple  # (view, bucket, column)
+
+
+@dataclass
+class Release:
+    """Every public cell of one selection with its suppression status."""
+
+    filters: metrics.Filters
+    rules: Rules
+    values: dict  # the period's figures (metrics.headline + savings counts)
+    frames: dict[str, pd.DataFrame]  # view → frame (bucket + figure columns / outcome / grid)
+    status: dict[Key, str | None] = field(default_factory=dict)  # count cells only
+    unprotectable: tuple[Key, ...] = ()
+
+    # -- lookups
+    def count_value(self, view: str, bucket, column: str):
+        if view == HEADLINE:
+            return self.values.get(column)
+        df = self.frames.get(view)
+        if df is None:
+            return None
+        row = df[df["bucket"] == bucket]
+        return None if row.empty or column not in row else row.iloc[0][column]
+
+    def state(self, view: str, bucket, column: str) -> str | None:
+        """None (shown), PRIMARY, COMPLEMENTARY, DERIVED_HIDDEN or UNCHECKED."""
+        key = (view, bucket, column)
+        if key in self.status:
+            return self.status[key]
+        if is_count(column) or view.startswith("mix:") or view == "heatmap":
+            v = self.count_value(view, bucket, column)
+            if v is None or _nan(v) or v == 0:
+                return None  # not in the release because it is 0 / absent: shown as 0
+            return UNCHECKED
+        d = derived(column)
+        if d is None:
+            return UNCHECKED
+        for dep in d.depends:
+            if (view, bucket, dep) not in self.status:
+                return UNCHECKED  # e.g. savings counts have no monthly breakdown: cannot be checked there
+            if self.status[(view, bucket, dep)] is not None:
+                return DERIVED_HIDDEN
+        return None
+
+    def unstable(self, view: str, bucket, column: str) -> bool:
+        d = derived(column)
+        if d is None:
+            return False
+        return any(self.rules.unstable(_num(self.count_value(view, bucket, n))) for n in d.numerators)
+
+    def display(self, view: str, bucket, column: str, value, unit: str) -> str:
+        return format_value(self.marked(view, bucket, column, value), unit)
+
+    def marked(self, view: str, bucket, column: str, value):
+        """The value as a public view shows it: Withheld, Unstable or itself."""
+        s = self.state(view, bucket, column)
+        if s == PRIMARY:
+            return Withheld(self.rules.small_label, f"a count from 1 to {self.rules.threshold - 1}")
+        if s == COMPLEMENTARY:
+            return Withheld(SUPPRESSED_TEXT, "hidden so that a small count cannot be worked out from the totals")
+        if s == DERIVED_HIDDEN:
+            return Withheld(SUPPRESSED_TEXT, "built on a suppressed count")
+        if s == UNCHECKED:
+            return Withheld(SUPPRESSED_TEXT, "not part of the public release")
+        if value is not None and not _nan(value) and self.unstable(view, bucket, column):
+            return Unstable(float(value))
+        return value
+
+    # -- public shapes for the dashboard
+    def masked_values(self, values: dict | None = None) -> dict:
+        values = self.values if values is None else values
+        return {k: self.marked(HEADLINE, "all", k, v) for k, v in values.items()}
+
+    def masked_frame(self, df: pd.DataFrame, view: str, bucket_col: str = "bucket") -> pd.DataFrame:
+        """A metrics frame (bucket + figure columns) with hidden cells as Withheld."""
+        out = df.copy()
+        for col in out.columns:
+            if col == bucket_col:
+                continue
+            cells = [self.marked(view, b, col, v) for b, v in zip(out[bucket_col], out[col])]
+            if any(isinstance(c, (Withheld, Unstable)) for c in cells):
+                out[col] = pd.Series(cells, index=out.index, dtype=object)
+        return out
+
+    def masked_mix(self, df: pd.DataFrame, by: str) -> pd.DataFrame:
+        out = df.copy()
+        view = f"mix:{by}"
+        cells = [self.marked(view, b, o, v) for b, o, v in zip(out["bucket"], out["outcome"], out["contacts"])]
+        if any(isinstance(c, Withheld) for c in cells):
+            out["contacts"] = pd.Series(cells, index=out.index, dtype=object)
+        return out
+
+    def masked_heatmap(self, df: pd.DataFrame) -> pd.DataFrame:
+        out = df.copy()
+        cells = [self.marked("heatmap", (int(w), int(h)), "bh_calls", v)
+                 for w, h, v in zip(out["weekday"], out["hour"], out["bh_calls"])]
+        if any(isinstance(c, Withheld) for c in cells):
+            out["bh_calls"] = pd.Series(cells, index=out.index, dtype=object)
+        return out
+
+
+def _nan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+
+
+def _num(v):
+    return None if v is None or _nan(v) else float(v)
+
+
+# ------------------------------------------------------------------ building it
+
+def _by_frame(con, filters: metrics.Filters, by: str, cfg: AgencyConfig) -> pd.DataFrame:
+    if by == "month":
+        return metrics.monthly(con, filters, cfg).rename(columns={"month": "bucket"})
+    frame: pd.DataFrame | None = None
+    for q, bys in metrics.BREAKDOWNS.items():
+        if by not in bys:
+            continue
+        df = metrics.run(con, q, filters, by, cfg)
+        if frame is None:
+            frame = df
+            continue
+        new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
+        frame = frame.merge(df[new], on="bucket", how="outer")
+    frame = frame if frame is not None else pd.DataFrame({"bucket": []})
+    for c in frame.columns:
+        if c != "bucket" and is_count(c):
+            frame[c] = frame[c].fillna(0)
+    return frame.sort_values("bucket", key=lambda s: s.astype(str)).reset_index(drop=True)
+
+
+def _savings_counts(con, filters: metrics.Filters) -> dict:
+    row = sql.one(con, "savings_counts", filters.params())
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+class _Builder:
+    """Collects the cells and relations of one release."""
+
+    def __init__(self):
+        self.table = CellTable()
+        self.idx: dict[Key, int] = {}
+
+    def cell(self, key: Key, value, cost: float) -> None:
+        if value is None or _nan(value):
+            value = 0
+        self.idx[key] = self.table.add(key, value, cost)
+
+    def get(self, key: Key) -> int | None:
+        return self.idx.get(key)
+
+    def same_bucket(self, view: str, bucket) -> None:
+        for total, parts in IDENTITIES:
+            self.equal(total, parts, view, bucket)
+        for smalls, bigs in AT_MOST:
+            self.at_most([(view, bucket, s) for s in smalls], [(view, bucket, b) for b in bigs])
+        # repeat people per window: nested windows, and never more than the people counted
+        windows = sorted(int(m.group(2)) for key in self._columns(view, bucket)
+                         if (m := _REPEAT.match(key)) and m.group(1) == "people")
+        for w in windows:
+            self.at_most([(view, bucket, f"repeat_people_{w}d")], [(view, bucket, "people_with_contacts")])
+        for a, b in zip(windows, windows[1:]):
+            self.at_most([(view, bucket, f"repeat_people_{a}d")], [(view, bucket, f"repeat_people_{b}d")])
+
+    def _columns(self, view: str, bucket) -> list[str]:
+        return [k[2] for k in self.idx if k[0] == view and k[1] == bucket]
+
+    def equal(self, total: str, parts: Iterable[str], view: str, bucket) -> None:
+        self.sum_of((view, bucket, total), [(view, bucket, p) for p in parts])
+
+    def sum_of(self, total: Key, parts: list[Key]) -> None:
+        t = self.get(total)
+        ps = [self.get(p) for p in parts]
+        if t is None or any(p is None for p in ps):
+            return
+        try:
+            self.table.add_sum(t, ps)
+        except ValueError:
+            pass  # does not hold in this data (e.g. a query changed): not a relation a reader can use
+
+    def at_most(self, smalls: list[Key], bigs: list[Key]) -> None:
+        s = [self.get(k) for k in smalls]
+        b = [self.get(k) for k in bigs]
+        if any(i is None for i in s + b):
+            return
+        try:
+            self.table.add_at_most(s, b)
+        except ValueError:
+            pass
+
+
+def _headline_cost(key: str, figs: dict) -> float:
+    fig = figs.get(key)
+    return 1000.0 if fig is not None and fig.headline else 100.0
+
+
+def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
+          assumptions: metrics.Assumptions | None = None, inherit: bool = True) -> Release:
+    """The public release of one selection (see the module docstring)."""
+    cfg = cfg or load_agency()
+    rules = Rules.from_config(cfg)
+    figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
+    values = dict(metrics.headline(con, filters, cfg, assumptions))
+    values.update(_savings_counts(con, filters))
+    frames = {by: _by_frame(con, filters, by, cfg) for by in BYS}
+    for by in (HEADLINE, *BYS):
+        frames[f"mix:{by}"] = metrics.outcome_mix(con, filters, by)
+    frames["heatmap"] = metrics.heatmap(con, filters)
+
+    b = _Builder()
+    # 1. the period's figures
+    for k, v in values.items():
+        if is_count(k):
+            b.cell((HEADLINE, "all", k), v, _headline_cost(k, figs))
+    b.same_bucket(HEADLINE, "all")
+    # 2. breakdowns: each bucket's identities, and each additive count adding up to the period's
+    for by in BYS:
+        df = frames[by]
+        counts = [c for c in df.columns if c != "bucket" and is_count(c)]
+        for _, row in df.iterrows():
+            for c in counts:
+                b.cell((by, row["bucket"], c), row[c], 1.0)
+            b.same_bucket(by, row["bucket"])
+        for c in counts:
+            keys = [(by, bucket, c) for bucket in df["bucket"]]
+            if is_distinct(c):
+                for k in keys:  # a bucket's people are some of the period's people ...
+                    b.at_most([k], [(HEADLINE, "all", c)])
+                b.at_most([(HEADLINE, "all", c)], keys)  # ... and every person is in some bucket
+            else:
+                b.sum_of((HEADLINE, "all", c), keys)
+    # 3. outcome counts: per bucket they add up to the contacts, and tie to the outcome figures
+    for by in (HEADLINE, *BYS):
+        view, mix = f"mix:{by}", frames[f"mix:{by}"]
+        fig_view = HEADLINE if by == HEADLINE else by
+        cost = 50.0 if by == HEADLINE else 1.0
+        for bucket, o, n in zip(mix["bucket"], mix["outcome"], mix["contacts"]):
+            b.cell((view, bucket, str(o)), n, cost)
+        for bucket, grp in mix.groupby("bucket", sort=False):
+            bucket_key = "all" if by == HEADLINE else bucket
+            outs = [str(o) for o in grp["outcome"]]
+            k = lambda o: (view, bucket, o)  # noqa: E731
+            b.sum_of((fig_view, bucket_key, "contacts_total"), [k(o) for o in outs])
+            b.sum_of((fig_view, bucket_key, "care_connections"), [k(o) for o in outs if o in CARE])
+            b.sum_of((fig_view, bucket_key, "involuntary_holds"), [k(o) for o in outs if o == "involuntary_hold"])
+            b.sum_of((fig_view, bucket_key, "unknown_outcome_contacts"),
+                     [k(o) for o in outs if o in UNKNOWN_OUTCOMES])
+            b.sum_of((fig_view, bucket_key, "known_outcome_contacts"),
+                     [k(o) for o in outs if o not in UNKNOWN_OUTCOMES])
+            if "arrest" in outs:
+                b.at_most([k("arrest")], [(fig_view, bucket_key, "contacts_ending_in_arrest")])
+        if by != HEADLINE:  # each outcome over the buckets adds up to the period's outcome count
+            for o, grp in mix.groupby("outcome", sort=False):
+                b.sum_of(("mix:total", "all", str(o)), [(view, bucket, str(o)) for bucket in grp["bucket"]])
+    # 4. the weekday × hour grid adds up to the period's BH calls
+    heat = frames["heatmap"]
+    for w, h, n in zip(heat["weekday"], heat["hour"], heat["bh_calls"]):
+        b.cell(("heatmap", (int(w), int(h)), "bh_calls"), n, 1.0)
+    b.sum_of((HEADLINE, "all", "bh_calls"), [("heatmap", (int(w), int(h)), "bh_calls")
+                                             for w, h in zip(heat["weekday"], heat["hour"])])
+
+    forced = _inherited(con, filters, cfg, assumptions, b) if inherit else []
+    prot = suppression.protect(b.table, rules, forced=forced)
+    keys = b.table.labels
+    status = {keys[i]: prot.status[i] for i in range(len(keys))}
+    return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable))
+
+
+def _inherited(con, filters, cfg, assumptions, b: _Builder) -> list[int]:
+    """Cells the wider selection hides in this selection's row stay hidden here."""
+    forced: list[int] = []
+    parents = []
+    if filters.district:
+        parents.append((replace(filters, district=None), "district", filters.district))
+    if filters.responder_type:
+        parents.append((replace(filters, responder_type=None), "responder_type", filters.responder_type))
+    for parent_filters, by, bucket in parents:
+        parent = build(con, parent_filters, cfg, assumptions)
+        for key, s in parent.status.items():
+            if s and key[0] == by and key[1] == bucket:
+                i = b.get((HEADLINE, "all", key[2]))
+                if i is not None:
+                    forced.append(i)
+    return forced
+
+
+# ------------------------------------------------------------------ public tables (exports)
+
+PUBLIC_COLUMNS = ["key", "label", "unit", "value", "display", "suppressed", "unstable", "definition"]
+
+
+def public_headline(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
+                    assumptions: metrics.Assumptions | None = None, rel: Release | None = None) -> pd.DataFrame:
+    """Every public figure of the period: exact value only where it may be shown.
+
+    `value` is None for a suppressed figure (so an export cannot leak it), `display` is
+    what to print ("<11", "suppressed", "45.0% †" or the formatted value).
+    """
+    cfg = cfg or load_agency()
+    rel = rel or build(con, filters, cfg)
+    values = dict(rel.values)
+    if assumptions is not None:
+        values.update(metrics.savings(con, filters, assumptions, values))
+    rows = []
+    for fig in definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts):
+        if not fig.public or fig.key not in values:
+            continue
+        marked = rel.marked(HEADLINE, "all", fig.key, values[fig.key])
+        hidden = isinstance(marked, Withheld)
+        rows.append({
+            "key": fig.key, "label": fig.label, "unit": fig.unit,
+            "value": None if hidden else values[fig.key], "display": format_value(marked, fig.unit),
+            "suppressed": hidden, "unstable": isinstance(marked, Unstable), "definition": fig.definition,
+        })
+    return pd.DataFrame(rows, columns=PUBLIC_COLUMNS)
+
+
+def public_breakdown(con, query: str, filters: metrics.Filters, by: str, columns: Iterable[str] | None = None,
+                     cfg: AgencyConfig | None = None, rel: Release | None = None,
+                     with_total: bool = True) -> pd.DataFrame:
+    """One figure query by bucket, long form: bucket, then the public_headline columns.
+
+    The "Total" rows are the period's figures, suppressed exactly as in public_headline.
+    """
+    cfg = cfg or load_agency()
+    rel = rel or build(con, filters, cfg)
+    df = metrics.breakdown(con, query, filters, by, cfg)
+    if by == "month":
+        df = rel.frames["month"]
+    figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
+    cols = list(columns) if columns is not None else [c for c in metrics.run(con, query, filters, "total", cfg).columns
+                                                      if c != "bucket"]
+    rows = []
+    for col in cols:
+        fig = figs.get(col)
+        if fig is not None and not fig.public:
+            continue
+        unit = fig.unit if fig else ("count" if is_count(col) else "rate")
+        cells = [(bucket, by, bucket, df.loc[i, col] if col in df else None) for i, bucket in df["bucket"].items()]
+        if with_total:
+            cells.append(("Total", HEADLINE, "all", rel.values.get(col)))
+        for shown_bucket, view, bucket, value in cells:
+            marked = rel.marked(view, bucket, col, _py(value))
+            hidden = isinstance(marked, Withheld)
+            rows.append({
+                "bucket": shown_bucket, "key": col, "label": fig.label if fig else col.replace("_", " "),
+                "unit": unit, "value": None if hidden else _py(value), "display": format_value(marked, unit),
+                "suppressed": hidden, "unstable": isinstance(marked, Unstable),
+                "definition": fig.definition if fig else "",
+            })
+    return pd.DataFrame(rows, columns=["bucket", *PUBLIC_COLUMNS])
+
+
+def _py(v):
+    if v is None or _nan(v):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def public_compare(con, filters: metrics.Filters, keys: list[str] | None = None,
+                   cfg: AgencyConfig | None = None, rels: dict | None = None) -> pd.DataFrame:
+    """metrics.compare for the public: each period's value as its own release shows it, and
+    a change only between two shown values (a change from a hidden count would reveal it)."""
+    cfg = cfg or load_agency()
+    table = metrics.compare(con, filters, keys, cfg)
+    rels = rels or {}
+    periods = {"value": filters, "previous": filters.with_period(filters.period.previous()),
+               "year_ago": filters.with_period(filters.period.year_ago())}
+    for col, f in periods.items():
+        rel = rels.get(col) or build(con, f, cfg)
+        table[col] = pd.Series([rel.marked(HEADLINE, "all", k, _py(v)) for k, v in zip(table["key"], table[col])],
+                               index=table.index, dtype=object)
+    for change, other in (("change_vs_previous", "previous"), ("change_vs_year_ago", "year_ago")):
+        hidden = [isinstance(a, Withheld) or isinstance(b, Withheld) for a, b in zip(table["value"], table[other])]
+        table[change] = [None if h else _py(c) for h, c in zip(hidden, table[change])]
+    return table
+
+
+def public_savings(con, filters: metrics.Filters, assumptions: metrics.Assumptions, scenario: str = "value",
+                   rel: Release | None = None) -> dict:
+    """Savings under (what-if) assumptions; hidden exactly when the counts under them are."""
+    rel = rel or build(con, filters)
+    result = metrics.savings(con, filters, assumptions, scenario=scenario)
+    result.update(_savings_counts(con, filters))
+    return rel.masked_values(result)

@@ -1,0 +1,351 @@
+"""What goes into a report, gathered once from the metrics layer for one selection.
+
+The deck, the workbook and the one-page PDF are three layouts of the same `ReportData`,
+so the chief's slide, the grant writer's spreadsheet and the one-pager cannot disagree:
+every number comes from `pmhc.metrics` for the same filters, and in a public report
+every number has been through the privacy release first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from .. import definitions, metrics, release
+from ..config import AgencyConfig, load_agency
+from ..periods import Period
+from ..release import Unstable, Withheld
+
+DASH = "—"
+# Axis title of a headline figure's monthly trend.
+CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month", "usd": "US dollars"}
+AXIS_BY_KEY = {"bh_calls": "BH calls per month", "officer_hours_returned": "Officer hours per month"}
+# Where the savings estimate comes from (the Savings page's waterfall): (label, figure key, sign).
+SAVINGS_PARTS = (("Jail costs<br>avoided", "jail_cost_avoided", 1), ("ED & ambulance<br>costs avoided",
+                 "ed_cost_avoided", 1), ("Officer time<br>returned", "officer_time_value", 1),
+                 ("Program<br>cost", "program_cost", -1))
+
+
+# ------------------------------------------------------------------ formatting
+
+def fmt(value, unit: str = "count") -> str:
+    """A figure as people read it: the release's formatter (same rules as the dashboard),
+    which prints a withheld cell as "<11" / "suppressed" and marks an unstable rate."""
+    return release.format_value(value, unit)
+
+
+def fmt_change(value, before, unit: str) -> str | None:
+    """Rates in percentage points, dollars as a dollar difference (a percent of a negative
+    estimate misleads), counts and hours in percent; None when not defined."""
+    if _missing(value) or _missing(before):
+        return None
+    v, b = float(value), float(before)
+    if unit == "rate":
+        return f"{(v - b) * 100:+.1f} pts"
+    if unit == "usd":
+        d = v - b
+        return ("+" if d >= 0 else "−") + fmt(abs(d), "usd")
+    if b == 0:
+        return None
+    return f"{(v - b) / abs(b):+.1%}"
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def withheld(v) -> bool:
+    return isinstance(v, Withheld)
+
+
+def unstable(v) -> bool:
+    return isinstance(v, Unstable)
+
+
+def suppressed_reason(display: str, cfg: AgencyConfig) -> str:
+    t = cfg.suppression_threshold
+    if display == f"<{t}":
+        return f"Suppressed for privacy: a count from 1 to {t - 1}."
+    return "Suppressed for privacy: it would reveal a small count (through a total, a difference or a rate)."
+
+
+def first_sentence(text: str) -> str:
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
+
+
+# ------------------------------------------------------------------ the report's data
+
+@dataclass
+class Headline:
+    """One headline figure with its comparisons, ready to lay out."""
+    key: str
+    label: str
+    unit: str
+    value: float | None
+    display: str
+    definition: str
+    location: str
+    suppressed: bool = False
+    unstable: bool = False
+    previous_label: str = ""
+    change_vs_previous: str | None = None
+    year_ago_label: str = ""
+    change_vs_year_ago: str | None = None
+    note: str = ""  # e.g. the low–high range of an estimate
+
+
+@dataclass
+class ReportData:
+    cfg: AgencyConfig
+    filters: metrics.Filters
+    public: bool
+    generated_at: datetime
+    figures: pd.DataFrame  # every figure: key, label, unit, value, display, suppressed, unstable, definition, …
+    headlines: list[Headline]
+    # One row per month / per district (+ Total); columns are figure keys. In a public
+    # report a hidden cell is a release.Withheld (NaN to charts, "<11" to the formatter).
+    monthly: pd.DataFrame
+    by_district: pd.DataFrame
+    savings_parts: list[tuple[str, float | None]]  # (label, dollars) adding up to net cost avoidance
+    assumptions: metrics.Assumptions
+    loaded: tuple[date, date] | None  # first and last dated call or contact
+    notes: list[str] = field(default_factory=list)  # caveats printed on every layout
+
+    @property
+    def period(self) -> Period:
+        return self.filters.period
+
+    @property
+    def scope(self) -> str:
+        f = self.filters
+        parts = [f"district {f.district}" if f.district else "all districts"]
+        if f.responder_type:
+            parts.append(f.responder_type.replace("_", " "))
+        return ", ".join(parts)
+
+    @property
+    def period_text(self) -> str:
+        p = self.period
+        return f"{p.label} ({p.start:%-d %b %Y} – {p.last_day:%-d %b %Y})"
+
+    @property
+    def loaded_text(self) -> str:
+        if self.loaded is None:
+            return "no calls or contacts loaded"
+        return f"{self.loaded[0]:%-d %b %Y} – {self.loaded[1]:%-d %b %Y}"
+
+    @property
+    def privacy_text(self) -> str:
+        t = self.cfg.suppression_threshold
+        if self.public:
+            return (f"Public release: counts from 1 to {t - 1} are shown as “<{t}”, other cells that would reveal "
+                    f"them as “suppressed”, and no figure is about an individual person. "
+                    f"{release.UNSTABLE_MARK} marks a rate on fewer than {self.cfg.unstable_numerator} events.")
+        return "Internal release: exact figures, including small counts. Do not publish; use the public version."
+
+    def value(self, key: str):
+        row = self.figures[self.figures["key"] == key]
+        return None if row.empty else row.iloc[0]["value"]
+
+
+def loaded_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    dr = metrics.data_range(con)
+    dr = dr[dr["table_name"].isin(["calls", "encounters"])].dropna(subset=["first_date", "last_date"])
+    if dr.empty:
+        return None
+    return pd.Timestamp(dr["first_date"].min()).date(), pd.Timestamp(dr["last_date"].max()).date()
+
+
+def covers(loaded: tuple[date, date] | None, period: Period) -> bool:
+    """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
+    return loaded is not None and period.start >= loaded[0].replace(day=1) and period.last_day <= loaded[1]
+
+
+def headline_figures(cfg: AgencyConfig) -> list[definitions.Figure]:
+    return [f for f in definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts) if f.headline]
+
+
+def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: AgencyConfig | None = None,
+           assumptions: metrics.Assumptions | None = None, public: bool = True) -> ReportData:
+    """Everything the three layouts show, for one selection; public = the privacy release."""
+    cfg = cfg or load_agency()
+    assumptions = assumptions or metrics.load_assumptions()
+    loaded = loaded_span(con)
+    source = _Source(con, cfg, assumptions, public)
+    now = source.period(filters)
+    notes = []
+    if loaded is not None and not covers(loaded, filters.period):
+        notes.append(f"The period runs outside the loaded data ({loaded[0]:%-d %b %Y} – {loaded[1]:%-d %b %Y}): "
+                     "figures cover only the part of it that is loaded.")
+    headlines = _headlines(source, filters, now, loaded)
+    return ReportData(cfg, filters, public, datetime.now().astimezone().replace(microsecond=0), now.figures,
+                      headlines, now.monthly(loaded), now.by_district(), now.savings_parts(), assumptions, loaded,
+                      notes)
+
+
+# ------------------------------------------------------------------ the one public switch
+
+FIGURE_COLUMNS = ["key", "label", "unit", "value", "display", "suppressed", "unstable", "definition",
+                  "numerator", "denominator", "counting_unit", "exclusions", "location", "family"]
+RANGE_KEYS = ("gross_cost_avoidance_low", "gross_cost_avoidance_high",
+              "net_cost_avoidance_low", "net_cost_avoidance_high")
+
+
+@dataclass
+class _Source:
+    con: duckdb.DuckDBPyConnection
+    cfg: AgencyConfig
+    assumptions: metrics.Assumptions
+    public: bool
+
+    def period(self, filters: metrics.Filters) -> "_Period":
+        return _Period(self, filters)
+
+
+class _Period:
+    """One selection's figures: exact (internal) or as the privacy release shows them."""
+
+    def __init__(self, src: _Source, filters: metrics.Filters) -> None:
+        self.src, self.filters = src, filters
+        cfg = src.cfg
+        self.figs = definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts)
+        if src.public:
+            self.rel = release.build(src.con, filters, cfg, src.assumptions)
+            self.values = dict(self.rel.values)
+            released = release.public_headline(src.con, filters, cfg, src.assumptions, rel=self.rel)
+        else:
+            self.rel = None
+            self.values = metrics.headline(src.con, filters, cfg, src.assumptions)
+            released = pd.DataFrame([{
+                "key": f.key, "label": f.label, "unit": f.unit, "value": self.values.get(f.key),
+                "suppressed": False, "unstable": False,
+                "definition": f.definition} for f in self.figs if f.key in self.values])
+            released["display"] = [fmt(v, u) for v, u in zip(released["value"], released["unit"])]
+        self.figures = self._with_definitions(pd.concat([released, self._range_rows()], ignore_index=True))
+
+    def mark(self, key: str, value, view: str = release.HEADLINE, bucket="all"):
+        """The value as this report may show it (itself, Withheld or Unstable)."""
+        if self.rel is None:
+            return value
+        return self.rel.marked(view, bucket, key, value)
+
+    def _range_rows(self) -> pd.DataFrame:
+        """The low and high ends of the savings estimate, as figures of their own."""
+        by_key = {f.key: f for f in self.figs}
+        rows = []
+        for key in RANGE_KEYS:
+            base, end = key.rsplit("_", 1)
+            if key not in self.values or base not in by_key:
+                continue
+            marked = self.mark(key, self.values[key])
+            rows.append({"key": key, "label": f"{by_key[base].label}, {end} end of range", "unit": "usd",
+                         "value": None if withheld(marked) else self.values[key], "display": fmt(marked, "usd"),
+                         "suppressed": withheld(marked), "unstable": unstable(marked),
+                         "definition": f"{by_key[base].definition} Every unit cost at its {end} value from the "
+                                       "assumptions file, program cost at the opposite end."})
+        return pd.DataFrame(rows)
+
+    def _with_definitions(self, released: pd.DataFrame) -> pd.DataFrame:
+        by_key = {f.key: f for f in self.figs}
+        rows = []
+        for r in released.to_dict("records"):
+            base = by_key.get(r["key"]) or by_key.get(r["key"].rsplit("_", 1)[0])
+            rows.append({**r, "value": None if _missing(r.get("value")) else float(r["value"]),
+                         "suppressed": bool(r.get("suppressed")), "unstable": bool(r.get("unstable")),
+                         "numerator": base.numerator, "denominator": base.denominator,
+                         "counting_unit": base.counting_unit, "exclusions": base.exclusions,
+                         "location": base.location, "family": base.family})
+        return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+    def shown_keys(self) -> list[str]:
+        """Figure columns a table of this report may have (public: public figures only)."""
+        return [f.key for f in self.figs if f.public or not self.src.public]
+
+    def monthly(self, loaded: tuple[date, date] | None) -> pd.DataFrame:
+        """Every monthly figure; months outside the loaded data are blank (nothing is known), not 0."""
+        frame = metrics.monthly(self.src.con, self.filters, self.src.cfg)
+        if self.rel is not None:
+            frame = self.rel.masked_frame(frame.rename(columns={"month": "bucket"}), "month").rename(
+                columns={"bucket": "month"})
+        frame = frame[["month"] + [k for k in self.shown_keys() if k in frame.columns]].copy()
+        if loaded is not None:
+            outside = (frame["month"] < f"{loaded[0]:%Y-%m}") | (frame["month"] > f"{loaded[1]:%Y-%m}")
+            for c in frame.columns[1:]:
+                frame[c] = frame[c].astype(object)
+                frame.loc[outside, c] = None
+        return frame
+
+    def by_district(self) -> pd.DataFrame:
+        """Call and contact figures by district (with 'Unknown'), then the selection's Total."""
+        con, cfg = self.src.con, self.src.cfg
+        frame = None
+        for q in metrics.FIGURE_QUERIES:
+            if "district" not in metrics.BREAKDOWNS.get(q, ()):
+                continue
+            df = metrics.breakdown(con, q, self.filters, "district", cfg)
+            if frame is None:
+                frame = df
+            else:
+                new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
+                frame = frame.merge(df[new], on="bucket", how="outer")
+        keys = [k for k in self.shown_keys() if k in frame.columns]
+        for c in keys:
+            if metrics._empty_value(c) == 0:
+                frame[c] = frame[c].fillna(0)
+        if self.rel is not None:
+            frame = self.rel.masked_frame(frame, "district")
+        frame = frame.rename(columns={"bucket": "district"})[["district"] + keys]
+        total = {"district": "Total", **{k: self.mark(k, self.values.get(k)) for k in keys}}
+        return pd.concat([frame.astype(object), pd.DataFrame([total], dtype=object)], ignore_index=True)
+
+    def savings_parts(self) -> list[tuple[str, float | None]]:
+        return [(label, _signed(self.mark(key, self.values.get(key)), sign)) for label, key, sign in SAVINGS_PARTS]
+
+
+def _signed(v, sign: int):
+    if withheld(v) or _missing(v):
+        return v
+    return sign * float(v)
+
+
+# ------------------------------------------------------------------ headline figures with comparisons
+
+def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) -> list[Headline]:
+    prev_p, ago_p = filters.period.previous(), filters.period.year_ago()
+    current = now.figures.set_index("key")
+    prev = source.period(filters.with_period(prev_p)).figures.set_index("key") if covers(loaded, prev_p) else None
+    ago = source.period(filters.with_period(ago_p)).figures.set_index("key") if covers(loaded, ago_p) else None
+    out = []
+    for f in headline_figures(source.cfg):
+        if f.key not in current.index:
+            continue
+        r = current.loc[f.key]
+        h = Headline(f.key, f.label, f.unit, r["value"], r["display"], f.definition, f.location,
+                     bool(r["suppressed"]), bool(r["unstable"]), prev_p.label, None, ago_p.label, None)
+        h.change_vs_previous = _change(r, prev, f)
+        h.change_vs_year_ago = _change(r, ago, f)
+        if h.suppressed:
+            h.note = suppressed_reason(h.display, source.cfg)
+        elif f.key == "net_cost_avoidance" and "net_cost_avoidance_low" in current.index:
+            low, high = current.loc["net_cost_avoidance_low"], current.loc["net_cost_avoidance_high"]
+            h.note = "An estimate, not a measured saving."
+            if not (low["suppressed"] or high["suppressed"]):
+                h.note = (f"An estimate: {low['display']} to {high['display']} with the low and high unit "
+                          "costs of the assumptions.")
+        elif h.unstable:
+            h.note = (f"{release.UNSTABLE_MARK} Based on fewer than {source.cfg.unstable_numerator} events: it can "
+                      "move a lot by chance from one period to the next.")
+        out.append(h)
+    return out
+
+
+def _change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure) -> str | None:
+    """A change only between two shown values (a change from a hidden count would reveal it)."""
+    if other is None or f.key not in other.index or row["suppressed"] or other.loc[f.key, "suppressed"]:
+        return None
+    return fmt_change(row["value"], other.loc[f.key, "value"], f.unit)

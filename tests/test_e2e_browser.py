@@ -1,0 +1,200 @@
+"""End to end: `streamlit run app.py` on the small fixture, every page opened in headless
+Chromium (Debian's /usr/bin/chromium, never a downloaded browser), a screenshot of each
+in test-artifacts/, and a failure on any Streamlit exception or error box.
+
+Skipped only when /usr/bin/chromium is missing and PMHC_REQUIRE_BROWSER is not set;
+`make test` installs chromium, so there it always runs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pmhc import access
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path(os.environ.get("BROWSER_PATH", "/usr/bin/chromium"))
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+JAN_FEB = "period=months&from=2024-01&to=2024-02"
+
+pytestmark = pytest.mark.e2e
+
+if not CHROMIUM.exists() and not os.environ.get("PMHC_REQUIRE_BROWSER"):
+    pytest.skip(f"{CHROMIUM} is not installed (run `make browser`); set PMHC_REQUIRE_BROWSER=1 to fail instead",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"streamlit did not become healthy within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The dashboard in demo mode on a database file built from the small fixture."""
+    from tests.conftest import SMALL_CONFIG, load_small
+
+    from pmhc import db
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "PMHC_CONFIG_DIR": str(SMALL_CONFIG), "PMHC_PERSON_KEY_SECRET": "test-secret",
+           "PMHC_DB": str(tmp / "small.duckdb"), "PMHC_DEMO": "1"}
+    old = {k: os.environ.get(k) for k in ("PMHC_CONFIG_DIR", "PMHC_PERSON_KEY_SECRET")}
+    os.environ.update({k: env[k] for k in old})
+    try:
+        con = db.connect(env["PMHC_DB"])
+        load_small(con)
+        con.close()
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    port = _free_port()
+    log = tmp / "streamlit.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def settle(pg, timeout_ms: int = 120_000) -> None:
+    """Wait until the script run has finished and the page has drawn."""
+    pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    pg.wait_for_load_state("networkidle", timeout=timeout_ms)
+    pg.wait_for_timeout(800)  # plotly draws after the run message
+
+
+def screenshot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for _ in range(3):  # the page reflows when the viewport grows; grow until it fits
+        height = pg.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        target = min(max(height + 40, 800), 8000)
+        if target <= pg.viewport_size["height"]:
+            break
+        pg.set_viewport_size({"width": 1440, "height": target})
+        pg.wait_for_timeout(500)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path))
+    return path
+
+
+def errors_on(pg) -> list[str]:
+    """Exceptions, error boxes and Streamlit's "Page not found" dialog."""
+    found = [e.inner_text()[:500] for e in pg.query_selector_all(ERRORS)]
+    found += [d.inner_text()[:200] for d in pg.query_selector_all('[role="dialog"]')
+              if "not found" in d.inner_text().lower()]
+    return found
+
+
+# The first request to a fresh server is a deep link on purpose: a shared link must work
+# even before anyone has opened the front page.
+PAGE_KEYS = [spec.key for spec in access.PAGES if (ROOT / spec.path).exists()]
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_every_page_opens_without_an_error_box(server, page, key):
+    page.goto(f"{server}/{key}?{JAN_FEB}")
+    settle(page)
+    shot = screenshot(page, key)
+    assert not errors_on(page), f"{key}: {errors_on(page)} (see {shot})"
+    assert page.inner_text('[data-testid="stMain"] h1') == access.page(key).title
+    assert f"/{key}?" in page.url and "from=2024-01" in page.url  # the address keeps page and filters
+    assert shot.stat().st_size > 10_000
+
+
+def test_charts_are_drawn_in_the_browser(server, page):
+    page.goto(f"{server}/volume?{JAN_FEB}")
+    settle(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    titles = page.eval_on_selector_all(".js-plotly-plot .gtitle", "els => els.map(e => e.textContent)")
+    assert "BH calls by weekday and hour received" in titles
+
+
+def test_the_front_page_opens_the_overview_with_the_link_filters(server, page):
+    page.goto(f"{server}/?{JAN_FEB}")
+    settle(page)
+    assert page.inner_text('[data-testid="stMain"] h1') == "Overview"
+    assert "/overview?" in page.url and "to=2024-02" in page.url
+    assert not errors_on(page)
+
+
+def test_a_shared_link_opens_with_its_filters(server, page):
+    page.goto(f"{server}/grant?period=fy&fy=2024&district=D1")
+    settle(page)
+    text = page.inner_text('[data-testid="stMain"]')
+    assert "FY2024 (Jul 2023–Jun 2024)" in text and "district D1" in text
+    assert "fy=2024" in page.url and "district=D1" in page.url
+    assert not errors_on(page)
+
+
+def test_navigating_keeps_filters_and_the_chosen_role(server, page):
+    page.goto(f"{server}/overview?{JAN_FEB}")
+    settle(page)
+    role_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="View as")
+    role_box.get_by_role("combobox").click()
+    page.get_by_role("option", name=access.ROLE_LABELS["public"]).click()
+    settle(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Repeat contacts & follow-up").click()
+    page.wait_for_url("**/repeat**")
+    settle(page)
+    screenshot(page, "repeat-public")
+    text = page.inner_text('[data-testid="stMain"]')
+    assert "Jan 2024–Feb 2024" in text
+    assert "Person-level lists are shown only" in text
+    assert not page.query_selector('[data-testid="stDataFrame"]')
+    assert not errors_on(page)
