@@ -36,8 +36,10 @@ sample: $(STAMP)
 	$(BIN)/python -m pmhc.generate --out sample_data
 	$(BIN)/python -m pmhc.generate --out sample_data/bad --bad
 
+# Speed at 100k, 1M and 10M calls (about 8 minutes on 2 cores; not part of `make test`).
+# `make bench ARGS=--quick` for a one-minute check; see README "Performance".
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info test-artifacts

@@ -161,12 +161,16 @@ def repeat_figures(fr: Frames, f, windows, min_contacts: int, by: str = "total")
     crisis = e[e["contact_type"].eq("on_scene") & e["person_key"].notna()
                & (e["encounter_date"] < pd.Timestamp(f.period.end))
                & (e["encounter_date"] > pd.Timestamp(f.period.start - timedelta(days=longest)))]
-    crisis = crisis.sort_values(["person_key", "encounter_date"]).assign(one=1)
+    crisis = crisis.sort_values(["person_key", "encounter_date"])
+    # Contacts of the same person within w days ending on each contact's day (contacts the
+    # same day included, as the RANGE window in SQL): two binary searches over sorted
+    # (person, day) keys, vectorised with numpy (groupby().rolling() is ~50× slower here).
+    person = pd.factorize(crisis["person_key"])[0].astype("int64")
+    day = (crisis["encounter_date"].to_numpy().astype("datetime64[D]").astype("int64"))
+    keys = person * 1_000_000 + day
+    upto = np.searchsorted(keys, keys, side="right")
     for w in windows:
-        n = crisis.groupby("person_key").rolling(f"{w}D", on="encounter_date")["one"].sum()
-        crisis[f"n_{w}"] = n.to_numpy()
-        # contacts on the same day count for each other (a RANGE window in SQL)
-        crisis[f"n_{w}"] = crisis.groupby(["person_key", "encounter_date"])[f"n_{w}"].transform("max")
+        crisis[f"n_{w}"] = upto - np.searchsorted(keys, keys - (w - 1), side="left")
     c = crisis[crisis["encounter_date"] >= pd.Timestamp(f.period.start)]
     if f.district:
         c = c[c["district"].eq(f.district)]

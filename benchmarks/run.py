@@ -190,9 +190,10 @@ def step_import(paths: dict, db_path: Path, cfg) -> tuple[float, list]:
     return elapsed, reports
 
 
-def best_of(fn, f, repeat: int, clock: bool) -> tuple[float, dict]:
+def best_of(fn, f, repeat: int, clock: bool, warm_up: bool = True) -> tuple[float, dict]:
     """Best wall time of `repeat` runs after one warm-up; per-query times of the best run."""
-    fn(f)
+    if warm_up:
+        fn(f)
     best, best_q = float("inf"), {}
     for _ in range(repeat):
         if clock:
@@ -220,13 +221,14 @@ def step_queries(db_path: Path, cfg, assumptions, f, repeat: int) -> tuple[dict,
     return pages, per_query, values
 
 
-def step_pandas(paths: dict, cfg, assumptions, f, repeat: int) -> tuple[float, dict, dict]:
+def step_pandas(paths: dict, cfg, assumptions, f, repeat: int, warm_up: bool) -> tuple[float, dict, dict]:
     import pandas_way as pw
 
     t = time.perf_counter()
     fr = pw.load(paths, cfg.bh_call_types)
     load_s = time.perf_counter() - t
-    pages = {page: best_of(fn, f, repeat, clock=False)[0] for page, fn in pandas_pages(fr, cfg, assumptions).items()}
+    pages = {page: best_of(fn, f, repeat, clock=False, warm_up=warm_up)[0]
+             for page, fn in pandas_pages(fr, cfg, assumptions).items()}
     values = pw.headline(fr, f, cfg, assumptions)
     del fr
     return load_s, pages, values
@@ -345,8 +347,12 @@ def run_size(n: int, args, cfg, assumptions, f) -> dict:
     r["pages"], r["queries"], ours = step_queries(db_path, cfg, assumptions, f, args.repeat)
     if not args.no_pandas:
         log(f"{fmt_n(n)}: pandas")
-        reps = args.repeat if n <= 2_000_000 else max(1, args.repeat // 3)
-        r["pandas_load_s"], r["pandas_pages"], theirs = step_pandas(paths, cfg, assumptions, f, reps)
+        # Above 2M calls pandas pages take seconds each: one run without warm-up keeps the
+        # 10M case inside ten minutes. The report says so (ours stay best of --repeat).
+        big = n > 2_000_000
+        r["pandas_runs"] = 1 if big else args.repeat
+        r["pandas_load_s"], r["pandas_pages"], theirs = step_pandas(paths, cfg, assumptions, f, r["pandas_runs"],
+                                                                    warm_up=not big)
         r["agree"], r["checked"], r["differ"] = agreement(ours, theirs, cfg)
         if r["differ"]:
             log("pandas and pmhc differ: " + "; ".join(r["differ"]))
@@ -395,8 +401,11 @@ def report(results: list[dict], meta: dict) -> str:
                      + f" | {results[-1]['pages'][page] / base['pages'][page]:.1f}× |")
 
     if all("pandas_pages" in r for r in results):
-        lines += ["", "**Against pandas** (same page figures: read_csv once, then filter and groupby per page; "
-                  "ms, and pandas ÷ pmhc)", "",
+        single = [fmt_n(r["n"]) for r in results if r.get("pandas_runs", meta["repeat"]) == 1 < meta["repeat"]]
+        note = (f"; pandas at {', '.join(single)} is one run without warm-up, to keep the whole run inside ten "
+                "minutes, pmhc stays best of the runs" if single else "")
+        lines += ["", "**Against pandas** (same page figures: read_csv once, then filter and groupby per page, "
+                  f"windows vectorised with numpy; ms, and pandas ÷ pmhc{note})", "",
                   "| page | " + " | ".join(f"pandas {s} | ÷ pmhc" for s in sizes) + " |",
                   "|---|" + "---:|---:|" * len(sizes)]
         for page in base["pages"]:

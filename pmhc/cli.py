@@ -69,6 +69,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return reports.cli_run(args)
 
 
+def _cmd_export_parquet(args: argparse.Namespace) -> int:
+    from . import parquet
+
+    return parquet.cli_run(args)
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from . import generate
 
@@ -114,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", required=True)
     rep.add_argument("--db", default=None)
     rep.set_defaults(func=_cmd_report)
+
+    pq = sub.add_parser("export-parquet", help="write the data as Parquet partitioned by month (for other engines)")
+    pq.add_argument("--db", default=None, help="database file (default: data/pmhc.duckdb or $PMHC_DB)")
+    pq.add_argument("--out", required=True, help="folder for calls/, encounters/, arrests/ (replaced)")
+    pq.set_defaults(func=_cmd_export_parquet)
 
     gen = sub.add_parser("generate", help="write synthetic sample data (seeded)")
     gen.add_argument("--out", required=True)

@@ -439,6 +439,11 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
             # A previous import of these exact bytes left quarantine rows; replace them, don't add.
             con.execute("DELETE FROM quarantine WHERE sha256 = $sha AND table_name = $t",
                         {"sha": report.sha256, "t": tbl.name})
+            if tbl.name == "calls":
+                # Re-derive the stored calls before this file's rows arrive (they are derived
+                # with the current settings as they are inserted): on a first import this
+                # updates nothing, where afterwards it would rewrite every call just loaded.
+                reclassify(con, cfg)
             staged = (stager or canonical_stager)(con, path, tbl)
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra
@@ -447,8 +452,6 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                               staged.rejected_table)
             if not report.balanced:
                 raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
-            if tbl.name == "calls":
-                reclassify(con, cfg)
             rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
             from . import quality  # the data-quality report of this import, stored with it
 

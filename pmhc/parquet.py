@@ -98,3 +98,19 @@ def connect(parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> duckdb.
     _configure(con, cfg or load_agency())
     attach(con, parquet_dir)
     return con
+
+
+def cli_run(args) -> int:
+    """`pmhc export-parquet --db DB --out DIR`: write the copy from the database, read-only."""
+    from .db import connect
+
+    con = connect(args.db, read_only=True)
+    try:
+        written = export(con, args.out)
+    finally:
+        con.close()
+    print(f"Wrote a Parquet copy to {args.out}: "
+          + ", ".join(f"{table} {n:,} rows" for table, n in written.items() if table in PARTITION_MONTH)
+          + " (partitioned by month), and the stored totals. Point the dashboard's queries at it with "
+          "pmhc.parquet.connect(DIR).")
+    return 0

@@ -334,8 +334,13 @@ def protect(table: CellTable, rules: Rules, forced: Iterable[int] = (), audit: b
     for i in forced:
         if v[i] > 0 and status[i] is None:
             status[i] = COMPLEMENTARY
-    members_of: dict[int, list[int]] = {}  # cell → indexes of the additive relations it is in
-    sums = [(t, *p) for t, p in table.sums]
+    members_of: dict[int, list[int]] = {}  # cell → indexes of the exact relations it is in
+    # Exact relations: every sum, and every "at most" that is tight in this table (both
+    # sides equal). A tight relation with one hidden cell pins it as surely as a sum does
+    # (at its upper bound on the small side, its lower bound on the big side), so the
+    # cheap step below treats it like one instead of leaving it to rounds of the audit.
+    sums = [(t, *p) for t, p in table.sums] + [
+        (*a, *b) for a, b in table.at_most if sum(v[i] for i in a) == sum(v[i] for i in b)]
     for r, rel in enumerate(sums):
         for i in set(rel):
             members_of.setdefault(i, []).append(r)
@@ -361,7 +366,7 @@ def protect(table: CellTable, rules: Rules, forced: Iterable[int] = (), audit: b
     unprotectable: list[int] = []
     cache: dict = {}
     while True:
-        # 1. No additive relation may have exactly one hidden cell (it would equal the
+        # 1. No exact relation may have exactly one hidden cell (it would equal the
         #    total minus the shown parts). Each new hidden cell can create another such
         #    relation, hence the work list.
         while queue:
@@ -380,13 +385,16 @@ def protect(table: CellTable, rules: Rules, forced: Iterable[int] = (), audit: b
             break
         added = False
         for comp in _components(table, hidden):
-            stuck = [p for p in pinned if p in comp]
-            if not stuck:
-                continue
-            pick = _unpinning_cell(table, hidden, stuck[0], comp, near, candidates, rules)
-            if pick is not None:
-                hide(pick)
-                added = True
+            members = set(comp)
+            # Every stuck cell of the group gets its own extra cell this round (one per
+            # round made large tables take hundreds of rounds); a cell picked for one
+            # stuck cell may free others, which the next audit sees.
+            for stuck in [p for p in pinned if p in members]:
+                pick = _unpinning_cell(table, hidden, stuck, comp, near, candidates, rules)
+                if pick is not None and status[pick] is None:
+                    hide(pick)
+                    hidden.add(pick)
+                    added = True
         if not added:
             unprotectable = pinned  # only when the rules leave no way (see Rules)
             break

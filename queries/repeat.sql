@@ -8,41 +8,43 @@
 -- period is at least their $min_contacts-th crisis contact within the N days ending on it
 -- (earlier contacts before the period count). Repeat rate = repeat people ÷ people with
 -- at least one crisis contact in the period. People are counted once per bucket.
+-- Read from encounter_facts_stored (queries/rollups.sql): a contact has $min_contacts
+-- crisis contacts within N days ending on its day exactly when the person's
+-- $min_contacts-th most recent crisis contact up to that day (the row numbered
+-- crisis_upto − ($min_contacts − 1)) is fewer than N days earlier, so no window is
+-- recounted at query time.
 WITH contacts AS (
-    SELECT person_key, encounter_date, month, district, responder_type,
-           count(*) OVER w_a AS n_a, count(*) OVER w_b AS n_b, count(*) OVER w_c AS n_c
-    FROM encounter_facts_stored
-    WHERE contact_type = 'on_scene' AND person_key IS NOT NULL AND encounter_date < $end
-      -- contacts older than the longest window before the period cannot count
-      AND encounter_date > CAST($start AS DATE)
-          - CAST(greatest($window_a, $window_b, $window_c) AS INTEGER)
-    WINDOW w_a AS (PARTITION BY person_key ORDER BY encounter_date
-                   RANGE BETWEEN to_days(CAST($window_a AS INTEGER) - 1) PRECEDING AND CURRENT ROW),
-           w_b AS (PARTITION BY person_key ORDER BY encounter_date
-                   RANGE BETWEEN to_days(CAST($window_b AS INTEGER) - 1) PRECEDING AND CURRENT ROW),
-           w_c AS (PARTITION BY person_key ORDER BY encounter_date
-                   RANGE BETWEEN to_days(CAST($window_c AS INTEGER) - 1) PRECEDING AND CURRENT ROW)
+    SELECT e.person_no,
+           CASE $by WHEN 'month' THEN strftime(e.month, '%Y-%m')
+                    WHEN 'district' THEN e.district
+                    WHEN 'responder_type' THEN e.responder_type
+                    ELSE 'all' END                                            AS bucket,
+           e.encounter_date - earlier.encounter_date                          AS days_since_nth_latest
+    FROM encounter_facts_stored e
+    LEFT JOIN encounter_facts_stored earlier
+           ON earlier.person_no = e.person_no
+          AND earlier.crisis_seq = e.crisis_upto - (CAST($min_contacts AS BIGINT) - 1)
+    WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
+      AND e.encounter_date >= $start AND e.encounter_date < $end
+      AND ($district IS NULL OR e.district = $district)
+      AND ($responder_type IS NULL OR e.responder_type = $responder_type)
+), people AS (
+    -- a person repeats in a bucket when any of their contacts there does
+    SELECT bucket, person_no, min(days_since_nth_latest) AS days
+    FROM contacts
+    GROUP BY bucket, person_no
 )
 SELECT
-    CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
-             WHEN 'district' THEN district
-             WHEN 'responder_type' THEN responder_type
-             ELSE 'all' END                                                   AS bucket,
-    count(DISTINCT person_key)                                                AS people_with_contacts,
-    count(DISTINCT person_key) FILTER (WHERE n_a >= $min_contacts)            AS repeat_people_a,
-    count(DISTINCT person_key) FILTER (WHERE n_a >= $min_contacts)
-        / nullif(count(DISTINCT person_key), 0)                               AS repeat_rate_a,
-    count(DISTINCT person_key) FILTER (WHERE n_b >= $min_contacts)            AS repeat_people_b,
-    count(DISTINCT person_key) FILTER (WHERE n_b >= $min_contacts)
-        / nullif(count(DISTINCT person_key), 0)                               AS repeat_rate_b,
-    count(DISTINCT person_key) FILTER (WHERE n_c >= $min_contacts)            AS repeat_people_c,
-    count(DISTINCT person_key) FILTER (WHERE n_c >= $min_contacts)
-        / nullif(count(DISTINCT person_key), 0)                               AS repeat_rate_c
-FROM contacts
-WHERE encounter_date >= $start
-  AND ($district IS NULL OR district = $district)
-  AND ($responder_type IS NULL OR responder_type = $responder_type)
-GROUP BY ALL
+    bucket,
+    count(*)                                                                  AS people_with_contacts,
+    count(*) FILTER (WHERE days < $window_a)                                  AS repeat_people_a,
+    count(*) FILTER (WHERE days < $window_a) / nullif(count(*), 0)            AS repeat_rate_a,
+    count(*) FILTER (WHERE days < $window_b)                                  AS repeat_people_b,
+    count(*) FILTER (WHERE days < $window_b) / nullif(count(*), 0)            AS repeat_rate_b,
+    count(*) FILTER (WHERE days < $window_c)                                  AS repeat_people_c,
+    count(*) FILTER (WHERE days < $window_c) / nullif(count(*), 0)            AS repeat_rate_c
+FROM people
+GROUP BY bucket
 ORDER BY bucket;
 
 -- name: follow_up
@@ -51,13 +53,10 @@ ORDER BY bucket;
 -- Follow-up completion: follow-up contacts in the period where the person was reached
 -- (a known outcome other than refused / unable to contact) ÷ follow-up contacts.
 WITH crisis AS (
-    SELECT e.encounter_id, e.person_key, e.encounter_date, e.month, e.district, e.responder_type,
-           EXISTS (SELECT 1 FROM encounter_facts_stored f
-                   WHERE f.person_key = e.person_key AND f.contact_type IN ('follow_up', 'referral')
-                     AND f.encounter_date > e.encounter_date
-                     AND f.encounter_date <= e.encounter_date + 14) AS followed_up
+    -- followed_up_14d is stored with the contact (queries/rollups.sql :: encounter_facts_stored)
+    SELECT e.month, e.district, e.responder_type, e.followed_up_14d AS followed_up
     FROM encounter_facts_stored e
-    WHERE e.contact_type = 'on_scene' AND e.person_key IS NOT NULL
+    WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
       AND e.encounter_date >= $start AND e.encounter_date < $end
       AND ($district IS NULL OR e.district = $district)
       AND ($responder_type IS NULL OR e.responder_type = $responder_type)
@@ -94,17 +93,23 @@ ORDER BY bucket;
 -- name: repeat_people
 -- Person-level list for the coordinator (never public): people with repeat crisis contacts
 -- in the period, most contacts first. person_key is the pseudonym stored at import.
-SELECT person_key,
+WITH rows AS (
+    SELECT person_no, person_key, contact_type, encounter_date, outcome, district
+    FROM encounter_facts_stored
+    WHERE person_no IS NOT NULL AND encounter_date >= $start AND encounter_date < $end
+      AND ($district IS NULL OR district = $district)
+      AND ($responder_type IS NULL OR responder_type = $responder_type)
+), repeaters AS (
+    SELECT person_no FROM rows WHERE contact_type = 'on_scene'
+    GROUP BY person_no HAVING count(*) >= $min_contacts
+)
+SELECT any_value(person_key)                                                 AS person_key,
        count(*) FILTER (WHERE contact_type = 'on_scene')                     AS crisis_contacts,
        count(*) FILTER (WHERE contact_type IN ('follow_up', 'referral'))     AS follow_up_contacts,
        min(encounter_date)                                                   AS first_contact,
        max(encounter_date)                                                   AS last_contact,
        arg_max(outcome, encounter_date)                                      AS last_outcome,
        string_agg(DISTINCT district, ', ' ORDER BY district)                 AS districts
-FROM encounter_facts_stored
-WHERE person_key IS NOT NULL AND encounter_date >= $start AND encounter_date < $end
-  AND ($district IS NULL OR district = $district)
-  AND ($responder_type IS NULL OR responder_type = $responder_type)
-GROUP BY person_key
-HAVING count(*) FILTER (WHERE contact_type = 'on_scene') >= $min_contacts
+FROM rows SEMI JOIN repeaters USING (person_no)
+GROUP BY person_no  -- one number per person_key
 ORDER BY crisis_contacts DESC, last_contact DESC, person_key;

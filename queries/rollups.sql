@@ -86,9 +86,40 @@ GROUP BY call_date, weekday, district, hour
 ORDER BY call_date, district, hour;
 
 -- name: encounter_facts_stored
--- The encounter_facts view (queries/models.sql) stored row by row, in date order: the
--- contact figures read it instead of joining every contact to the calls and arrests
--- again on each query. Not aggregated, because people are counted once per period
--- (distinct counts and repeat windows need the rows).
-SELECT * FROM encounter_facts
-ORDER BY encounter_date, encounter_id;
+-- The encounter_facts view (queries/models.sql) stored row by row, in date order, with
+-- what the person-level contact figures would otherwise recompute on every query. Not
+-- aggregated, because people are counted once per period (distinct counts and repeat
+-- windows need the rows). Added columns:
+--   person_no       a whole number per person_key (same person, same number; NULL when
+--                   no person): distinct counts and joins on it are cheaper than on keys;
+--   crisis_seq      for a BH crisis contact (on-scene, person identified): 1, 2, 3 … in
+--                   the person's crisis contacts by date (then encounter_id); else NULL;
+--   crisis_upto     how many of the person's crisis contacts are on or before its day
+--                   (contacts the same day included, as a RANGE window counts them);
+--   followed_up_14d a crisis contact followed by a follow-up or referral contact with the
+--                   same person 1–14 days later (any responder); NULL for other contacts.
+-- repeat_contacts (queries/repeat.sql) finds the $min_contacts-th most recent crisis
+-- contact up to a contact as the row with crisis_seq = crisis_upto − ($min_contacts − 1).
+WITH crisis AS (
+    SELECT encounter_id,
+           row_number() OVER (PARTITION BY person_key ORDER BY encounter_date, encounter_id) AS crisis_seq,
+           count(*) OVER (PARTITION BY person_key ORDER BY encounter_date
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)                AS crisis_upto
+    FROM encounter_facts
+    WHERE contact_type = 'on_scene' AND person_key IS NOT NULL
+), followed AS (
+    SELECT DISTINCT c.encounter_id
+    FROM encounter_facts c
+    JOIN encounter_facts f ON f.person_key = c.person_key
+    WHERE c.contact_type = 'on_scene' AND f.contact_type IN ('follow_up', 'referral')
+      AND f.encounter_date > c.encounter_date AND f.encounter_date <= c.encounter_date + 14
+)
+SELECT e.*,
+       CASE WHEN e.person_key IS NOT NULL THEN dense_rank() OVER (ORDER BY e.person_key) END AS person_no,
+       c.crisis_seq,
+       c.crisis_upto,
+       CASE WHEN c.encounter_id IS NOT NULL THEN fo.encounter_id IS NOT NULL END          AS followed_up_14d
+FROM encounter_facts e
+LEFT JOIN crisis c USING (encounter_id)
+LEFT JOIN followed fo USING (encounter_id)
+ORDER BY e.encounter_date, e.encounter_id;

@@ -40,7 +40,7 @@ SELECT
     count(*) FILTER (WHERE contact_type = 'on_scene')               AS on_scene_contacts,
     count(*) FILTER (WHERE contact_type = 'follow_up')              AS follow_up_contacts,
     count(*) FILTER (WHERE contact_type = 'referral')               AS referral_contacts,
-    count(DISTINCT person_key)                                      AS people_served,
+    count(DISTINCT person_no)                                       AS people_served,  -- one number per person_key
     count(*) FILTER (WHERE person_key IS NULL)                      AS unidentified_contacts,
     sum(minutes) / 60.0                                             AS responder_hours
 FROM encounter_facts_stored

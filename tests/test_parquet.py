@@ -1,0 +1,130 @@
+"""The Parquet copy (pmhc.parquet) holds the same rows, and the same queries give the same figures.
+
+When one machine's DuckDB file is not enough, the data is exported as Parquet partitioned
+by month; pmhc.parquet.connect(folder) makes views named like the tables over it, so the
+unchanged queries/*.sql run on it. These tests export the small fixture and a generated
+data set, point the metrics layer at the copy, and require every figure to match.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pmhc import cli, db, importer, metrics, parquet
+from pmhc.config import ROOT, load_agency
+from pmhc.periods import Period
+
+from .conftest import SMALL
+from .test_rollups import JAN_FEB, SMALL_FILTERS, assert_same, snapshot
+
+
+@pytest.fixture
+def small_copy(small_con, tmp_path):
+    out = tmp_path / "parquet"
+    written = parquet.export(small_con, out)
+    pq = parquet.connect(out)
+    yield small_con, pq, out, written
+    pq.close()
+
+
+def test_every_figure_over_the_parquet_copy_equals_the_database_on_the_small_fixture(small_copy):
+    con, pq, _, _ = small_copy
+    cfg = load_agency()
+    for f in SMALL_FILTERS:
+        assert_same(snapshot(pq, f, cfg), snapshot(con, f, cfg), f"Parquet, {f.label}")
+
+
+def test_the_copy_gives_the_hand_computed_small_fixture_figures(small_copy):
+    _, pq, _, _ = small_copy
+    h = metrics.headline(pq, JAN_FEB)
+    assert (h["calls_total"], h["bh_calls"], h["people_served"], h["involuntary_holds"]) == (9, 5, 4, 1)
+    assert h["diversion_rate"] == pytest.approx(5 / 8)
+    assert h["net_cost_avoidance"] == pytest.approx(-52130.0)
+
+
+def test_every_row_is_exported_once(small_copy):
+    con, pq, _, written = small_copy
+    for table in ("calls", "encounters", "arrests"):
+        ours = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+        assert pq.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == ours
+        assert written[table] == len(ours)
+    assert (written["calls"], written["encounters"], written["arrests"]) == (11, 12, 5)
+
+
+def test_rows_are_partitioned_by_month_on_the_agency_clock(small_copy):
+    _, _, out, _ = small_copy
+    months = sorted(p.name for p in (out / "calls").iterdir())
+    assert months == ["month=2023-01", "month=2023-12", "month=2024-01", "month=2024-02"]
+    # C11 was received at 03:30 UTC on 1 March: 29 February in America/New_York
+    feb = parquet.connect(out).execute(
+        f"SELECT call_id FROM read_parquet('{out}/calls/month=2024-02/*.parquet') ORDER BY call_id").fetchall()
+    assert [r[0] for r in feb] == ["C05", "C06", "C07", "C08", "C11"]
+    assert sorted(p.name for p in (out / "encounters").iterdir())[0] == "month=2023-03"
+
+
+def test_a_copy_without_the_stored_totals_computes_them_from_the_rows(small_copy):
+    con, _, out, _ = small_copy
+    for stored in out.glob("*.parquet"):
+        stored.unlink()
+    pq = parquet.connect(out)
+    assert_same(snapshot(pq, JAN_FEB, load_agency()), snapshot(con, JAN_FEB, load_agency()), "rows only")
+    pq.close()
+
+
+def test_exporting_again_replaces_the_earlier_copy(small_con, tmp_path):
+    out = tmp_path / "parquet"
+    parquet.export(small_con, out)
+    small_con.execute("DELETE FROM calls WHERE call_id = 'C10'")  # the only call of January 2023
+    parquet.export(small_con, out)
+    assert not (out / "calls" / "month=2023-01").exists()
+    pq = parquet.connect(out)
+    assert pq.execute("SELECT count(*) FROM calls").fetchone()[0] == 10
+    pq.close()
+
+
+def test_an_empty_table_is_exported_with_its_columns(tmp_path):
+    con = db.connect(":memory:")
+    importer.import_file(con, SMALL / "calls.csv")
+    parquet.export(con, tmp_path / "pq")
+    pq = parquet.connect(tmp_path / "pq")
+    assert pq.execute("SELECT count(*) FROM encounters").fetchone()[0] == 0
+    h = metrics.headline(pq, JAN_FEB)
+    assert (h["calls_total"], h["contacts_total"], h["people_served"]) == (9, 0, 0)
+    pq.close()
+    con.close()
+
+
+def test_pointing_at_a_folder_without_a_copy_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"No Parquet copy at .*pmhc export-parquet"):
+        parquet.connect(tmp_path / "nothing")
+
+
+def test_pmhc_export_parquet_writes_the_copy_from_the_database_file(small_db_path, tmp_path, capsys):
+    out = tmp_path / "copy"
+    assert cli.main(["export-parquet", "--db", str(small_db_path), "--out", str(out)]) == 0
+    assert "calls 11 rows" in capsys.readouterr().out
+    pq = parquet.connect(out)
+    assert metrics.headline(pq, JAN_FEB)["calls_total"] == 9
+    pq.close()
+
+
+def test_every_figure_over_the_parquet_copy_equals_the_database_on_a_generated_data_set(tmp_path, monkeypatch):
+    from pmhc.generate import generate
+
+    monkeypatch.setenv("PMHC_CONFIG_DIR", str(ROOT / "config"))
+    cfg = load_agency()
+    files = generate(tmp_path / "gen", seed=9, years=2, calls_per_year=4000, start="2023-01-01", compress=False)
+    con = db.connect(":memory:", cfg=cfg)
+    for table in ("calls", "encounters", "arrests"):
+        assert importer.import_file(con, files[table], cfg=cfg).status == "loaded"
+    parquet.export(con, tmp_path / "pq")
+    pq = parquet.connect(tmp_path / "pq", cfg)
+    districts = metrics.districts(con)
+    for f in (metrics.Filters(Period.calendar_year(2024)),
+              metrics.Filters(Period.quarter(2024, 1), district=districts[0]),
+              metrics.Filters(Period.custom(date(2023, 3, 5), date(2023, 11, 20)), responder_type="cit_officer")):
+        assert_same(snapshot(pq, f, cfg), snapshot(con, f, cfg), f"Parquet, {f.label}")
+    pq.close()
+    con.close()
