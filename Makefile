@@ -39,7 +39,7 @@ sample: $(STAMP)
 # Speed at 100k, 1M and 10M calls (about 8 minutes on 2 cores; not part of `make test`).
 # `make bench ARGS=--quick` for a one-minute check; see README "Performance".
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py $(ARGS)
+	$(BIN)/python benchmarks/run.py --readme $(ARGS)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info test-artifacts

@@ -1,14 +1,15 @@
 """Dashboard entry point: `streamlit run app.py`.
 
-Decides who is looking (pmhc.ui.current_role) and which pages that role may open
-(pmhc.access.PAGES); each page draws its own header and the shared filter bar.
+Decides who is looking (pmhc.auth.gate: login, demo mode, idle expiry; pmhc.ui.current_role)
+and which pages that role may open (pmhc.access.PAGES); each page draws its own header and
+the shared filter bar.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from pmhc import access, ui
+from pmhc import access, auth, ui
 from pmhc.config import load_agency
 
 ROOT = Path(__file__).resolve().parent
@@ -16,9 +17,14 @@ ROOT = Path(__file__).resolve().parent
 cfg = load_agency()
 st.set_page_config(page_title=f"{cfg.program} outcomes", page_icon=":material/diversity_3:", layout="wide")
 
+# Login before anything is drawn: a login page (and a stop) until someone is logged in;
+# demo mode (PMHC_DEMO=1) is refused unless the database holds only the sample data.
+session = auth.gate(f"{cfg.program} outcomes")
 if ui.demo_mode():
     st.sidebar.caption("Demo mode: synthetic sample data.")
     ui.role_switcher()
+else:
+    auth.account_box(session)
 role = ui.current_role()
 
 pages = [

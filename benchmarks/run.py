@@ -261,7 +261,8 @@ def agreement(ours: dict, theirs: dict, cfg) -> tuple[int, int, list[str]]:
 
 def step_memory(db_path: Path, changes: int) -> dict:
     """Run the memory probe in a fresh process (its RSS is the app's, not this script's)."""
-    env = {**os.environ, "PMHC_DB": str(db_path), "PMHC_DEMO": "1"}
+    env = {**os.environ, "PMHC_DB": str(db_path)}
+    env.pop("PMHC_DEMO", None)
     res = subprocess.run([sys.executable, __file__, "--memory-probe", str(db_path), "--changes", str(changes)],
                          env=env, capture_output=True, text=True, check=False)
     if res.returncode != 0:
@@ -280,8 +281,13 @@ def _rss_mb() -> tuple[float, float]:
 def memory_probe(changes: int) -> None:
     """The app's data path: pmhc.ui's cached connection and cached figure calls, as pages use them."""
     logging.disable(logging.WARNING)  # bare-mode Streamlit warns that no script is running
+    import streamlit as st
+
     from pmhc import ui
 
+    # The probe plays the coordinator (every figure and the person-level list), as a
+    # logged-in analyst's session would; the generated data is not the sample, so no demo.
+    st.session_state["role"] = "analyst"
     span = ui.data_span()
     districts = [None] + ui.districts()
     periods = ([Period.months(f"{YEAR}-01", f"{YEAR}-12")]
@@ -373,6 +379,32 @@ def _ms(s: float) -> str:
     return f"{s * 1000:,.0f}" if s >= 0.01 else f"{s * 1000:.1f}"
 
 
+def targets(results: list[dict], whole_s: float) -> list[tuple[str, str, bool]]:
+    """The issue's targets, each with what this run measured and whether it holds."""
+    base, big = results[0], results[-1]
+    n, b = fmt_n(big["n"]), fmt_n(base["n"])
+    out = []
+    worst_page = max(base["pages"], key=lambda p: big["pages"][p] / base["pages"][p])
+    worst = big["pages"][worst_page] / base["pages"][worst_page]
+    out.append((f"every page's queries at {n} within 2× of {b}",
+                f"worst {worst_page}: {worst:.1f}×", worst <= 2))
+    worst_import = max(results, key=lambda r: r["import_s"] / r["bare_s"])
+    ratio = worst_import["import_s"] / worst_import["bare_s"]
+    out.append(("import within 2× of bare DuckDB read_csv (every size)",
+                f"worst {ratio:.2f}× at {fmt_n(worst_import['n'])}", ratio <= 2))
+    if all("pandas_pages" in r for r in results):
+        slowest = min(big["pages"], key=lambda p: big["pandas_pages"][p] / big["pages"][p])
+        x = big["pandas_pages"][slowest] / big["pages"][slowest]
+        out.append((f"at least 10× faster than pandas per page (at {n})", f"least {slowest}: {x:.1f}×", x >= 10))
+    growth = max(r["memory"]["end_mb"] - r["memory"]["start_mb"] for r in results)
+    changes = base["memory"]["changes"]
+    out.append((f"app memory flat over {changes} filter changes (grows < 10%)",
+                f"largest growth {growth:+.0f} MB", all(
+                    r["memory"]["end_mb"] <= 1.1 * r["memory"]["start_mb"] for r in results)))
+    out.append(("whole run under 10 minutes", f"{whole_s:.0f} s", whole_s < 600))
+    return out
+
+
 def report(results: list[dict], meta: dict) -> str:
     sizes = [fmt_n(r["n"]) for r in results]
     base = results[0]
@@ -380,6 +412,9 @@ def report(results: list[dict], meta: dict) -> str:
              f"at end {meta['load_end']}. DuckDB {duckdb.__version__}, pandas {pd.__version__}, "
              f"Python {platform.python_version()}. Filter: calendar year {YEAR} (one year of three); "
              f"page times are the best of {meta['repeat']} runs after a warm-up.", ""]
+    lines += ["**Targets**", "", "| target | this run | met |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets(results, meta["whole_s"])]
+    lines.append("")
 
     lines += ["**Import** (three files: calls, co-responder contacts, arrests)", "",
               "| calls | rows in files | generate s | bare DuckDB read_csv s | rows/s | pmhc import s | rows/s "
@@ -444,6 +479,23 @@ def report(results: list[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
+README_START = "<!-- benchmark output: written by `make bench` (benchmarks/run.py --readme) -->"
+README_END = "<!-- end of benchmark output -->"
+
+
+def update_readme(text: str) -> None:
+    """Put this run's tables between README's markers, so README holds the latest output."""
+    path = ROOT / "README.md"
+    readme = path.read_text(encoding="utf-8")
+    if README_START not in readme or README_END not in readme:
+        log(f"README.md has no benchmark markers ({README_START} … {README_END}): not updated")
+        return
+    head, rest = readme.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    path.write_text(f"{head}{README_START}\n{text}\n{README_END}{tail}", encoding="utf-8")
+    log("README.md Performance section updated")
+
+
 def machine() -> str:
     cpu = ""
     try:
@@ -473,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pandas", action="store_true", help="skip the pandas comparison")
     p.add_argument("--keep", action="store_true", help="keep generated files and databases in benchmarks/out/data")
     p.add_argument("--reuse", action="store_true", help="reuse generated files kept by an earlier --keep run")
+    p.add_argument("--readme", action="store_true", help="also write the tables into README.md's Performance section")
     p.add_argument("--memory-probe", metavar="DB", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.memory_probe:
@@ -490,10 +543,13 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     results = [run_size(n, args, cfg, assumptions, f) for n in sizes]
     meta["load_end"] = load_avg()
+    meta["whole_s"] = time.perf_counter() - t0
     text = report(results, meta)
-    text += f"\n\nWhole run: {time.perf_counter() - t0:.0f} s (`{' '.join(['benchmarks/run.py'] + (argv or sys.argv[1:]))}`)."
+    text += f"\n\nWhole run: {meta['whole_s']:.0f} s (`{' '.join(['benchmarks/run.py'] + (argv or sys.argv[1:]))}`)."
     print(text)
     (OUT / "latest.md").write_text(text + "\n", encoding="utf-8")
+    if args.readme:
+        update_readme(text)
     (OUT / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str),
                                      encoding="utf-8")
     return 0

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, db, importer, profiles, quality, schema, sql, ui
+from pmhc import access, audit, auth, db, importer, profiles, quality, schema, sql, ui
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -79,6 +79,20 @@ def profile_from_upload(data: bytes, file_name: str, folder: Path) -> Path:
     path.write_bytes(data)
     profiles.load(path)
     return path
+
+
+def audit_import(file_name: str, result: dict, report: importer.FileReport | None,
+                 profile_path: Path | None) -> None:
+    """One audit-log line per import from this page, with the logged-in user (pmhc.audit)."""
+    detail = {"via": "dashboard", "profile": profile_path.name if profile_path else None}
+    if report is not None:
+        detail |= {"table": report.table, "sha256": report.sha256, "rows_in_file": report.rows_in_file,
+                   "rows_loaded": report.rows_loaded, "rows_quarantined": report.rows_quarantined}
+    status = result.get("status", "rejected")
+    if audit.record_quietly("import", auth.current_user(), file_name, "ok" if status == "loaded" else status,
+                            role=ui.current_role(), **detail) is None:
+        result["summary"] = result.get("summary", "") + " (The audit log could not be written: check " \
+                            f"that `{audit.log_path()}` is writable.)"
 
 
 # ------------------------------------------------------------------ drawing
@@ -146,6 +160,7 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
     ready = upload is not None and (choice != UPLOADED_PROFILE or profile_upload is not None) \
         and (choice in (CANONICAL, UPLOADED_PROFILE) or profile_path is not None)
     if st.button("Import", type="primary", disabled=not ready, key="data_import"):
+        report = None
         with tempfile.TemporaryDirectory(prefix="pmhc-profile-") as tmp:
             try:
                 if profile_upload is not None:
@@ -167,6 +182,7 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                     "quality_text": report.extra.get("quality_text"),
                 }
                 st.session_state.pop("data_report_pick", None)  # show the new import's report
+        audit_import(upload.name, st.session_state["data_result"], report, profile_path)
         st.rerun()
 
 
@@ -246,7 +262,9 @@ def quarantine_section(con: duckdb.DuckDBPyConnection) -> None:
     st.dataframe(rows[["file_name", "line", "column_name", "value", "reason", "message", "record"]],
                  hide_index=True, width="stretch")
     st.download_button("Download quarantined rows (CSV)", rows.to_csv(index=False).encode("utf-8"),
-                       file_name="quarantine.csv", mime="text/csv", key="data_quarantine_download")
+                       file_name="quarantine.csv", mime="text/csv", key="data_quarantine_download",
+                       on_click=audit.on_download("quarantine.csv (raw quarantined records)", file=pick,
+                                                  rows=len(rows)))
 
 
 def history_section(con: duckdb.DuckDBPyConnection) -> None:

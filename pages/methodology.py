@@ -38,7 +38,8 @@ st.markdown(f"""
 """)
 
 st.subheader("Every figure")
-search = st.text_input("Find a figure", placeholder="e.g. diversion, follow-up, arrest", key="method_search")
+search = st.text_input("Find a figure", key="method_search",
+                       help="Part of a name, key or definition, e.g. diversion, follow-up, arrest")
 needle = search.strip().lower()
 matches = [fig for fig in figs if not needle or needle in " ".join(
     [fig.key, fig.label, fig.definition, fig.numerator, fig.denominator, fig.family]).lower()]

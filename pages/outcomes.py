@@ -67,7 +67,7 @@ with st.expander("Outcome counts by responder type"):
     if mix.empty:
         ui.no_data()
     else:
-        wide = mix.pivot_table(index="outcome", columns="bucket", values="contacts", aggfunc="sum", fill_value=0)
+        wide = ui.pivot_counts(mix, index="outcome", columns="bucket", values="contacts")
         order = [o for o in charts.OUTCOME_ORDER if o in wide.index]
         wide = wide.reindex(order)
         shown = pd.DataFrame({schema.label(c): [ui.fmt(v, "count", "contacts") for v in wide[c]] for c in wide.columns},

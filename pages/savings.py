@@ -1,10 +1,13 @@
 """Resource savings for the chief and grant writer: an estimate of cost avoided, with every
-assumption, its source and a low/high range, and a what-if editor that saves nothing."""
+assumption, its source and a low/high range, and a what-if editor that saves nothing
+unless an administrator saves it as the agency's assumptions (audited)."""
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from pmhc import charts, metrics, ui
+from pmhc import access, audit, auth, charts, metrics, ui
 
 ctx = ui.start("savings")
 f = ctx.filters
@@ -17,6 +20,8 @@ st.info("**An estimate, not a measured saving.** It compares co-responded BH cal
 
 base = metrics.load_assumptions()
 st.subheader("Assumptions")
+if "savings_saved" in st.session_state:
+    st.success(st.session_state.pop("savings_saved"), icon=":material/check:")
 st.caption("Unit costs from `config/assumptions.toml`, each with its source and year. Edit value, low or high "
            "to try a what-if: changes apply to this page only and are not saved.")
 if st.button("Reset to the file's values", icon=":material/restart_alt:"):
@@ -42,6 +47,37 @@ for problem in problems:
     st.warning(problem, icon="⚠️")
 if changed:
     st.caption(f"What-if in use ({len(changed)} changed, not saved): {'; '.join(changed)}.")
+    if access.can(ctx.role, "save_assumptions") and not problems:
+        with st.form("savings_save"):
+            st.markdown("**Save these values as the agency's assumptions** (administrators). Every figure, "
+                        "export and report uses them from then on; the change is written to the audit log.")
+            source = st.text_input("Source of the new values (required)", key="savings_save_source",
+                                   help="e.g. “County jail budget FY2026, p. 14” — shown beside each value")
+            year = st.number_input("Source year", min_value=1990, max_value=2100, step=1,
+                                   value=pd.Timestamp.today().year, key="savings_save_year")
+            if st.form_submit_button("Save assumptions", icon=":material/save:"):
+                if not source.strip():
+                    st.error("Give the source of the new values before saving: every unit cost carries one.",
+                             icon=":material/error:")
+                else:
+                    saved, detail = metrics.Assumptions(what_if), {}
+                    for key, a in what_if.items():
+                        old = base[key]
+                        if (a.value, a.low, a.high) != (old.value, old.low, old.high):
+                            saved[key] = replace(a, source=source.strip(), year=int(year))
+                            detail[key] = f"{old.value:g} ({old.low:g}–{old.high:g}) → {a.value:g} ({a.low:g}–{a.high:g})"
+                    try:
+                        path = metrics.save_assumptions(saved)
+                    except (OSError, ValueError) as e:
+                        audit.record_quietly("assumptions_saved", auth.current_user(), "config/assumptions.toml",
+                                             "failed", role=ctx.role, error=str(e), **detail)
+                        st.error(f"Not saved: {e}", icon=":material/error:")
+                    else:
+                        audit.record_quietly("assumptions_saved", auth.current_user(), str(path), role=ctx.role,
+                                             **detail)
+                        st.session_state["savings_editor_round"] = st.session_state.get("savings_editor_round", 0) + 1
+                        st.session_state["savings_saved"] = f"Saved {len(detail)} assumption(s) to `{path}`."
+                        st.rerun()
 
 result = ui.savings(f, what_if)
 has_data = ui.has_data(ui.headline(f), "bh_calls", "contacts_total")
@@ -69,10 +105,15 @@ with left:
          ("ED & ambulance<br>costs avoided", result.get("ed_cost_avoided")),
          ("Officer time<br>returned", result.get("officer_time_value")),
          ("Program<br>cost", -result["program_cost"] if result.get("program_cost") is not None else None)]
-    ui.chart(charts.waterfall(
-        steps if has_data else [],
-        "Where the estimate comes from: cost avoided by source minus program cost",
-        "US dollars", total_label="Net<br>(estimate)"))
+    if any(ui.is_withheld(v) for _, v in steps):
+        # Without the hidden parts the bars would add up to a wrong net figure.
+        st.info("The breakdown of the estimate is suppressed for this selection: it is built on counts too "
+                "small to publish.", icon=":material/visibility_off:")
+    else:
+        ui.chart(charts.waterfall(
+            steps if has_data else [],
+            "Where the estimate comes from: cost avoided by source minus program cost",
+            "US dollars", total_label="Net<br>(estimate)"))
 with right:
     st.markdown("**What was avoided (estimates)**")
     st.dataframe(pd.DataFrame([

@@ -39,6 +39,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("reports", "pages/reports.py", "Reports & exports", ":material/download:", ALL, "the chief and grant writer"),
     PageSpec("methodology", "pages/methodology.py", "Methodology", ":material/menu_book:", ALL, "everyone"),
     PageSpec("data", "pages/data.py", "Data", ":material/database:", ADMIN, "the administrator"),
+    PageSpec("audit", "pages/audit.py", "Audit log", ":material/policy:", ADMIN, "the administrator"),
 )
 
 # Actions beyond viewing a page.

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from . import schema
 from .config import config_dir
+from .release import Withheld
 
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 # Colour-blind-safe palette (Okabe–Ito), fixed order so a series keeps its colour.
@@ -35,6 +36,8 @@ OUTCOME_COLORS = {
 OUTCOME_ORDER = tuple(schema.OUTCOMES) + ("unknown", schema.UNMAPPED)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NO_DATA = "No data for this selection"
+SUPPRESSED = "Suppressed for privacy: the counts in this selection are too small to publish"
+GAPS_NOTE = "Gaps are counts suppressed for privacy (too small to publish)."
 
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None,
@@ -74,7 +77,7 @@ def _month_axis(fig: go.Figure, xs: pd.Series) -> None:
 
 
 def empty(title: str, message: str = NO_DATA, subtitle: str | None = None) -> go.Figure:
-    """A chart-sized placeholder that says why there is nothing to draw."""
+    """An empty chart of the usual size that says why there is nothing to draw."""
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font={"size": 16, "color": "#666"})
@@ -112,7 +115,7 @@ def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title:
           x_title: str = "Month", subtitle: str | None = None) -> go.Figure:
     """Lines over time; `series` maps a column to its legend name. Milestones are dated lines."""
     if not _has_values(df, series, percent):
-        return empty(title, subtitle=subtitle)
+        return empty(title, SUPPRESSED if _any_withheld(df, series) else NO_DATA, subtitle=subtitle)
     xs = _as_dates(df[x])
     fig = go.Figure()
     fmt = ".1%" if percent else ",.4~g"
@@ -126,6 +129,10 @@ def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title:
         ))
     _layout(fig, title, x_title, y_title, percent, subtitle=subtitle)
     _legend(fig, len(series) > 1)
+    if not percent:
+        _whole_number_ticks(fig.update_yaxes, df[[c for c in series if c in df.columns]])
+    if _any_withheld(df, series):
+        _note(fig, GAPS_NOTE)
     if pd.api.types.is_datetime64_any_dtype(xs):
         _month_axis(fig, xs)
         _draw_milestones(fig, milestones, xs.min(), xs.max())
@@ -153,7 +160,7 @@ def bar(df: pd.DataFrame, x: str, y: str | dict[str, str], title: str, x_title: 
     """Bars per category; `y` is one column, or {column: legend name} for grouped bars."""
     series = {y: y_title} if isinstance(y, str) else dict(y)
     if not _has_values(df, series, percent):
-        return empty(title, subtitle=subtitle)
+        return empty(title, SUPPRESSED if _any_withheld(df, series) else NO_DATA, subtitle=subtitle)
     fig = go.Figure()
     fmt = ".1%" if percent else ",.4~g"
     cats = [schema.label(v) for v in df[x]]
@@ -176,13 +183,40 @@ def bar(df: pd.DataFrame, x: str, y: str | dict[str, str], title: str, x_title: 
     low = pd.to_numeric(df[list(series)].stack(), errors="coerce").min()
     if pd.notna(top) and top > 0 and not (pd.notna(low) and low < 0):
         value_axis(range=[0, top * 1.15])  # room for the value labels above the bars
+    if not percent:
+        _whole_number_ticks(value_axis, df[list(series)])
+    if _any_withheld(df, series):
+        _note(fig, "Bars marked “<11” or “suppressed” are withheld for privacy (too small to publish).")
     if horizontal:
         fig.update_yaxes(autorange="reversed", rangemode="normal", tickformat=None)
         fig.update_layout(height=max(320, 140 + 36 * len(cats) * len(series)))
     return fig
 
 
+def _whole_number_ticks(update_axis, values: pd.DataFrame) -> None:
+    """Counts under ten get one tick per whole number: no axis of 0.5 calls."""
+    numbers = pd.to_numeric(values.stack(), errors="coerce").dropna()
+    if not numbers.empty and 0 < numbers.max() < 10 and (numbers == numbers.round()).all():
+        update_axis(dtick=1, tick0=0)
+
+
+def _any_withheld(df: pd.DataFrame | None, columns) -> bool:
+    """Does the frame hold a cell the public release withholds (a release.Withheld)?"""
+    if df is None or df.empty:
+        return False
+    return any(isinstance(v, Withheld) for c in columns if c in df.columns for v in df[c])
+
+
+def _note(fig: go.Figure, text: str) -> None:
+    """Small print under the x-axis title (e.g. why some values are missing); it travels
+    with the axis, so it never lands on the legend or the tick labels."""
+    title = fig.layout.xaxis.title.text or ""
+    fig.update_xaxes(title_text=f"{title}<br><span style='font-size:11px;color:#666'>{text}</span>")
+
+
 def _short(v, percent: bool) -> str:
+    if isinstance(v, Withheld):
+        return v.display
     if v is None or pd.isna(v):
         return ""
     if percent:
@@ -192,9 +226,18 @@ def _short(v, percent: bool) -> str:
 
 def outcome_mix(df_long: pd.DataFrame, title: str, x_title: str = "Month",
                 subtitle: str | None = None) -> go.Figure:
-    """Share of contacts by outcome per bucket (stacked to 100%), unknown outcomes shown last."""
-    if df_long is None or df_long.empty or df_long["contacts"].sum() == 0:
+    """Share of contacts by outcome per bucket (stacked to 100%), unknown outcomes shown last.
+
+    A bucket with a withheld outcome count (public release) is left out rather than drawn
+    with shares of a partial total, and the chart says so."""
+    if df_long is None or df_long.empty:
         return empty(title, subtitle=subtitle)
+    withheld = df_long["contacts"].map(lambda v: isinstance(v, Withheld))
+    hidden_buckets = set(df_long.loc[withheld, "bucket"])
+    counts = pd.to_numeric(df_long["contacts"], errors="coerce")
+    if counts.fillna(0).sum() == 0 or hidden_buckets >= set(df_long.loc[counts.fillna(0) > 0, "bucket"]):
+        return empty(title, SUPPRESSED if hidden_buckets else NO_DATA, subtitle=subtitle)
+    df_long = df_long.assign(contacts=counts.where(~df_long["bucket"].isin(hidden_buckets)))
     totals = df_long.groupby("bucket")["contacts"].transform("sum")
     data = df_long.assign(share=df_long["contacts"] / totals)
     buckets = list(dict.fromkeys(data["bucket"]))
@@ -207,7 +250,8 @@ def outcome_mix(df_long: pd.DataFrame, title: str, x_title: str = "Month",
         part = data[data["outcome"] == outcome].set_index("bucket").reindex(buckets)
         name = schema.label(outcome)
         fig.add_trace(go.Bar(
-            x=xs if by_month else [schema.label(b) for b in buckets], y=part["share"].fillna(0).to_numpy(),
+            x=xs if by_month else [schema.label(b) for b in buckets],
+            y=part["share"].fillna(0).where(~part.index.isin(hidden_buckets)).to_numpy(),
             name=name, marker_color=OUTCOME_COLORS.get(outcome, PALETTE[i % len(PALETTE)]),
             customdata=part["contacts"].fillna(0).to_numpy(),
             hovertemplate=f"{name}: %{{y:.1%}} (%{{customdata:,.0f}} contacts)<extra></extra>",
@@ -220,22 +264,43 @@ def outcome_mix(df_long: pd.DataFrame, title: str, x_title: str = "Month",
     fig.update_yaxes(range=[0, 1])
     if by_month:
         _month_axis(fig, xs)
+    if hidden_buckets:
+        n = len(hidden_buckets)
+        what = ("month" if by_month else "group") + ("s" if n > 1 else "")
+        _note(fig, f"Not drawn for privacy: {n} {what} with an outcome count too small to publish.")
     return fig
 
 
 def heatmap(df: pd.DataFrame, title: str, value: str = "bh_calls",
             value_title: str = "BH calls", subtitle: str | None = None) -> go.Figure:
-    """Weekday (1 = Monday) × hour-of-day counts on the full 7 × 24 grid, gaps as zero."""
-    if df is None or df.empty or df[value].sum() == 0:
+    """Weekday (1 = Monday) × hour-of-day counts on the full 7 × 24 grid; an hour with no
+    row is zero, a withheld count (public release) is a blank cell that says so."""
+    if df is None or df.empty:
         return empty(title, subtitle=subtitle)
-    grid = (df.pivot_table(index="weekday", columns="hour", values=value, aggfunc="sum")
-            .reindex(index=range(1, 8), columns=range(24)).fillna(0))
+    withheld = df[value].map(lambda v: isinstance(v, Withheld))
+    counts = pd.to_numeric(df[value], errors="coerce").where(~withheld)
+    if counts.fillna(0).sum() == 0:
+        return empty(title, SUPPRESSED if withheld.any() else NO_DATA, subtitle=subtitle)
+    cells = df.assign(**{value: counts})
+    grid = (cells.groupby(["weekday", "hour"])[value].sum(min_count=1).unstack()
+            .reindex(index=range(1, 8), columns=range(24)))
+    known = set(zip(cells["weekday"], cells["hour"]))
+    for w in range(1, 8):  # hours with no row had no calls
+        for h in range(24):
+            if (w, h) not in known:
+                grid.loc[w, h] = 0
+    text = [[f"{z:,.0f} {value_title}" if pd.notna(z) else "suppressed for privacy" for z in row]
+            for row in grid.to_numpy()]
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=list(range(24)), y=list(WEEKDAYS), colorscale="Blues", xgap=1, ygap=1,
-        colorbar={"title": {"text": value_title}},
-        hovertemplate="%{y} %{x}:00–%{x}:59: %{z:,.0f} " + value_title + "<extra></extra>",
+        z=grid.to_numpy(dtype=float), x=list(range(24)), y=list(WEEKDAYS), colorscale="Blues", xgap=1, ygap=1,
+        colorbar={"title": {"text": value_title}}, text=text,
+        hovertemplate="%{y} %{x}:00–%{x}:59: %{text}<extra></extra>",
     ))
+
     _layout(fig, title, "Hour of day received (agency time zone)", "Weekday", height=400, subtitle=subtitle)
+    if withheld.any():
+        fig.update_layout(plot_bgcolor="#bdbdbd")  # a withheld cell is a grey hole, not a pale zero
+        _note(fig, "Grey cells are counts suppressed for privacy (too small to publish).")
     fig.update_xaxes(tickvals=list(range(0, 24, 3)), ticktext=[f"{h:02d}:00" for h in range(0, 24, 3)])
     fig.update_yaxes(autorange="reversed", rangemode="normal")
     fig.update_layout(hovermode="closest")

@@ -26,6 +26,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         for path in args.files:
             report = importer.import_file(con, Path(path), **kwargs)
             print(report.summary())
+            _audit_import(args, path, report)
             if report.status != "loaded":
                 failed += 1
             elif report.rows_quarantined:
@@ -38,6 +39,66 @@ def _cmd_import(args: argparse.Namespace) -> int:
         con.close()
     print("Tables now hold: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return 1 if failed else 0
+
+
+def _audit_import(args: argparse.Namespace, path: str, report) -> None:
+    from . import audit
+
+    entry = audit.record_quietly(
+        "import", audit.os_user(), report.file, "ok" if report.status == "loaded" else report.status,
+        path=audit.log_path(args.db), via="cli", table=report.table, sha256=report.sha256,
+        rows_in_file=report.rows_in_file, rows_loaded=report.rows_loaded, rows_quarantined=report.rows_quarantined,
+        profile=Path(args.profile).name if args.profile else None)
+    if entry is None:
+        print(f"  warning: the audit log {audit.log_path(args.db)} could not be written", file=sys.stderr)
+
+
+def _cmd_user(args: argparse.Namespace) -> int:
+    from . import audit, auth
+
+    path = Path(args.file) if args.file else auth.users_file()
+    log = audit.log_path(args.db)
+    try:
+        if args.user_command == "list":
+            users = auth.list_users(path)
+            for u in users:
+                print(f"{u.name}\t{u.role}\tcreated {u.created or '?'}")
+            if not users:
+                print(f"No accounts in {path}. Add one with `pmhc user add NAME --role admin`.")
+            return 0
+        if args.user_command == "remove":
+            auth.remove_user(args.name, path)
+            audit.record_quietly("user_removed", audit.os_user(), args.name, path=log)
+            print(f"Removed {args.name} from {path}.")
+            return 0
+        password = _read_password(args)
+        if args.user_command == "add":
+            user = auth.add_user(args.name, args.role, password, path)
+            audit.record_quietly("user_added", audit.os_user(), args.name, path=log, account_role=user.role)
+            print(f"Added {user.name} ({auth.access.ROLE_LABELS[user.role]}) to {path} (mode 0600).")
+        else:
+            auth.set_password(args.name, password, path)
+            audit.record_quietly("password_changed", audit.os_user(), args.name, path=log)
+            print(f"Changed the password of {args.name}.")
+    except auth.AuthError as e:
+        print(f"pmhc user {args.user_command}: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin (--password-stdin, for scripts) or typed twice at a prompt; never an argument
+    (it would stay in the shell history and the process list)."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Again: ") != first:
+        from .auth import AuthError
+
+        raise AuthError("the two passwords differ")
+    return first
 
 
 def _cmd_quarantine(args: argparse.Namespace) -> int:
@@ -63,16 +124,26 @@ def _cmd_figures(args: argparse.Namespace) -> int:
     return figures_cli.run(args)
 
 
+def _audit_export(args: argparse.Namespace, code: int, **detail) -> int:
+    from . import audit
+
+    audit.record_quietly("export", audit.os_user(), str(args.out), "ok" if code == 0 else f"exit {code}",
+                         path=audit.log_path(args.db), via="cli", command=args.command, **detail)
+    return code
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from . import reports
 
-    return reports.cli_run(args)
+    code = reports.cli_run(args)
+    return _audit_export(args, code, format=args.format, period=f"{args.date_from}..{args.date_to}",
+                         district=args.district, internal=bool(getattr(args, "internal", False)))
 
 
 def _cmd_export_parquet(args: argparse.Namespace) -> int:
     from . import parquet
 
-    return parquet.cli_run(args)
+    return _audit_export(args, parquet.cli_run(args))
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -104,20 +175,30 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_quarantine)
 
     fig = sub.add_parser("figures", help="print headline figures for a period, with definitions")
-    fig.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM")
-    fig.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM")
+    fig.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM[-DD]",
+                     help="first month (or day) included")
+    fig.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM[-DD]",
+                     help="last month (or day) included")
     fig.add_argument("--district", default=None)
     fig.add_argument("--responder-type", default=None)
     fig.add_argument("--format", choices=["json", "csv", "table"], default="table")
     fig.add_argument("--db", default=None)
+    fig.add_argument("--parquet", default=None, metavar="DIR",
+                     help="read a Parquet copy written by `pmhc export-parquet` instead of the database file")
     fig.set_defaults(func=_cmd_figures)
 
     rep = sub.add_parser("report", help="write the council deck, grant workbook or one-page PDF")
-    rep.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM")
-    rep.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM")
+    rep.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM[-DD]",
+                     help="first month (or day) included")
+    rep.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM[-DD]",
+                     help="last month (or day) included")
     rep.add_argument("--district", default=None)
+    rep.add_argument("--responder-type", default=None,
+                     help="narrow co-responder log figures to one responder type")
     rep.add_argument("--format", choices=["pptx", "xlsx", "pdf"], required=True)
     rep.add_argument("--out", required=True)
+    rep.add_argument("--internal", action="store_true",
+                     help="internal release: exact small counts (do not publish); default is the public release")
     rep.add_argument("--db", default=None)
     rep.set_defaults(func=_cmd_report)
 
@@ -125,6 +206,24 @@ def build_parser() -> argparse.ArgumentParser:
     pq.add_argument("--db", default=None, help="database file (default: data/pmhc.duckdb or $PMHC_DB)")
     pq.add_argument("--out", required=True, help="folder for calls/, encounters/, arrests/ (replaced)")
     pq.set_defaults(func=_cmd_export_parquet)
+
+    usr = sub.add_parser("user", help="local dashboard accounts (for agencies without an identity provider)")
+    usr.add_argument("--file", default=None, help="accounts file (default: data/users.toml or $PMHC_USERS_FILE)")
+    usr.add_argument("--db", default=None, help="database whose audit log records the change (default: $PMHC_DB)")
+    usr_sub = usr.add_subparsers(dest="user_command", required=True)
+    ua = usr_sub.add_parser("add", help="add an account (asks for the password)")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True, choices=["public", "analyst", "admin"],
+                    help="public: council viewer (suppressed figures); analyst: coordinator (all figures, "
+                         "person lists); admin: also imports and the audit log")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    usr_sub.add_parser("list", help="list accounts and roles (never passwords)")
+    ur = usr_sub.add_parser("remove", help="remove an account")
+    ur.add_argument("name")
+    up = usr_sub.add_parser("passwd", help="set a new password for an account")
+    up.add_argument("name")
+    up.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    usr.set_defaults(func=_cmd_user)
 
     gen = sub.add_parser("generate", help="write synthetic sample data (seeded)")
     gen.add_argument("--out", required=True)

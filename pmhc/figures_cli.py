@@ -82,13 +82,19 @@ def render(rows: list[dict], fmt: str, filters: metrics.Filters, cfg) -> str:
 def run(args: argparse.Namespace) -> int:
     cfg = load_agency()
     try:
-        period = Period.months(args.date_from, args.date_to)
+        period = Period.between(args.date_from, args.date_to, cfg.fiscal_year_start_month)
     except ValueError as e:
         print(f"pmhc figures: {e}", file=sys.stderr)
         return 2
     filters = metrics.Filters(period, args.district, getattr(args, "responder_type", None))
     try:
-        con = connect(args.db, read_only=True, cfg=cfg)
+        if getattr(args, "parquet", None):
+            # The same named queries over a Parquet copy (`pmhc export-parquet`).
+            from . import parquet
+
+            con = parquet.connect(args.parquet, cfg)
+        else:
+            con = connect(args.db, read_only=True, cfg=cfg)
     except FileNotFoundError as e:
         print(f"pmhc figures: {e}", file=sys.stderr)
         return 2

@@ -23,7 +23,7 @@ import duckdb
 from . import rollups, schema
 from .config import AgencyConfig, load_agency
 from .db import connect
-from .pseudonym import person_key_sql, person_params
+from .pseudonym import person_key_sql, person_params, pseudonym
 
 # A stager turns a file into a temp table `stage_raw` of canonical VARCHAR columns plus
 # `_line` (physical line of the record), and returns rejected records (structure errors)
@@ -145,6 +145,8 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, header: list[str],
     rejects = rows(con, "SELECT line, string_agg(DISTINCT error_message, '; ') AS error_message, "
                         "any_value(csv_line) AS csv_line FROM csv_rejects GROUP BY line ORDER BY line")
     reject_lines = [r["line"] for r in rejects]
+    # The rejects tables hold the raw lines (person identifiers included): gone once read.
+    con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_rejects_scan")
     # Good record k (0-based, file order) sits on line 2 + k + (rejected lines before it);
     # the few rejected lines become (first k shifted, shift) breakpoints.
     # rowids of a fresh table are contiguous in file order (insertion order is preserved);
@@ -315,11 +317,19 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         {"key": key},
     )
     # One quarantine row per bad input row: its first problem, with all problems in the message.
-    raw_cols = ", ".join(f"'{c.name}', t.raw_{c.name}" for c in table.columns)
+    # The record keeps every field for the administrator fixing the row, except the person
+    # identifier, which is stored as its pseudonym like everywhere else in the database.
+    has_person = "person_key" in table.column_names
+    hashed = _person_expr("t.raw_person_key") if has_person else "NULL"
+    raw_cols = ", ".join(f"'{c.name}', " + (hashed if c.name == "person_key" else f"t.raw_{c.name}")
+                         for c in table.columns)
+    value = f"CASE WHEN p.column_name = 'person_key' THEN {hashed} ELSE p.value END" if has_person else "p.value"
+    note = (f"CASE WHEN t.raw_person_key IS NOT NULL THEN '{PSEUDONYMISED_NOTE}' ELSE '' END"
+            if has_person else "''")
     con.execute(
         f"""INSERT INTO quarantine
-        SELECT $import_id, $file, $sha, $table, p._line, p.column_name, p.value, p.reason,
-               p.message || coalesce(' | also: ' || p.others, ''),
+        SELECT $import_id, $file, $sha, $table, p._line, p.column_name, {value}, p.reason,
+               p.message || coalesce(' | also: ' || p.others, '') || {note},
                json_object({raw_cols})::VARCHAR
         FROM (
             SELECT _line,
@@ -329,7 +339,8 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
                    END AS others
             FROM problems GROUP BY _line
         ) p JOIN typed t USING (_line)""",
-        {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name},
+        {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name,
+         **(person_params(table) if has_person else {})},
     )
     if rejected:
         con.executemany(
@@ -396,6 +407,118 @@ def reclassify(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- people in quarantined rows
+
+PSEUDONYMISED_NOTE = " [the person identifier in this row is stored as its pseudonym]"
+DROPPED_NOTE = " [export columns the profile does not read are not kept]"
+
+
+def _person_expr(raw: str) -> str:
+    """SQL for the pseudonym of a raw identifier expression (as stored in the tables)."""
+    return person_key_sql(raw).removesuffix(" AS person_key")
+
+
+def _person_columns(tbl: schema.Table, stager) -> tuple[set[str], set[str] | None]:
+    """(names of the fields holding a person identifier, names of the fields a quarantined
+    record may keep — None for all), lower-case. A mapping profile reads named export
+    columns; an export's other columns (a name, a date of birth) are not kept for it."""
+    person = {"person_key"} if "person_key" in tbl.column_names else set()
+    profile = getattr(stager, "profile", None)
+    if profile is None:
+        return person, None
+    if "person_key" in profile.columns:
+        person.add(profile.columns["person_key"].lower())
+    return person, {c.lower() for c in profile.source_columns()}
+
+
+def _protect_record(record, person: set[str], keep: set[str] | None, header: list[str]) -> tuple[str | None, str]:
+    """A quarantined record with person identifiers replaced by pseudonyms and unread
+    columns left out, and the note for its message ("" when nothing changed). Records are
+    JSON objects (field → text) or raw CSV lines."""
+    if record is None:
+        return record, ""
+    try:
+        obj = json.loads(record)
+    except ValueError:
+        obj = None
+    if not isinstance(obj, dict):
+        return _protect_line(str(record), person, keep, header)
+    hashed = dropped = False
+    out = {}
+    for k, v in obj.items():
+        name = str(k).lower()
+        if keep is not None and name not in keep and name not in person:
+            dropped = True
+            continue
+        if name in person and isinstance(v, str) and v.strip():
+            v, hashed = pseudonym(v), True
+        out[k] = v
+    note = (PSEUDONYMISED_NOTE if hashed else "") + (DROPPED_NOTE if dropped else "")
+    return (json.dumps(out, ensure_ascii=False) if note else record), note
+
+
+def _protect_line(line: str, person: set[str], keep: set[str] | None, header: list[str]) -> tuple[str, str]:
+    """A raw CSV line (a row with the wrong number of fields). The field under a person
+    column is replaced by its pseudonym; with fields missing or extra the identifier may
+    have shifted, so every field it could have shifted to is replaced. Columns a profile
+    does not read are emptied, and a shifted row of such an export is not kept at all
+    (which field is a name or a date of birth is then unknown)."""
+    import csv
+    import io
+
+    names = [h.strip().lower() for h in header]
+    idx = [i for i, h in enumerate(names) if h in person]
+    drop = [i for i, h in enumerate(names) if keep is not None and h not in keep and h not in person]
+    if not idx and not drop:
+        return line, ""
+    fields = next(csv.reader(io.StringIO(line)), [])
+    shift = abs(len(fields) - len(names))
+    if shift and drop:
+        return (f"(not kept: the row has {len(fields)} fields for {len(names)} columns and the export has "
+                "columns the profile does not read, which cannot be told apart here; see the file at this line)",
+                DROPPED_NOTE)
+    # Extra fields push the identifier right of its column, missing ones left.
+    lo, hi = (0, shift) if len(fields) > len(names) else (-shift, 0)
+    hit = {j for i in idx for j in range(i + lo, i + hi + 1) if 0 <= j < len(fields) and fields[j].strip()}
+    gone = {j for j in drop if j < len(fields) and fields[j]}
+    if not hit and not gone:
+        return line, ""
+    out = [pseudonym(f) if j in hit else ("" if j in gone else f) for j, f in enumerate(fields)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(out)
+    return buf.getvalue(), (PSEUDONYMISED_NOTE if hit else "") + (DROPPED_NOTE if gone else "")
+
+
+def _protect_rejects(con: duckdb.DuckDBPyConnection, path: Path, tbl: schema.Table, staged: StageResult,
+                     stager) -> None:
+    """Person identifiers in the rows a stager rejected are pseudonymised before they reach
+    the quarantine table (the validated rows are handled in validate_and_load)."""
+    person, keep = _person_columns(tbl, stager)
+    if not person and keep is None:
+        return
+    header = read_header(path)
+
+    def protect(column, value, message, record):
+        record, note = _protect_record(record, person, keep, header)
+        if str(column or "").lower() in person and value and str(value).strip():
+            value = pseudonym(value)
+            note = note if PSEUDONYMISED_NOTE in note else PSEUDONYMISED_NOTE + note
+        return value, (message or "") + note, record, bool(note)
+
+    for r in staged.rejected:
+        r["value"], r["message"], r["record"], _ = protect(r["column_name"], r["value"], r["message"], r["record"])
+    if not staged.rejected_table:
+        return
+    t = staged.rejected_table
+    updates = []
+    for r in rows(con, f"SELECT rowid AS rid, column_name, value, message, record FROM {t}"):
+        value, message, record, changed = protect(r["column_name"], r["value"], r["message"], r["record"])
+        if changed:
+            updates.append((value, message, record, r["rid"]))
+    if updates:
+        con.executemany(f"UPDATE {t} SET value = ?, message = ?, record = ? WHERE rowid = ?", updates)
+
+
 def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     return rows(con, "SELECT coalesce(max(import_id), 0) + 1 AS n FROM imports")[0]["n"]
 
@@ -445,6 +568,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 # updates nothing, where afterwards it would rewrite every call just loaded.
                 reclassify(con, cfg)
             staged = (stager or canonical_stager)(con, path, tbl)
+            _protect_rejects(con, path, tbl, staged, stager)
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra
             report.rows_collapsed = staged.rows_collapsed

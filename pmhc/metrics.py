@@ -248,6 +248,41 @@ def load_assumptions(path: Path | None = None) -> Assumptions:
     return out
 
 
+ASSUMPTIONS_HEADER = """\
+# Unit costs for the resource-savings ESTIMATE. Every value carries its source and year.
+# `low` and `high` give the range shown beside the estimate. Saved from the dashboard's
+# Resource savings page by an administrator (each save is in the audit log); it can also
+# be edited in any text editor.
+"""
+
+
+def _toml_text(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path:
+    """Write the assumptions file (an administrator's save from the Savings page).
+
+    Every value must still carry a source and a year, and low ≤ value ≤ high; the file is
+    replaced in one step (written beside it, then renamed) so a reader never sees half.
+    """
+    path = Path(path) if path else config_dir() / "assumptions.toml"
+    lines = [ASSUMPTIONS_HEADER]
+    for key in SAVINGS_PARAMS:
+        a = assumptions[key]
+        if not (0 <= a.low <= a.value <= a.high):
+            raise ValueError(f"[{key}] needs 0 ≤ low ≤ value ≤ high (got {a.low:g}, {a.value:g}, {a.high:g})")
+        if not str(a.source).strip():
+            raise ValueError(f"[{key}] needs a source: where the value comes from")
+        lines += [f"[{key}]", f"label = {_toml_text(a.label)}", f"unit = {_toml_text(a.unit)}",
+                  f"value = {float(a.value)!r}", f"low = {float(a.low)!r}", f"high = {float(a.high)!r}",
+                  f"source = {_toml_text(str(a.source).strip())}", f"year = {int(a.year)}", ""]
+    tmp = path.with_name(path.name + ".saving")
+    tmp.write_text("\n".join(lines), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assumptions,
             figures: dict | None = None, scenario: str = "value") -> dict:
     """Cost-avoidance estimate; `scenario` is value, low or high. Adds *_low / *_high totals."""

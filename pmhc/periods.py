@@ -73,6 +73,34 @@ class Period:
     def custom(cls, start: date, end_inclusive: date) -> "Period":
         return cls(start, end_inclusive + timedelta(days=1), "custom")
 
+    @classmethod
+    def between(cls, first: str, last: str, fiscal_start_month: int = 1) -> "Period":
+        """The period of a command line's --from/--to, named as people name it.
+
+        Months (YYYY-MM, both included) that make up a calendar year, a fiscal year or a
+        quarter get that name (so a report says "FY2025", not "Jul 2024–Jun 2025"); two
+        dates (YYYY-MM-DD, both included) give a custom period, e.g. a grant period that
+        does not start on the 1st.
+        """
+        day = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
+        if day.fullmatch(str(first)) or day.fullmatch(str(last)):
+            try:
+                a, b = date.fromisoformat(str(first).strip()), date.fromisoformat(str(last).strip())
+            except ValueError:
+                raise ValueError(f"expected --from and --to both as YYYY-MM or both as YYYY-MM-DD, "
+                                 f"got {first!r} and {last!r}") from None
+            if b < a:
+                raise ValueError(f"--to {b} is before --from {a}")
+            return cls.custom(a, b)
+        p = cls.months(first, last)
+        if p.n_months == 12 and p.start.month == 1:
+            return cls.calendar_year(p.start.year)
+        if p.n_months == 12 and p.start.month == fiscal_start_month:
+            return cls.fiscal_year(p.start.year + 1, fiscal_start_month)
+        if p.n_months == 3 and p.start.month % 3 == 1:
+            return cls.quarter(p.start.year, (p.start.month + 2) // 3)
+        return p
+
     # ---- comparisons
     @property
     def whole_months(self) -> bool:

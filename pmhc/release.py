@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from . import definitions, metrics, sql, suppression
 from .config import AgencyConfig, load_agency
-from .suppression import COMPLEMENTARY, PRIMARY, CellTable, Rules
+from .suppression import COMPLEMENTARY, MASKED, PRIMARY, CellTable, Rules
 
 DERIVED_HIDDEN = "derived"  # a rate / average / estimate built on a hidden count
 UNCHECKED = "unchecked"  # not a figure the release knows how to check: never public
@@ -245,6 +245,7 @@ class Release:
     frames: dict[str, pd.DataFrame]  # view → frame (bucket + figure columns / outcome / grid)
     status: dict[Key, str | None] = field(default_factory=dict)  # count cells only
     unprotectable: tuple[Key, ...] = ()
+    table: CellTable | None = None  # the cells and relations protected together (for audits)
 
     # -- lookups
     def count_value(self, view: str, bucket, column: str):
@@ -257,7 +258,7 @@ class Release:
         return None if row.empty or column not in row else row.iloc[0][column]
 
     def state(self, view: str, bucket, column: str) -> str | None:
-        """None (shown), PRIMARY, COMPLEMENTARY, DERIVED_HIDDEN or UNCHECKED."""
+        """None (shown), PRIMARY, COMPLEMENTARY, MASKED, DERIVED_HIDDEN or UNCHECKED."""
         key = (view, bucket, column)
         if key in self.status:
             return self.status[key]
@@ -292,6 +293,10 @@ class Release:
             return Withheld(self.rules.small_label, f"a count from 1 to {self.rules.threshold - 1}")
         if s == COMPLEMENTARY:
             return Withheld(SUPPRESSED_TEXT, "hidden so that a small count cannot be worked out from the totals")
+        if s == MASKED:
+            return Withheld(SUPPRESSED_TEXT, f"a count from 1 to {self.rules.threshold - 1}, not shown as "
+                                             f"{self.rules.small_label} because with the other small counts "
+                                             "that would give it away")
         if s == DERIVED_HIDDEN:
             return Withheld(SUPPRESSED_TEXT, "built on a suppressed count")
         if s == UNCHECKED:
@@ -429,8 +434,14 @@ def _headline_cost(key: str, figs: dict) -> float:
 
 
 def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
-          assumptions: metrics.Assumptions | None = None, inherit: bool = True) -> Release:
-    """The public release of one selection (see the module docstring)."""
+          assumptions: metrics.Assumptions | None = None, inherit: bool = True,
+          parent: Callable[[metrics.Filters], "Release"] | None = None) -> Release:
+    """The public release of one selection (see the module docstring).
+
+    `parent` gives the release of a wider selection (the same without the district or
+    responder-type filter) when the caller keeps them, e.g. cached by the dashboard;
+    without it they are built here.
+    """
     cfg = cfg or load_agency()
     rules = Rules.from_config(cfg)
     figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
@@ -493,29 +504,33 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     b.sum_of((HEADLINE, "all", "bh_calls"), [("heatmap", (int(w), int(h)), "bh_calls")
                                              for w, h in zip(heat["weekday"], heat["hour"])])
 
-    forced = _inherited(con, filters, cfg, assumptions, b) if inherit else []
-    prot = suppression.protect(b.table, rules, forced=forced)
+    forced, forced_masked = _inherited(con, filters, cfg, assumptions, b, parent) if inherit else ([], [])
+    prot = suppression.protect(b.table, rules, forced=forced, forced_masked=forced_masked)
     keys = b.table.labels
     status = {keys[i]: prot.status[i] for i in range(len(keys))}
-    return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable))
+    return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table)
 
 
-def _inherited(con, filters, cfg, assumptions, b: _Builder) -> list[int]:
-    """Cells the wider selection hides in this selection's row stay hidden here."""
+def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tuple[list[int], list[int]]:
+    """Cells the wider selection hides in this selection's row stay hidden here (and the
+    small ones it shows as "suppressed" rather than "<t" stay so)."""
     forced: list[int] = []
+    forced_masked: list[int] = []
     parents = []
     if filters.district:
         parents.append((replace(filters, district=None), "district", filters.district))
     if filters.responder_type:
         parents.append((replace(filters, responder_type=None), "responder_type", filters.responder_type))
     for parent_filters, by, bucket in parents:
-        parent = build(con, parent_filters, cfg, assumptions)
-        for key, s in parent.status.items():
+        wider = parent(parent_filters) if parent is not None else build(con, parent_filters, cfg, assumptions)
+        for key, s in wider.status.items():
             if s and key[0] == by and key[1] == bucket:
                 i = b.get((HEADLINE, "all", key[2]))
                 if i is not None:
                     forced.append(i)
-    return forced
+                    if s == MASKED:
+                        forced_masked.append(i)
+    return forced, forced_masked
 
 
 # ------------------------------------------------------------------ public tables (exports)

@@ -14,8 +14,18 @@ What the audit assumes a reader knows (the attacker model):
 - the view's additive relations (a total equals the sum of its parts) and its
   "at most" relations (a part never exceeds its whole), from the published definitions;
 - a cell shown as "<11" lies in 1..threshold−1;
-- a cell hidden for protection lies in threshold..∞ (small counts are always shown as
-  "<11", so a reader can tell the two kinds apart; complementary cells are never zeros).
+- a cell hidden for protection lies in threshold..∞ (small counts are normally shown as
+  "<11", so a reader can tell the two kinds apart; complementary cells are never zeros);
+- a cell shown as "suppressed" because even "<11" would give it away (MASKED, below) lies
+  in 1..∞: a reader cannot tell it from a complementary cell, so the audit gives it the
+  weaker bound (and still assumes the stronger one for the complementary cells).
+
+Small counts can pin each other through their "<11" ranges alone, whatever else is
+hidden: a total of 2 made of two buckets of 1 is 1..10 = (1..10) + (1..10) at threshold
+11 — fine — but at threshold 3 it is 1..2 = (1..2) + (1..2), which only 1 + 1 = 2
+satisfies. When the loop below has nothing left to hide, the small counts around the
+stuck cells are shown as "suppressed" instead of "<t" (MASKED), which takes the range
+away, and the audit runs again.
 
 A hidden cell is **protected** when at least two different integer values of it are
 consistent with all of the above. The audit decides this exactly (scipy.optimize.milp,
@@ -40,6 +50,7 @@ import numpy as np
 
 PRIMARY = "primary"  # a count from 1 to threshold−1
 COMPLEMENTARY = "complementary"  # hidden so that a primary cell cannot be worked out
+MASKED = "masked"  # a small count shown as "suppressed", not "<t": its range would give it away
 
 
 @dataclass(frozen=True)
@@ -136,19 +147,26 @@ class CellTable:
 class Protection:
     """Which cells of a CellTable are hidden, and why."""
 
-    status: tuple[str | None, ...]  # None (shown), PRIMARY or COMPLEMENTARY per cell
+    status: tuple[str | None, ...]  # None (shown), PRIMARY, COMPLEMENTARY or MASKED per cell
     unprotectable: tuple[int, ...] = ()  # cells the audit could not protect (only if rules make it impossible)
 
     @property
     def suppressed(self) -> frozenset[int]:
         return frozenset(i for i, s in enumerate(self.status) if s)
 
+    @property
+    def masked(self) -> frozenset[int]:
+        """Small counts shown as "suppressed" rather than "<t" (see MASKED)."""
+        return frozenset(i for i, s in enumerate(self.status) if s == MASKED)
+
     def is_suppressed(self, i: int) -> bool:
         return self.status[i] is not None
 
 
-def bounds_for(value: int, rules: Rules) -> tuple[int, float]:
+def bounds_for(value: int, rules: Rules, masked: bool = False) -> tuple[int, float]:
     """What a reader knows about a hidden cell from how it is displayed."""
+    if masked:
+        return (1, math.inf)
     return (1, rules.threshold - 1) if value < rules.threshold else (rules.threshold, math.inf)
 
 
@@ -201,7 +219,7 @@ def _components(table: CellTable, hidden: set[int]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _system(table: CellTable, comp: list[int], hidden: set[int], rules: Rules):
+def _system(table: CellTable, comp: list[int], hidden: set[int], rules: Rules, masked: frozenset = frozenset()):
     """Integer program of one component: A_eq x = b_eq, A_ub x ≤ b_ub, bounds."""
     rels, of = _index(table)
     pos = {c: k for k, c in enumerate(comp)}
@@ -223,8 +241,8 @@ def _system(table: CellTable, comp: list[int], hidden: set[int], rules: Rules):
     # "≥ threshold" has no upper bound; a cap far above every value keeps the program
     # bounded without excluding any table a reader could reasonably consider.
     cap = 2 * (sum(v) + rules.threshold) + 1
-    lo = np.array([bounds_for(v[c], rules)[0] for c in comp], dtype=float)
-    hi = np.array([min(bounds_for(v[c], rules)[1], cap) for c in comp], dtype=float)
+    lo = np.array([bounds_for(v[c], rules, c in masked)[0] for c in comp], dtype=float)
+    hi = np.array([min(bounds_for(v[c], rules, c in masked)[1], cap) for c in comp], dtype=float)
     return eq_rows, eq_rhs, ub_rows, ub_rhs, lo, hi
 
 
@@ -247,8 +265,9 @@ def _solver(eq_rows, eq_rhs, ub_rows, ub_rhs, lo, hi):
     return solve
 
 
-def _pinned_in(table: CellTable, comp: list[int], hidden: set[int], rules: Rules) -> list[int]:
-    system = _system(table, comp, hidden, rules)
+def _pinned_in(table: CellTable, comp: list[int], hidden: set[int], rules: Rules,
+               masked: frozenset = frozenset()) -> list[int]:
+    system = _system(table, comp, hidden, rules, masked)
     lo, hi = system[4], system[5]
     actual = np.array([table.values[c] for c in comp], dtype=float)
     open_ = {k for k in range(len(comp)) if lo[k] < hi[k]}
@@ -284,32 +303,35 @@ def _pinned_in(table: CellTable, comp: list[int], hidden: set[int], rules: Rules
 
 
 def pinned_cells(table: CellTable, hidden: Iterable[int], rules: Rules,
-                 cache: dict | None = None) -> list[int]:
+                 cache: dict | None = None, masked: Iterable[int] = ()) -> list[int]:
     """Hidden cells whose value a reader can work out exactly (see the module docstring).
 
     `cache` (component → answer) lets repeated audits of a growing hidden set re-solve
     only the linked groups that changed: a group's answer depends on nothing else.
     """
     hidden = set(hidden)
+    masked = frozenset(masked)
     out: list[int] = []
     for comp in _components(table, hidden):
-        key = frozenset(comp)
+        key = (frozenset(comp), masked.intersection(comp))
         if cache is not None and key in cache:
             out += cache[key]
             continue
-        found = _pinned_in(table, comp, hidden, rules)
+        found = _pinned_in(table, comp, hidden, rules, masked)
         if cache is not None:
             cache[key] = found
         out += found
     return sorted(out)
 
 
-def feasible_range(table: CellTable, hidden: Iterable[int], cell: int, rules: Rules) -> tuple[int, float]:
+def feasible_range(table: CellTable, hidden: Iterable[int], cell: int, rules: Rules,
+                   masked: Iterable[int] = ()) -> tuple[int, float]:
     """Smallest and largest value of a hidden cell consistent with what is shown (for
     reports and tests; `pinned_cells` is the fast yes/no)."""
     hidden = set(hidden)
+    masked = frozenset(masked)
     comp = next(c for c in _components(table, hidden) if cell in c)
-    system = _system(table, comp, hidden, rules)
+    system = _system(table, comp, hidden, rules, masked)
     solve = _solver(*system)
     k = comp.index(cell)
     c = np.zeros(len(comp))
@@ -317,23 +339,28 @@ def feasible_range(table: CellTable, hidden: Iterable[int], cell: int, rules: Ru
     low, high = solve(c), solve(-c)
     lo_v = int(low[k]) if low is not None else table.values[cell]
     hi_v = int(high[k]) if high is not None else table.values[cell]
-    unbounded = math.isinf(bounds_for(table.values[cell], rules)[1]) and hi_v >= system[5][k]
+    unbounded = math.isinf(bounds_for(table.values[cell], rules, cell in masked)[1]) and hi_v >= system[5][k]
     return lo_v, (math.inf if unbounded else hi_v)
 
 
 # ------------------------------------------------------------------ protection
 
-def protect(table: CellTable, rules: Rules, forced: Iterable[int] = (), audit: bool = True) -> Protection:
+def protect(table: CellTable, rules: Rules, forced: Iterable[int] = (), audit: bool = True,
+            forced_masked: Iterable[int] = ()) -> Protection:
     """Primary + complementary suppression of a CellTable, verified by the audit.
 
     `forced` cells are hidden whatever their value (they are hidden in another view of the
-    same release, and showing them here would undo that).
+    same release, and showing them here would undo that); `forced_masked` small cells are
+    shown as "suppressed", not "<t", for the same reason.
     """
     v = table.values
     status: list[str | None] = [PRIMARY if rules.is_small(x) else None for x in v]
     for i in forced:
         if v[i] > 0 and status[i] is None:
             status[i] = COMPLEMENTARY
+    masked: set[int] = {i for i in forced_masked if status[i] == PRIMARY}
+    for i in masked:
+        status[i] = MASKED
     members_of: dict[int, list[int]] = {}  # cell → indexes of the exact relations it is in
     # Exact relations: every sum, and every "at most" that is tight in this table (both
     # sides equal). A tight relation with one hidden cell pins it as surely as a sum does
@@ -380,7 +407,7 @@ def protect(table: CellTable, rules: Rules, forced: Iterable[int] = (), audit: b
         # 2. The exact audit catches what counting misses (bounds, chains of relations).
         #    One more hidden cell per linked group per round keeps the loss small.
         hidden = {i for i, s in enumerate(status) if s}
-        pinned = pinned_cells(table, hidden, rules, cache)
+        pinned = pinned_cells(table, hidden, rules, cache, masked)
         if not pinned:
             break
         added = False
@@ -390,27 +417,46 @@ def protect(table: CellTable, rules: Rules, forced: Iterable[int] = (), audit: b
             # round made large tables take hundreds of rounds); a cell picked for one
             # stuck cell may free others, which the next audit sees.
             for stuck in [p for p in pinned if p in members]:
-                pick = _unpinning_cell(table, hidden, stuck, comp, near, candidates, rules)
-                if pick is not None and status[pick] is None:
-                    hide(pick)
-                    hidden.add(pick)
-                    added = True
+                if not _is_pinned(table, hidden, stuck, rules, frozenset(masked)):
+                    continue  # freed by a cell picked for another stuck cell this round
+                for pick in _unpinning_cells(table, hidden, stuck, comp, near, candidates, rules,
+                                             frozenset(masked)):
+                    if status[pick] is None:
+                        hide(pick)
+                        hidden.add(pick)
+                        added = True
         if not added:
+            # Hiding more cannot help: the "<t" ranges of the small counts pin the stuck
+            # cells. Show the small counts among and next to them as "suppressed" and audit again.
+            more = {i for p in pinned for rel in [(p,), *near.get(p, [])] for i in rel if status[i] == PRIMARY}
+            if more:
+                for i in more:
+                    status[i] = MASKED
+                masked |= more
+                continue
             unprotectable = pinned  # only when the rules leave no way (see Rules)
             break
     return Protection(tuple(status), tuple(sorted(set(unprotectable))))
 
 
-MAX_TRIALS = 40  # candidate cells tried per stuck cell before taking the cheapest anyway
+SINGLE_TRIALS = 3  # cheapest single cells tried before searching for a group of cells
 
 
-def _unpinning_cell(table: CellTable, hidden: set[int], stuck: int, comp: list[int], near, candidates,
-                    rules: Rules) -> int | None:
-    """The cheapest shown cell whose hiding lets the stuck cell take another value.
+def _unpinning_cells(table: CellTable, hidden: set[int], stuck: int, comp: list[int], near, candidates,
+                     rules: Rules, masked: frozenset = frozenset()) -> list[int]:
+    """The cheapest shown cells whose hiding lets the stuck cell take another value.
 
-    Tried in order: cheap cells in the stuck cell's own relations, cheap cells elsewhere in
-    its linked group, then cells we would rather keep (headline totals). Each try is two
-    small integer programs on the stuck cell's group.
+    Candidates in order: cheap cells in the stuck cell's own relations, cheap cells
+    elsewhere in its linked group, then cells we would rather keep (headline totals).
+    The first few are tried alone. Often no single cell will do (a cell pinned through
+    several relations needs one more hidden cell in each), so then a small group is
+    found by bisection over the candidate list: hiding more cells only widens what a
+    reader can infer, so "this prefix frees it" holds for every longer prefix too, and
+    the last cell of the shortest freeing prefix is needed; repeat with that cell kept
+    until the kept cells alone free it. Each try is two small integer programs on the
+    stuck cell's group; a group of m cells costs about m·log2(candidates) tries.
+    Empty when there is no candidate left (then only showing small counts as
+    "suppressed" instead of "<t" can help; see protect).
     """
     own = candidates(rel for rel in near.get(stuck, []))
     wider = [c for c in candidates(rel for c in comp for rel in near.get(c, [])) if c not in set(own)]
@@ -418,15 +464,36 @@ def _unpinning_cell(table: CellTable, hidden: set[int], stuck: int, comp: list[i
     order = ([c for c in own if table.cost[c] <= cheap] + [c for c in wider if table.cost[c] <= cheap]
              + sorted([c for c in own + wider if table.cost[c] > cheap], key=lambda c: (table.cost[c], c not in own,
                                                                                      table.values[c], c)))
-    for c in order[:MAX_TRIALS]:
-        if not _is_pinned(table, hidden | {c}, stuck, rules):
-            return c
-    return order[0] if order else None
+    for c in order[:SINGLE_TRIALS]:
+        if not _is_pinned(table, hidden | {c}, stuck, rules, masked):
+            return [c]
+    if not order:
+        return []
+    if _is_pinned(table, hidden | set(order), stuck, rules, masked):
+        # Not even all of them together: hide the cheapest, which joins the stuck cell's
+        # group to its neighbours, and look again next round with their cells as candidates.
+        return order[:1]
+    # Invariant: hiding `needed` and order[:limit] frees the stuck cell. Bisect for the
+    # shortest such prefix; its last cell is needed (one cell shorter does not free it).
+    needed: list[int] = []
+    limit = len(order)
+    while _is_pinned(table, hidden | set(needed), stuck, rules, masked):
+        lo, hi = 0, limit
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _is_pinned(table, hidden | set(needed) | set(order[:mid]), stuck, rules, masked):
+                lo = mid
+            else:
+                hi = mid
+        needed.append(order[hi - 1])
+        limit = hi - 1
+    return needed
 
 
-def _is_pinned(table: CellTable, hidden: set[int], cell: int, rules: Rules) -> bool:
+def _is_pinned(table: CellTable, hidden: set[int], cell: int, rules: Rules,
+               masked: frozenset = frozenset()) -> bool:
     comp = next(c for c in _components(table, hidden) if cell in c)
-    system = _system(table, comp, hidden, rules)
+    system = _system(table, comp, hidden, rules, masked)
     solve = _solver(*system)
     k = comp.index(cell)
     for sign in (1.0, -1.0):

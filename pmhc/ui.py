@@ -7,7 +7,7 @@ privacy (suppression, login) or caching happens here once, not on every page.
 
 from __future__ import annotations
 
-import os
+import functools
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import access, charts, db, definitions, metrics, schema
+from . import access, auth, charts, db, definitions, metrics, release, schema
 from .config import AgencyConfig, config_dir, default_db_path, load_agency
 from .periods import Period
 
@@ -27,14 +27,32 @@ DASH = "—"  # shown for a figure that is not defined for the selection (e.g. a
 # ------------------------------------------------------------------ role
 
 def demo_mode() -> bool:
-    """PMHC_DEMO=1: sample data, no login, a role switcher so reviewers can see every view."""
-    return os.environ.get("PMHC_DEMO", "") not in ("", "0", "false", "no")
+    """PMHC_DEMO=1 on the sample data: no login, a role switcher so reviewers can see every view.
+    Refused (False) once the database holds anything but the shipped synthetic files."""
+    return auth.demo_requested() and demo_refusal() is None
+
+
+def demo_refusal() -> str | None:
+    """Why PMHC_DEMO=1 is refused for this database; None when allowed or not asked for."""
+    if not auth.demo_requested():
+        return None
+    return _demo_refusal(_stamp())
+
+
+@functools.lru_cache(maxsize=8)
+def _demo_refusal(stamp: tuple) -> str | None:
+    # Keyed by the database file's stamp: an import of a real file is seen on the next run.
+    return auth.demo_refusal_for(connection())
 
 
 def current_role() -> str:
-    """The one place a page learns who is looking (login replaces the default later)."""
-    default = "admin" if demo_mode() else "public"
-    role = st.session_state.get("role", default)
+    """The one place a page learns who is looking: the logged-in user's role (pmhc.auth.gate
+    in app.py), or in demo mode the role switcher's choice."""
+    s = st.session_state.get(auth.SESSION_KEY)
+    if s and not demo_mode():
+        role = s["role"]
+    else:
+        role = st.session_state.get("role", "admin" if demo_mode() else "public")
     return role if role in access.ROLES else "public"
 
 
@@ -83,20 +101,75 @@ def release_connection() -> None:
     """Close the app's read-only connection, e.g. before an in-app import writes the file."""
     _open.clear()
     _cached.clear()
+    _release.clear()
 
 
 @st.cache_data(ttl=3600, max_entries=512, show_spinner="Computing figures…")
 def _cached(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs: tuple):
-    # `role` is part of the key on purpose: what a role may see can differ (suppression),
+    # `role` is part of the key on purpose: what a role may see differs (suppression),
     # so one role's cached result is never served to another.
     con = _open(str(default_db_path()), stamp)
     kw = dict(kwargs)
     if "assumptions" in kw:
         kw["assumptions"] = _assumptions_from_key(kw["assumptions"])
-    func = _FUNCS[fn]
     if filters_key is None:
-        return func(con, **kw)
-    return func(con, _filters_from_key(filters_key), **kw)
+        return _FUNCS[fn](con, **kw)
+    if access.is_public(role):
+        # The public sees figures only through the suppressed release (pmhc/release.py); a
+        # helper with no public version raises rather than fall back to exact figures.
+        return _PUBLIC_FUNCS[fn](con, filters_key, role, stamp, **kw)
+    return _FUNCS[fn](con, _filters_from_key(filters_key), **kw)
+
+
+@st.cache_resource(ttl=6 * 3600, max_entries=48,
+                   show_spinner="Preparing the public figures (small counts suppressed)…")
+def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
+    """The public release of one selection, built once per (selection, role, data version):
+    building takes seconds on a year of data, and every public helper of every page reads
+    the same one, so a page never shows a cell another view of the selection hid.
+    Read-only to callers (cache_resource hands out the object itself, not a copy)."""
+    con = _open(str(default_db_path()), stamp)
+    return release.build(con, _filters_from_key(filters_key), load_agency(),
+                         parent=lambda f: _release(_filters_key(f), role, stamp))
+
+
+def _public_headline(con, fkey, role, stamp):
+    return _release(fkey, role, stamp).masked_values()
+
+
+def _public_compare(con, fkey, role, stamp, keys=None):
+    f = _filters_from_key(fkey)
+    rels = {"value": _release(fkey, role, stamp),
+            "previous": _release(_filters_key(f.with_period(f.period.previous())), role, stamp),
+            "year_ago": _release(_filters_key(f.with_period(f.period.year_ago())), role, stamp)}
+    return release.public_compare(con, f, list(keys) if keys else None, load_agency(), rels=rels)
+
+
+def _public_monthly(con, fkey, role, stamp):
+    rel = _release(fkey, role, stamp)
+    return rel.masked_frame(rel.frames["month"], "month").rename(columns={"bucket": "month"})
+
+
+def _public_breakdown(con, fkey, role, stamp, query, by):
+    return _release(fkey, role, stamp).masked_frame(metrics.breakdown(con, query, _filters_from_key(fkey), by), by)
+
+
+def _public_outcome_mix(con, fkey, role, stamp, by="month"):
+    rel = _release(fkey, role, stamp)
+    return rel.masked_mix(rel.frames[f"mix:{by}"], by)
+
+
+def _public_heatmap(con, fkey, role, stamp):
+    rel = _release(fkey, role, stamp)
+    return rel.masked_heatmap(rel.frames["heatmap"])
+
+
+def _public_savings(con, fkey, role, stamp, assumptions, scenario="value"):
+    return release.public_savings(con, _filters_from_key(fkey), assumptions, scenario, rel=_release(fkey, role, stamp))
+
+
+def _no_public_version(con, fkey, role, stamp, **kw):
+    raise PermissionError("this figure is not part of the public release")
 
 
 _FUNCS = {
@@ -110,6 +183,19 @@ _FUNCS = {
     "savings": metrics.savings,
     "data_range": metrics.data_range,
     "districts": metrics.districts,
+}
+
+
+# What the public role gets instead (every figure through the release).
+_PUBLIC_FUNCS = {
+    "headline": _public_headline,
+    "compare": _public_compare,
+    "monthly": _public_monthly,
+    "breakdown": _public_breakdown,
+    "outcome_mix": _public_outcome_mix,
+    "heatmap": _public_heatmap,
+    "repeat_people": _no_public_version,
+    "savings": _public_savings,
 }
 
 
@@ -183,6 +269,21 @@ def savings(filters: metrics.Filters, assumptions: metrics.Assumptions, scenario
     return _call("savings", filters, assumptions=assumptions, scenario=scenario)
 
 
+def is_withheld(value) -> bool:
+    """A figure the public release hides ("<11", "suppressed"): a page must not draw or add it."""
+    return isinstance(value, release.Withheld)
+
+
+def pivot_counts(df: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
+    """Long counts (one row per index × column) to a wide table. A combination with no row
+    is 0; a withheld count stays withheld (a summing pivot would turn it into 0 or a dash)."""
+    rows = list(dict.fromkeys(df[index]))
+    cols = list(dict.fromkeys(df[columns]))
+    cells = {(r, c): v for r, c, v in zip(df[index], df[columns], df[values])}  # no dtype inference here
+    return pd.DataFrame({c: pd.Series([cells.get((r, c), 0) for r in rows], index=rows, dtype=object)
+                         for c in cols}).rename_axis(index=index, columns=columns)
+
+
 def data_range() -> pd.DataFrame:
     return _call("data_range")
 
@@ -197,7 +298,13 @@ def fmt(value, unit: str = "count", key: str | None = None) -> str:
     """Every figure on screen goes through here (suppression hooks in at this one place).
 
     `key` is the figure key, so a rule can depend on the figure; None/NaN show as a dash.
+    Public figures arrive marked by the release: Withheld prints its label ("<11",
+    "suppressed") and Unstable its value with the mark, as in exports (release.format_value).
     """
+    if isinstance(value, release.Withheld):
+        return release.format_value(value, unit)
+    if isinstance(value, release.Unstable):
+        return f"{fmt(float(value), unit, key)} {release.UNSTABLE_MARK}"
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return DASH
     v = float(value)
@@ -597,7 +704,9 @@ def start(key: str, with_filters: bool = True) -> PageContext:
                    f"{span.last:%-d %b %Y}): figures cover only the part of it that is loaded.", icon="⚠️")
     if ctx.is_public:
         st.caption(f"Public view: counts below {cfg.suppression_threshold} are suppressed so that no one "
-                   "can be identified, and person-level lists are not shown.")
+                   "can be identified (shown as “<" f"{cfg.suppression_threshold}”; “suppressed” where a figure "
+                   "would let one be worked out), and person-level lists are not shown. "
+                   f"{release.UNSTABLE_NOTE.format(n=cfg.unstable_numerator)}")
     return ctx
 
 

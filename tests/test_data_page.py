@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pmhc import access, db, profiles, quality, ui
+from pmhc import access, auth, db, profiles, quality, ui
 
 from .conftest import FIXTURES, SMALL
 
@@ -40,6 +40,7 @@ def open_data_page(role: str = "admin", through_app: bool = False) -> AppTest:
     """
     at = AppTest.from_file(str(ROOT / ("app.py" if through_app else "pages/data.py")), default_timeout=120)
     at.session_state["role"] = role
+    at.session_state[auth.SESSION_KEY] = {"user": "test-admin", "role": role, "method": "local"}  # logged in
     at.run()
     if through_app:
         at.switch_page(access.page("data").path)

@@ -128,3 +128,21 @@ def test_every_figure_over_the_parquet_copy_equals_the_database_on_a_generated_d
         assert_same(snapshot(pq, f, cfg), snapshot(con, f, cfg), f"Parquet, {f.label}")
     pq.close()
     con.close()
+
+
+def test_pmhc_figures_reads_the_parquet_copy_with_the_same_queries(small_db_path, tmp_path, capsys):
+    out = tmp_path / "copy"
+    assert cli.main(["export-parquet", "--db", str(small_db_path), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert cli.main(["figures", "--from", "2024-01", "--to", "2024-02", "--format", "json",
+                     "--parquet", str(out)]) == 0
+    from_copy = capsys.readouterr().out
+    assert cli.main(["figures", "--from", "2024-01", "--to", "2024-02", "--format", "json",
+                     "--db", str(small_db_path)]) == 0
+    assert from_copy == capsys.readouterr().out
+    assert '"calls_total"' in from_copy
+
+
+def test_pmhc_figures_on_a_folder_without_a_copy_says_what_to_do(tmp_path, capsys):
+    assert cli.main(["figures", "--from", "2024-01", "--to", "2024-02", "--parquet", str(tmp_path)]) == 2
+    assert "pmhc export-parquet" in capsys.readouterr().err

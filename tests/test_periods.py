@@ -52,3 +52,38 @@ def test_reversed_months_are_an_error():
 def test_bad_month_text_is_an_error(bad):
     with pytest.raises(ValueError, match="YYYY-MM"):
         Period.months(bad, "2024-01")
+
+
+# ------------------------------------------------------------------ --from / --to of the commands
+
+def test_twelve_months_from_january_are_the_calendar_year():
+    assert Period.between("2024-01", "2024-12", 7) == Period.calendar_year(2024)
+
+
+def test_twelve_months_from_the_fiscal_start_are_the_fiscal_year_named_by_its_end():
+    p = Period.between("2024-07", "2025-06", 7)
+    assert (p.start, p.end, p.label) == (date(2024, 7, 1), date(2025, 7, 1), "FY2025 (Jul 2024–Jun 2025)")
+
+
+def test_three_months_from_a_quarter_start_are_the_quarter():
+    assert Period.between("2025-04", "2025-06") == Period.quarter(2025, 2)
+
+
+def test_other_month_ranges_stay_month_ranges():
+    p = Period.between("2024-02", "2024-05", 7)
+    assert (p.start, p.end, p.kind) == (date(2024, 2, 1), date(2024, 6, 1), "months")
+
+
+def test_two_days_give_a_grant_period_with_both_days_included():
+    p = Period.between("2024-10-15", "2025-10-14")
+    assert (p.start, p.end, p.kind) == (date(2024, 10, 15), date(2025, 10, 15), "custom")
+
+
+def test_a_month_and_a_day_mixed_is_refused_with_the_expected_forms():
+    with pytest.raises(ValueError, match="both as YYYY-MM or both as YYYY-MM-DD"):
+        Period.between("2024-10", "2025-10-14")
+
+
+def test_days_in_the_wrong_order_are_refused():
+    with pytest.raises(ValueError, match="before --from"):
+        Period.between("2025-01-31", "2025-01-01")

@@ -41,7 +41,7 @@ def test_query_names_are_unique_across_files(tmp_path):
 def test_queries_take_only_named_parameters():
     for q in sql.catalog().values():
         assert "?" not in q.sql, q.location
-        assert "{" not in q.sql.replace("{}", ""), q.location  # no format placeholders
+        assert "{" not in q.sql.replace("{}", ""), q.location  # no str.format fields
 
 
 def test_missing_parameter_is_reported_with_the_query_location(small_con):

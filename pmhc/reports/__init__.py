@@ -49,11 +49,38 @@ def build_onepager(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg
 BUILDERS = {"pptx": build_deck, "xlsx": build_workbook, "pdf": build_onepager}
 
 
+def own_cursor(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> duckdb.DuckDBPyConnection:
+    """A cursor of its own for one build, on the agency's clock like every connection.
+
+    A build runs dozens of queries over seconds while the dashboard's shared read-only
+    connection keeps serving other sessions; a cursor is a separate DuckDB connection to
+    the same database, but it does not inherit the TimeZone setting, so it is set again
+    (without it, calls near midnight would land in the wrong day or month).
+    """
+    from ..db import _configure
+
+    cur = con.cursor()
+    _configure(cur, cfg)
+    return cur
+
+
 def build(fmt: str, con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: AgencyConfig | None = None,
           assumptions: metrics.Assumptions | None = None, public: bool = True) -> bytes:
     if fmt not in BUILDERS:
         raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(BUILDERS)}")
     return BUILDERS[fmt](con, filters, cfg, assumptions, public)
+
+
+def layout(fmt: str, data: ReportData) -> bytes:
+    """One file from already gathered data: gathering (the privacy release of the period,
+    the previous period and a year earlier) is the slow part, so the dashboard gathers once
+    per selection and lays out all three files from it."""
+    from . import deck, onepager, workbook
+
+    layouts = {"pptx": deck.build, "xlsx": workbook.build, "pdf": onepager.build}
+    if fmt not in layouts:
+        raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(layouts)}")
+    return layouts[fmt](data)
 
 
 def file_name(fmt: str, filters: metrics.Filters) -> str:
@@ -68,5 +95,5 @@ def file_name(fmt: str, filters: metrics.Filters) -> str:
     return f"{name}.{fmt}"
 
 
-__all__ = ["build_deck", "build_workbook", "build_onepager", "build", "cli_run", "file_name", "gather",
-           "ReportData", "FORMATS"]
+__all__ = ["build_deck", "build_workbook", "build_onepager", "build", "cli_run", "file_name", "gather", "own_cursor",
+           "layout", "ReportData", "FORMATS"]

@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import metrics
+from .. import metrics, schema
 from ..config import load_agency
 from ..db import connect
 from ..periods import Period
 
 
 def cli_run(args: argparse.Namespace) -> int:
-    from . import FORMATS, build
+    from . import FORMATS, gather, layout
     from .images import ChartImageError
 
     def fail(message: str) -> int:
@@ -22,7 +22,7 @@ def cli_run(args: argparse.Namespace) -> int:
 
     cfg = load_agency()
     try:
-        period = Period.months(args.date_from, args.date_to)
+        period = Period.between(args.date_from, args.date_to, cfg.fiscal_year_start_month)
     except ValueError as e:
         return fail(str(e))
     out = Path(args.out)
@@ -40,11 +40,18 @@ def cli_run(args: argparse.Namespace) -> int:
         if args.district and args.district not in metrics.districts(con):
             return fail(f"district {args.district!r} is not in the data; districts: "
                         f"{', '.join(metrics.districts(con))}")
-        filters = metrics.Filters(period, args.district or None, getattr(args, "responder_type", None))
+        responder = getattr(args, "responder_type", None) or None
+        if responder and responder not in schema.RESPONDER_TYPES:
+            return fail(f"--responder-type {responder!r} is not a responder type; use one of "
+                        f"{', '.join(schema.RESPONDER_TYPES)}")
+        filters = metrics.Filters(period, args.district or None, responder)
         try:
-            data = build(args.format, con, filters, cfg, public=public)
+            gathered = gather(con, filters, cfg, public=public)
+            data = layout(args.format, gathered)
         except ChartImageError as e:
             return fail(str(e))
+        for note in gathered.notes:
+            print(f"pmhc report: note: {note}", file=sys.stderr)
     finally:
         con.close()
     out.write_bytes(data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -66,6 +67,12 @@ def unstable(v) -> bool:
     return isinstance(v, Unstable)
 
 
+def all_hidden(values) -> bool:
+    """Something is there but the release hides all of it (a chart should say so, not "no data")."""
+    values = list(values)
+    return any(withheld(v) for v in values) and all(withheld(v) or _missing(v) for v in values)
+
+
 def suppressed_reason(display: str, cfg: AgencyConfig) -> str:
     t = cfg.suppression_threshold
     if display == f"<{t}":
@@ -97,6 +104,9 @@ class Headline:
     year_ago_label: str = ""
     change_vs_year_ago: str | None = None
     note: str = ""  # e.g. the low–high range of an estimate
+    # Why a change is not shown (so a missing comparison is not a mystery on the slide).
+    no_change_vs_previous: str = ""
+    no_change_vs_year_ago: str = ""
 
 
 @dataclass
@@ -171,12 +181,18 @@ def headline_figures(cfg: AgencyConfig) -> list[definitions.Figure]:
 
 
 def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: AgencyConfig | None = None,
-           assumptions: metrics.Assumptions | None = None, public: bool = True) -> ReportData:
-    """Everything the three layouts show, for one selection; public = the privacy release."""
+           assumptions: metrics.Assumptions | None = None, public: bool = True,
+           releases: Callable[[metrics.Filters], release.Release] | None = None) -> ReportData:
+    """Everything the three layouts show, for one selection; public = the privacy release.
+
+    `releases` gives the privacy release of a selection when the caller keeps them (the
+    dashboard caches one per selection, and building one takes seconds on a year of data);
+    without it they are built here, each once.
+    """
     cfg = cfg or load_agency()
     assumptions = assumptions or metrics.load_assumptions()
     loaded = loaded_span(con)
-    source = _Source(con, cfg, assumptions, public)
+    source = _Source(con, cfg, assumptions, public, releases)
     now = source.period(filters)
     notes = []
     if loaded is not None and not covers(loaded, filters.period):
@@ -202,9 +218,21 @@ class _Source:
     cfg: AgencyConfig
     assumptions: metrics.Assumptions
     public: bool
+    releases: Callable[[metrics.Filters], release.Release] | None = None
+    _built: dict = field(default_factory=dict)
 
     def period(self, filters: metrics.Filters) -> "_Period":
         return _Period(self, filters)
+
+    def release(self, filters: metrics.Filters) -> release.Release:
+        """The selection's privacy release: the caller's, or built once here (a district's
+        release reuses the all-districts one it inherits from)."""
+        if self.releases is not None:
+            return self.releases(filters)
+        if filters not in self._built:
+            self._built[filters] = release.build(self.con, filters, self.cfg, self.assumptions,
+                                                 parent=self.release)
+        return self._built[filters]
 
 
 class _Period:
@@ -215,7 +243,7 @@ class _Period:
         cfg = src.cfg
         self.figs = definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts)
         if src.public:
-            self.rel = release.build(src.con, filters, cfg, src.assumptions)
+            self.rel = src.release(filters)
             self.values = dict(self.rel.values)
             released = release.public_headline(src.con, filters, cfg, src.assumptions, rel=self.rel)
         else:
@@ -318,8 +346,12 @@ def _signed(v, sign: int):
 def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) -> list[Headline]:
     prev_p, ago_p = filters.period.previous(), filters.period.year_ago()
     current = now.figures.set_index("key")
-    prev = source.period(filters.with_period(prev_p)).figures.set_index("key") if covers(loaded, prev_p) else None
-    ago = source.period(filters.with_period(ago_p)).figures.set_index("key") if covers(loaded, ago_p) else None
+    # A change needs both periods fully loaded: "−100 % vs a year earlier" for a period that
+    # is simply not loaded yet would be false.
+    whole = covers(loaded, filters.period)
+    prev_loaded, ago_loaded = covers(loaded, prev_p), covers(loaded, ago_p)
+    prev = source.period(filters.with_period(prev_p)).figures.set_index("key") if whole and prev_loaded else None
+    ago = source.period(filters.with_period(ago_p)).figures.set_index("key") if whole and ago_loaded else None
     out = []
     for f in headline_figures(source.cfg):
         if f.key not in current.index:
@@ -329,6 +361,10 @@ def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) 
                      bool(r["suppressed"]), bool(r["unstable"]), prev_p.label, None, ago_p.label, None)
         h.change_vs_previous = _change(r, prev, f)
         h.change_vs_year_ago = _change(r, ago, f)
+        if h.change_vs_previous is None:
+            h.no_change_vs_previous = _no_change(r, prev, f, whole, prev_loaded)
+        if h.change_vs_year_ago is None:
+            h.no_change_vs_year_ago = _no_change(r, ago, f, whole, ago_loaded)
         if h.suppressed:
             h.note = suppressed_reason(h.display, source.cfg)
         elif f.key == "net_cost_avoidance" and "net_cost_avoidance_low" in current.index:
@@ -349,3 +385,17 @@ def _change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure) -
     if other is None or f.key not in other.index or row["suppressed"] or other.loc[f.key, "suppressed"]:
         return None
     return fmt_change(row["value"], other.loc[f.key, "value"], f.unit)
+
+
+def _no_change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure, whole: bool,
+               other_loaded: bool) -> str:
+    """Why no change is shown, in a few words."""
+    if row["suppressed"]:
+        return "this figure is suppressed for privacy"
+    if not whole:
+        return "this period is not fully loaded"
+    if not other_loaded:
+        return "that period is not fully loaded"
+    if other is not None and f.key in other.index and other.loc[f.key, "suppressed"]:
+        return "the earlier figure is suppressed for privacy"
+    return "not defined for one of the periods"

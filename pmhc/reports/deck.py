@@ -17,7 +17,7 @@ from pptx.util import Emu, Inches, Pt
 
 from .. import charts, definitions
 from . import images
-from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, first_sentence, fmt, withheld
+from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt, withheld
 
 WIDE = (Inches(13.333), Inches(7.5))
 BLUE = RGBColor(0x00, 0x72, 0xB2)
@@ -35,6 +35,10 @@ def figure_chart(data: ReportData, h: Headline):
         fig = savings_chart(data, subtitle)
     elif h.key not in data.monthly.columns:
         fig = charts.empty(f"{h.label} by month", subtitle=subtitle)
+    elif all_hidden(data.monthly[h.key]):
+        # Every month hidden by the release: say so, not "no data" (there are calls).
+        fig = charts.empty(f"{h.label} by month", "Monthly values rest on small counts and are suppressed "
+                                                  "in the public release", subtitle=subtitle)
     else:
         y_title = AXIS_BY_KEY.get(h.key, CHART_AXIS.get(h.unit, h.unit))
         fig = charts.trend(data.monthly, "month", {h.key: h.label}, f"{h.label} by month", y_title,
@@ -107,8 +111,12 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
     _text(s, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.4), f"{data.period_text} · {data.scope}", 14, GREY)
     # Left: the number, its changes and what it counts.
     _text(s, Inches(0.5), Inches(1.7), Inches(4.6), Inches(1.3), h.display, 60, BLUE, bold=True)
-    lines = [_change_line(h.change_vs_previous, f"vs {h.previous_label}"),
-              _change_line(h.change_vs_year_ago, f"vs a year earlier ({h.year_ago_label})")]
+    if h.suppressed:  # one line, not two saying the same
+        lines = ["No change shown: this figure is suppressed for privacy"]
+    else:
+        lines = [_change_line(h.change_vs_previous, f"vs {h.previous_label}", h.no_change_vs_previous),
+                 _change_line(h.change_vs_year_ago, f"vs a year earlier ({h.year_ago_label})",
+                              h.no_change_vs_year_ago)]
     _text(s, Inches(0.5), Inches(3.05), Inches(4.6), Inches(1.0), lines, 15, INK)
     _text(s, Inches(0.5), Inches(4.2), Inches(4.6), Inches(1.6), first_sentence(h.definition), 16, INK)
     if h.note:
@@ -135,8 +143,10 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
     s.notes_slide.notes_text_frame.text = "\n".join(notes)
 
 
-def _change_line(change: str | None, against: str) -> str:
-    return f"{change} {against}" if change else f"No change to show {against}"
+def _change_line(change: str | None, against: str, why: str = "") -> str:
+    if change:
+        return f"{change} {against}"
+    return f"No change shown {against}" + (f": {why}" if why else "")
 
 
 def _methodology_slide(prs, data: ReportData) -> None:

@@ -16,7 +16,7 @@ from fpdf.enums import XPos, YPos
 
 from .. import charts
 from . import images
-from .content import Headline, ReportData, first_sentence
+from .content import Headline, ReportData, all_hidden, first_sentence
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
              Path("/usr/local/share/fonts"), Path.home() / ".fonts")
@@ -31,10 +31,14 @@ CHART_PX = (960, 400)
 
 def trend_chart(data: ReportData):
     """BH calls and co-responded BH calls per month (the Overview's trend)."""
+    title = "Behavioral-health calls and co-responded BH calls per month"
+    subtitle = f"{data.period.label} · {data.scope}"
+    if "bh_calls" in data.monthly.columns and all_hidden(data.monthly["bh_calls"]):
+        return charts.empty(title, "Monthly counts are small and suppressed in the public release",
+                            subtitle=subtitle)
     fig = charts.trend(data.monthly, "month",
                        {"bh_calls": "Behavioral-health calls", "co_responded_bh_calls": "Co-responded BH calls"},
-                       "Behavioral-health calls and co-responded BH calls per month", "Calls per month",
-                       subtitle=f"{data.period.label} · {data.scope}")
+                       title, "Calls per month", subtitle=subtitle)
     fig.update_layout(hovermode=False)
     return fig
 
@@ -121,14 +125,16 @@ def build(data: ReportData) -> bytes:
 
     # Footnotes
     net = next((h for h in data.headlines if h.key == "net_cost_avoidance"), None)
-    notes = ["Savings are estimates, not measured savings: net cost avoidance prices avoided jail bookings, "
+    net_note = f" {net.note}" if net is not None and net.note and not net.suppressed else ""
+    notes = [*data.notes,  # e.g. "the period runs outside the loaded data": first, so it is never cut
+             "Savings are estimates, not measured savings: net cost avoidance prices avoided jail bookings, "
              "ED transports and officer time with the unit costs of config/assumptions.toml (each with its source "
              "and year) minus the program's cost, comparing co-responded BH calls with other BH calls in the same "
-             "period (not a randomised comparison)." + (f" {net.note}" if net is not None and net.note and not net.suppressed else ""),
+             "period (not a randomised comparison)." + net_note,
              "Changes: rates in percentage points, dollars in dollars, counts and hours in percent; left out when "
              "the other period is not fully loaded.",
              f"{data.privacy_text} Data loaded: {data.loaded_text}. Every figure is one named SQL query in "
-             "queries/*.sql; full definitions on the dashboard's Methodology page.", *data.notes]
+             "queries/*.sql; full definitions on the dashboard's Methodology page."]
     bottom = pdf.h - 10
     for note in notes:
         if y >= bottom - 3:
@@ -152,8 +158,11 @@ def _figure_box(pdf: _Pdf, x: float, y: float, w: float, h: float, fig: Headline
         changes.append(f"{fig.change_vs_previous} vs {fig.previous_label}")
     if fig.change_vs_year_ago:
         changes.append(f"{fig.change_vs_year_ago} vs a year earlier")
+    if not changes and not fig.suppressed and fig.no_change_vs_previous:
+        # Say why, once (a suppressed figure's own note says it already).
+        changes.append(f"No change shown: {fig.no_change_vs_previous}")
     for line in changes:
-        cy += pdf.block(x + pad, cy, inner, line, 7.5, 1, line_h=3.6)
+        cy += pdf.block(x + pad, cy, inner, line, 7.5, 2, line_h=3.6)
     cy += 1.0
     remaining = int((y + h - pad - cy) // 3.6)
     if remaining > 0:

@@ -153,7 +153,11 @@ def _table_sheet(ws, data: ReportData, frame: pd.DataFrame, index: str, index_ti
         ws.cell(5, c, key).font = GREY
         ws.column_dimensions[get_column_letter(c)].width = 16
     ws.row_dimensions[4].height = 60
-    for r, row in enumerate(frame.to_dict("records"), start=TABLE_START):
+    # Rows as objects, not to_dict(): to_dict turns a release.Withheld into a plain NaN,
+    # which would print a hidden cell as an empty one instead of "<11" / "suppressed".
+    columns = list(frame.columns)
+    for r, cells in enumerate(frame.to_numpy(dtype=object), start=TABLE_START):
+        row = dict(zip(columns, cells))
         ws.cell(r, 1, str(row[index])).font = BOLD if row[index] == "Total" else Font()
         for c, key in enumerate(order, start=2):
             value = row[key]
