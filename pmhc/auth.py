@@ -264,17 +264,11 @@ def demo_requested() -> bool:
 SYNTHETIC_GLOBS = ("sample_data/*.csv*", "sample_data/bad/*.csv*", "tests/fixtures/small/*.csv")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @lru_cache(maxsize=64)
 def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
-    return _sha256(Path(path))
+    from .importer import sha256_of  # the same digest the imports ledger records
+
+    return sha256_of(Path(path))
 
 
 def synthetic_hashes(root: Path = ROOT) -> dict[str, str]:
