@@ -119,7 +119,10 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
     st.subheader("Import an export")
     st.caption("Rows are upserted on their key (call_id, encounter_id, arrest_id): importing the same or an "
                "overlapping export again never double-counts. Bad rows are quarantined, never dropped.")
-    upload = st.file_uploader("Export file (.csv or .csv.gz)", type=["csv", "gz"], key="data_upload")
+    upload = st.file_uploader(
+        "Export file (.csv or .csv.gz)", type=["csv", "gz"], key="data_upload",
+        help="Up to 200 MB per file. Gzip a larger export first (CSV shrinks about tenfold), or import it "
+             "on the server with `pmhc import FILE --db PATH`.")
     shipped = profiles.available()
     options = [CANONICAL] + [str(p) for p in shipped] + [UPLOADED_PROFILE]
 

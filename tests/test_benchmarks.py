@@ -1,0 +1,38 @@
+"""The import profiler (benchmarks/profile_import.py) keeps naming the import's steps.
+
+It files each SQL statement under a step by the statement's first words; if the importer
+renames a temp table the profile would quietly call that work "other statements". Run on
+the hand-written fixture, so no timing is asserted (speed lives in benchmarks, not tests).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from tests.conftest import SMALL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _profiler():
+    spec = importlib.util.spec_from_file_location("profile_import", ROOT / "benchmarks" / "profile_import.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_profile_counts_every_row_of_the_three_files(capsys):
+    assert _profiler().main(["--data", str(SMALL)]) == 0
+    rows = sum(sum(1 for _ in (SMALL / f"{t}.csv").open("rb")) - 1 for t in ("calls", "encounters", "arrests"))
+    assert capsys.readouterr().out.startswith(f"{rows:,} rows in three files; bare DuckDB read_csv ")
+
+
+def test_profile_files_the_import_statements_under_named_steps(capsys):
+    _profiler().main(["--data", str(SMALL)])
+    out = capsys.readouterr().out
+    for step in ("read every field as text (read_csv)", "trim, cast and check types",
+                 "insert (BH flag, local time)", "insert (keyed pseudonyms)", "rebuild stored rollups",
+                 "duplicate keys in the file", "validation rules (one per column rule)", "commit (write to disk)",
+                 "data-quality report"):
+        assert f"| {step}" in out, step
