@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("PMHC_CONFIG_DIR", str(ROOT / "config"))
 os.environ.setdefault("PMHC_PERSON_KEY_SECRET", "benchmark-only-secret")
 
@@ -31,6 +32,7 @@ import duckdb  # noqa: E402
 from pmhc import db, importer  # noqa: E402
 from pmhc.config import load_agency  # noqa: E402
 from pmhc.generate import generate  # noqa: E402
+from run import step_bare  # noqa: E402  (the benchmark's own bare read_csv, timed the same way)
 
 TABLES = ("calls", "encounters", "arrests")
 
@@ -75,20 +77,6 @@ class ClockedConnection:
         return getattr(self._con, name)
 
 
-def bare(paths: dict, where: Path) -> float:
-    path = where / "bare.duckdb"
-    path.unlink(missing_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute("SET enable_progress_bar = false")
-    t = time.perf_counter()
-    for table, file in paths.items():
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv($f)", {"f": str(file)})
-    elapsed = time.perf_counter() - t
-    con.close()
-    path.unlink(missing_ok=True)
-    return elapsed
-
-
 def profile(paths: dict, where: Path) -> tuple[float, Counter, float]:
     cfg = load_agency()
     path = where / "profile.duckdb"
@@ -120,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             paths = generate(where, years=3, calls_per_year=-(-args.calls // 3), compress=False)
         rows = sum(sum(1 for _ in open(f, "rb")) - 1 for f in paths.values())
-        bare_s = bare(paths, where)
+        bare_s, _ = step_bare(paths, where)
         import_s, steps, clocked_s = profile(paths, where)
     print(f"{rows:,} rows in three files; bare DuckDB read_csv {bare_s:.2f} s; "
           f"pmhc import {import_s:.2f} s ({import_s / bare_s:.2f}× bare)\n")
