@@ -184,7 +184,6 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                     "quarantined": report.rows_quarantined,
                     "quality_text": report.extra.get("quality_text"),
                 }
-                st.session_state.pop("data_report_pick", None)  # show the new import's report
         audit_import(upload.name, st.session_state["data_result"], report, profile_path)
         st.rerun()
 
@@ -243,8 +242,10 @@ def report_section(con: duckdb.DuckDBPyConnection) -> None:
         return
     ids = quality.reported_imports(con)
     names = {int(i): f for i, f in zip(history["import_id"], history["file_name"])}
-    pick = st.selectbox("Import", ids, format_func=lambda i: f"{i}: {names.get(i, '')}", key="data_report_pick",
-                        help="The latest import is shown first.")
+    # Keyed by the newest import, so an import just made replaces the choice: with a fixed key
+    # the browser went on showing the earlier pick while the report below was the new one.
+    pick = st.selectbox("Import", ids, format_func=lambda i: f"{i}: {names.get(i, '')}",
+                        key=f"data_report_pick_{ids[0]}", help="The latest import is shown first.")
     quality_report(quality.stored_report(con, int(pick)) or latest)
 
 

@@ -198,3 +198,23 @@ def test_navigating_keeps_filters_and_the_chosen_role(server, page):
     assert "Person-level lists are shown only" in text
     assert not page.query_selector('[data-testid="stDataFrame"]')
     assert not errors_on(page)
+
+
+def test_an_upload_on_the_data_page_shows_its_own_report_and_picks_it(server, page):
+    """Runs last: it adds an import (a re-import of the fixture, which changes no figure)."""
+    from tests.conftest import SMALL
+
+    page.goto(f"{server}/data")
+    settle(page)
+    picker = page.get_by_test_id("stSelectbox").filter(has_text="Import").get_by_role("combobox")
+    before = int(picker.input_value().split(":")[0])
+    page.get_by_test_id("stFileUploader").first.locator("input[type=file]").set_input_files(str(SMALL / "arrests.csv"))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("arrests.csv → arrests:").first.wait_for(timeout=60_000)
+    settle(page)
+    new = before + 1
+    assert page.get_by_text(f"arrests.csv → arrests (import {new})").count() == 1
+    # The picker names the report drawn under it (it once went on showing the earlier pick).
+    picker = page.get_by_test_id("stSelectbox").filter(has_text="Import").get_by_role("combobox")
+    assert picker.input_value() == f"{new}: arrests.csv"
+    assert not errors_on(page)
