@@ -121,7 +121,7 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                "overlapping export again never double-counts. Bad rows are quarantined, never dropped.")
     upload = st.file_uploader(
         "Export file (.csv or .csv.gz)", type=["csv", "gz"], key="data_upload",
-        help="Up to 200 MB per file. Gzip a larger export first (CSV shrinks about tenfold), or import it "
+        help="Up to 200 MB per file. Gzip a larger export first (a CAD export shrinks about fivefold), or import it "
              "on the server with `pmhc import FILE --db PATH`.")
     shipped = profiles.available()
     options = [CANONICAL] + [str(p) for p in shipped] + [UPLOADED_PROFILE]
