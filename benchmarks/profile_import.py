@@ -96,6 +96,11 @@ def profile(paths: dict, where: Path) -> tuple[float, Counter, float]:
     return elapsed, clocked.times, sum(clocked.times.values())
 
 
+def _records(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for _ in f) - 1  # lines after the header
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--calls", type=int, default=1_000_000, help="calls to generate (three years)")
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             paths = {t: args.data / f"{t}.csv" for t in TABLES}
         else:
             paths = generate(where, years=3, calls_per_year=-(-args.calls // 3), compress=False)
-        rows = sum(sum(1 for _ in open(f, "rb")) - 1 for f in paths.values())
+        rows = sum(_records(f) for f in paths.values())
         bare_s, _ = step_bare(paths, where)
         import_s, steps, clocked_s = profile(paths, where)
     print(f"{rows:,} rows in three files; bare DuckDB read_csv {bare_s:.2f} s; "
