@@ -672,12 +672,21 @@ def _person_keys(person: np.ndarray, key_of: np.ndarray, width: int) -> pa.Array
     return _ids("P", key_of[np.where(null, 0, person)], width, null=null)
 
 
+def _columns(table: schema.Table) -> list[str]:
+    """The columns the generator writes: the table's, less those the sample leaves unknown
+    (the sample program keeps a clinician log, so its calls carry no call-level outcome)."""
+    return [c for c in table.column_names if (table.name, c) not in NOT_GENERATED]
+
+
+NOT_GENERATED = {("calls", "outcome")}
+
+
 def _write_csv(path: Path, table: schema.Table, batches, compress: bool) -> None:
     """Header line from the schema, then the batches (no quoting: values never hold commas).
 
     gzip is written with mtime 0 and no file name in the header, so same data = same bytes.
     """
-    names = table.column_names
+    names = _columns(table)
     opts = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65_536)
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -784,7 +793,7 @@ def _bad_sets() -> dict[str, tuple[schema.Table, list[tuple[list[str], tuple[str
             row.update(call_type="THEFT", priority="4", disposition="ARREST", co_responder_present="false",
                        officer_minutes="135.5", cleared_at=f"2024-05-0{d} 12:35:00")
         row.update(kw)
-        return [row[c] for c in schema.CALLS.column_names]
+        return [row[c] for c in _columns(schema.CALLS)]
 
     calls = [
         (call(1), None),
@@ -881,7 +890,7 @@ def write_bad_rows(out_dir: Path) -> dict[str, Path]:
     for name, (table, rows) in _bad_sets().items():
         path = out_dir / name
         with path.open("w", newline="", encoding="utf-8") as f:
-            f.write(",".join(table.column_names) + "\n")
+            f.write(",".join(_columns(table)) + "\n")
             for i, (fields, problem) in enumerate(rows):
                 assert all("," not in v and '"' not in v for v in fields)
                 f.write(",".join(fields) + "\n")

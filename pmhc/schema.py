@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 # figures can show them.
 UNMAPPED = "unmapped"
 
-RESPONDER_TYPES = ("clinician_liaison", "counseling_intern", "cit_officer", "follow_up_team")
+# Who made a contact. `patrol_officer` (police-only response, no CIT training or clinician
+# named) and `unknown` let a profile say what the export says and no more: it never has to
+# claim a CIT officer or a clinician the data does not name. New values go at the end (the
+# sample generator indexes this tuple).
+RESPONDER_TYPES = ("clinician_liaison", "counseling_intern", "cit_officer", "follow_up_team",
+                   "patrol_officer", "unknown")
+# Responder types that are a clinician or intern co-responding with officers.
+CO_RESPONDER_TYPES = ("clinician_liaison", "counseling_intern")
 CONTACT_TYPES = ("on_scene", "follow_up", "referral")
 OUTCOMES = (
     "resolved_on_scene",
@@ -25,17 +32,26 @@ OUTCOMES = (
     "arrest",
     "refused_unable_to_contact",
 )
+# How a call ended (calls.outcome): the contact outcomes plus `unknown`, for agencies whose
+# only record is CAD (a disposition code, or Yes/No outcome flags on each call). Set by a
+# profile (a value map or [flags] on the export) or by the agency's disposition map
+# (config/agency.toml [dispositions]); see queries/models.sql :: call_facts.
+UNKNOWN = "unknown"
+CALL_OUTCOMES = OUTCOMES + (UNKNOWN,)
 CHARGE_LEVELS = ("felony", "misdemeanor", "violation", "warrant", "other")
 
 # Outcome groups used by the diversion definitions (see queries/outcomes.sql).
 CARE_OUTCOMES = ("referred_outpatient", "crisis_center", "voluntary_ed")
 DIVERTED_OUTCOMES = ("resolved_on_scene",) + CARE_OUTCOMES
+# Outcomes that take the person to an emergency department (the savings estimate's "ED transport").
+TRANSPORT_OUTCOMES = ("voluntary_ed", "involuntary_hold")
 
 LABELS = {
     "clinician_liaison": "Clinician liaison",
     "counseling_intern": "Counseling intern",
     "cit_officer": "CIT officer",
     "follow_up_team": "Follow-up team",
+    "patrol_officer": "Patrol officer (police only)",
     "on_scene": "On scene",
     "follow_up": "Follow-up",
     "referral": "Referral",
@@ -112,6 +128,10 @@ CALLS = Table(
         Column("cit_officer_present", "BOOLEAN", False, True, "At least one CIT-trained officer was on scene."),
         Column("disposition", "VARCHAR", False, True, "CAD disposition code as exported."),
         Column("use_of_force", "BOOLEAN", False, True, "Force was used (where the agency records it)."),
+        Column("outcome", "VARCHAR", False, True,
+               "How the call ended, when the export records it on the call (Yes/No flags, a mapped disposition); "
+               "empty = unknown, and then the agency's disposition map (config/agency.toml [dispositions]) "
+               "reads it from the disposition code.", CALL_OUTCOMES),
     ),
     derived=(
         Column("is_bh", "BOOLEAN", False, False,

@@ -1,6 +1,15 @@
 -- Views every metric reads. Created by the writer at import (pmhc.db.ensure_schema);
 -- the dashboard opens the database read-only and only selects from them.
 
+-- name: disposition_map
+-- The agency's CAD disposition map (config/agency.toml [dispositions]): code (trimmed,
+-- lower case) → how the call ended. The writer rewrites it from the config on every
+-- read-write open (pmhc.dispositions.write); call_outcome_facts reads it.
+CREATE TABLE IF NOT EXISTS disposition_map (
+    code    VARCHAR PRIMARY KEY,
+    outcome VARCHAR NOT NULL
+);
+
 -- name: call_facts
 -- One row per CAD call with what call metrics need, on the agency's wall clock.
 CREATE OR REPLACE VIEW call_facts AS
@@ -47,3 +56,68 @@ SELECT
     coalesce(e.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL), false) AS call_has_arrest
 FROM encounters e
 LEFT JOIN calls c ON c.call_id = e.call_id;
+
+-- name: call_outcome_facts
+-- How each CAD call ended, for agencies whose only record is CAD (no clinician log):
+-- one row per call. The outcome is the one the export recorded on the call (a profile's
+-- Yes/No flags or mapped disposition: outcome_source 'export'), else the agency's
+-- disposition map applied to the disposition code ('disposition map'), else 'unknown'.
+-- A disposition code the map does not list is 'unmapped' (shown, never dropped).
+-- The outcome flags below are NULL where the outcome is not known, so for any selection
+--   count(flag)                     = calls whose outcome is recorded (the denominator),
+--   count(*) FILTER (WHERE flag)    = calls with that outcome (the numerator),
+-- and a rate over calls is computed over the recorded part, never over unknowns as "no".
+-- Arrests: arrest records when any are loaded (arrest_source 'arrest records': a record
+-- names the call), else the call's outcome 'arrest' ('call outcome'), else not measured
+-- (arrest_source and arrested NULL).
+CREATE OR REPLACE VIEW call_outcome_facts AS
+WITH loaded AS (
+    SELECT EXISTS (SELECT 1 FROM arrests) AS arrest_records
+), o AS (
+    SELECT
+        c.call_id,
+        CAST(c.received_local AS DATE)                      AS call_date,
+        CAST(date_trunc('month', c.received_local) AS DATE) AS month,
+        coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
+        nullif(trim(c.beat), '')                            AS beat,
+        c.call_type,
+        c.is_bh,
+        c.co_responder_present,
+        c.cit_officer_present,
+        c.disposition,
+        CASE
+            WHEN c.outcome IS NOT NULL AND c.outcome <> 'unknown' THEN c.outcome
+            WHEN m.outcome IS NOT NULL THEN m.outcome
+            WHEN nullif(trim(c.disposition), '') IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM disposition_map) THEN 'unmapped'
+            ELSE 'unknown'
+        END                                                 AS outcome,
+        CASE
+            WHEN c.outcome IS NOT NULL AND c.outcome <> 'unknown' THEN 'export'
+            WHEN m.outcome IS NOT NULL THEN 'disposition map'
+        END                                                 AS outcome_source,
+        c.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL) AS has_arrest_record
+    FROM calls c
+    LEFT JOIN disposition_map m ON m.code = lower(trim(c.disposition))
+)
+SELECT
+    o.*,
+    o.outcome NOT IN ('unknown', 'unmapped')                AS outcome_known,
+    CASE WHEN o.outcome NOT IN ('unknown', 'unmapped') THEN
+        o.outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed')
+        AND NOT (l.arrest_records AND o.has_arrest_record)
+    END                                                     AS diverted,
+    CASE WHEN o.outcome NOT IN ('unknown', 'unmapped') THEN
+        o.outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed')
+    END                                                     AS connected_to_care,
+    CASE WHEN o.outcome NOT IN ('unknown', 'unmapped') THEN o.outcome = 'involuntary_hold' END
+                                                            AS involuntary_hold,
+    CASE WHEN o.outcome NOT IN ('unknown', 'unmapped') THEN o.outcome IN ('voluntary_ed', 'involuntary_hold') END
+                                                            AS transported,
+    CASE WHEN l.arrest_records THEN 'arrest records'
+         WHEN o.outcome NOT IN ('unknown', 'unmapped') THEN 'call outcome' END
+                                                            AS arrest_source,
+    CASE WHEN l.arrest_records THEN o.has_arrest_record
+         WHEN o.outcome NOT IN ('unknown', 'unmapped') THEN o.outcome = 'arrest' END
+                                                            AS arrested
+FROM o, loaded l;

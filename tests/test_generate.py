@@ -51,7 +51,9 @@ def test_files_have_the_canonical_columns_and_formats(small, tmp_path):
     paths, data = small
     for name, p in paths.items():
         with gzip.open(p, "rt") as f:
-            assert f.readline().rstrip("\n").split(",") == schema.TABLES[name].column_names
+            # every canonical column, less the call-level outcome the sample leaves unknown
+            expected = [c for c in schema.TABLES[name].column_names if (name, c) != ("calls", "outcome")]
+            assert f.readline().rstrip("\n").split(",") == expected
     assert len(data["calls"]) == 9000
     ts = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
     for row in data["calls"][:500]:
@@ -144,7 +146,7 @@ def test_milestones_file_is_written_from_the_generator_dates(tmp_path):
 
 def _first_problem(table: schema.Table, row: dict) -> tuple[str, str] | None:
     for c in table.columns:
-        v = row[c.name].strip()
+        v = row.get(c.name, "").strip()  # a column the file does not have is empty
         if v == "":
             if not c.nullable:
                 return c.name, "missing"
@@ -172,7 +174,7 @@ def _first_problem(table: schema.Table, row: dict) -> tuple[str, str] | None:
 def _bad_lines(table: schema.Table, path: Path) -> set[tuple[int, str, str]]:
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
-    assert header == table.column_names
+    assert header == [c for c in table.column_names if (table.name, c) != ("calls", "outcome")]
     found: dict[int, tuple[str, str]] = {}
     last_line_of: dict[str, int] = {}
     for line_no, text in enumerate(lines[1:], start=2):
