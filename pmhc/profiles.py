@@ -16,22 +16,29 @@ See README.md, "Mapping an agency's export (profiles)", and the examples in prof
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
 from . import importer, schema
-from .config import ROOT, AgencyConfig, load_agency
+from .config import ROOT, AgencyConfig, SettingsError, check_timezone, load_agency, toml_value
 
 PROFILES_DIR = ROOT / "profiles"
 
 TOP_LEVEL_KEYS = ("name", "description", "table", "timezone", "null_values", "columns", "constants",
                   "values", "formats", "datetimes", "flags", "collapse")
+# A profile that feeds several tables from one export has no `table`: the shared settings
+# at the top and one section per table it fills ([calls], [encounters], [arrests]), each
+# with the keys a one-table profile has.
+SHARED_KEYS = ("name", "description", "timezone", "null_values")
+TABLE_KEYS = ("columns", "constants", "values", "formats", "datetimes", "flags", "collapse")
+_SECTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("profile_section", default=None)
 DEFAULT_NULL_VALUES = ("NA", "N/A", "NULL")
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%z", "%f", "%X", "%c", "%T", "%R")
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -41,7 +48,7 @@ _OFFSET = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
 _RANK_OTHER, _RANK_EMPTY = 1_000_000, 1_000_001
 
 
-class ProfileError(ValueError):
+class ProfileError(SettingsError):
     """A profile that cannot be used; the message names the file and the key to fix."""
 
 
@@ -94,10 +101,22 @@ class Profile:
     datetimes: dict[str, DateTimeRule]
     flags: dict[str, FlagRule]
     collapse: Collapse | None
+    # The other tables a several-table profile fills from the same export (this one is the
+    # first of calls, encounters, arrests it fills).
+    also: tuple["Profile", ...] = field(default=(), compare=False)
 
     @property
     def file_label(self) -> str:
         return self.path.name
+
+    @property
+    def outputs(self) -> tuple["Profile", ...]:
+        """One single-table profile per table this profile fills, in import order."""
+        return (self,) + self.also
+
+    @property
+    def tables_label(self) -> str:
+        return ", ".join(p.table.name for p in self.outputs)
 
     def source_columns(self) -> list[str]:
         """Every export column the profile reads, in a stable order."""
@@ -122,6 +141,9 @@ class Profile:
 # ------------------------------------------------------------------ loading and validation
 
 def _err(path: Path, where: str, msg: str) -> ProfileError:
+    section = _SECTION.get()
+    if section and where not in SHARED_KEYS:
+        where = f"[{section}.{where[1:]}" if where.startswith("[") else f"[{section}] {where}"
     return ProfileError(f"{path}: {where}: {msg}")
 
 
@@ -157,25 +179,39 @@ def _scalar(path: Path, where: str, value) -> str | None:
 
 
 def _check_value(path: Path, where: str, col: schema.Column, value: str | None) -> str | None:
-    """A canonical value a profile writes (map target, constant) must be valid for its column."""
+    """A canonical value a profile writes (map target, constant) must be valid for its column:
+    exactly what the importer accepts, so a profile that loads never quarantines every row."""
     if value is None:
+        if not col.nullable:
+            hint = f"use one of {', '.join(col.values)}" if col.values else "map it to an export column"
+            raise _err(path, where, f"{col.name} cannot be empty: the importer needs it on every row; {hint}"
+                       + (" (\"unknown\" when the export does not say)" if schema.UNKNOWN in col.values else ""))
         return None
     if col.values:
         v = value.lower()
         if v not in col.values and v != schema.UNMAPPED:
             raise _err(path, where, f"{value!r} is not one of the {col.name} values{_suggest(v, list(col.values))}; "
-                       f"use one of {', '.join(col.values)} (or \"\" for unknown)")
+                       f"use one of {', '.join(col.values)}" + (" (or \"\" for unknown)" if col.nullable else ""))
         return v
     if col.type == "BOOLEAN":
         v = value.lower()
         if v not in schema.TRUE_WORDS + schema.FALSE_WORDS:
             raise _err(path, where, f"{value!r} is not true/false; {col.name} is a yes/no column")
         return "true" if v in schema.TRUE_WORDS else "false"
-    if col.type in ("INTEGER", "DOUBLE"):
-        try:
+    try:
+        if col.type == "INTEGER":
+            int(value)
+        elif col.type == "DOUBLE":
             float(value)
-        except ValueError:
-            raise _err(path, where, f"{value!r} is not a number; {col.name} is numeric") from None
+        elif col.type == "DATE":
+            date.fromisoformat(value)
+        elif col.type == "TIMESTAMPTZ":
+            datetime.fromisoformat(value)
+    except ValueError:
+        words = {"INTEGER": ("a number", "a whole number"), "DOUBLE": ("a number", "a number"),
+                 "DATE": ("a date", "a date as YYYY-MM-DD"),
+                 "TIMESTAMPTZ": ("a date-time", "a date-time as YYYY-MM-DD HH:MM:SS")}[col.type]
+        raise _err(path, where, f"{value!r} is not {words[0]}; {col.name} needs {words[1]}") from None
     return value
 
 
@@ -215,7 +251,39 @@ def load(path: Path | str) -> Profile:
 
 
 def from_dict(raw: dict, path: Path | str = Path("profile.toml")) -> Profile:
+    """A profile from TOML data: one table (`table = ...`) or several ([calls], [encounters], …)."""
     path = Path(path)
+    if "table" in raw or not any(t in raw for t in schema.TABLES):
+        return _one_table(raw, path)
+    allowed = SHARED_KEYS + tuple(schema.TABLES)
+    unknown = [k for k in raw if k not in allowed]
+    if unknown:
+        k = unknown[0]
+        hint = (f"; in a profile that fills several tables, {k} goes inside each table's section "
+                f"([{next(t for t in schema.TABLES if t in raw)}.{k}])" if k in TABLE_KEYS else "")
+        raise _err(path, k, f"unknown setting{_suggest(k, list(allowed))}{hint}; a profile that fills several "
+                   f"tables has {', '.join(SHARED_KEYS)} and one section per table: {', '.join(schema.TABLES)}")
+    outputs: list[Profile] = []
+    for t in schema.TABLES:
+        if t not in raw:
+            continue
+        sect = raw[t]
+        if not isinstance(sect, dict):
+            raise _err(path, t, f"must be a table ([{t}]) with the keys {', '.join(TABLE_KEYS)}")
+        extra = [k for k in sect if k not in TABLE_KEYS]
+        if extra:
+            raise _err(path, f"[{t}] {extra[0]}", f"unknown setting{_suggest(extra[0], list(TABLE_KEYS))}; a table "
+                       f"section has {', '.join(TABLE_KEYS)}")
+        sub = {k: raw[k] for k in SHARED_KEYS if k in raw} | {"table": t} | sect
+        token = _SECTION.set(t)
+        try:
+            outputs.append(_one_table(sub, path))
+        finally:
+            _SECTION.reset(token)
+    return replace(outputs[0], also=tuple(outputs[1:]))
+
+
+def _one_table(raw: dict, path: Path) -> Profile:
     unknown = [k for k in raw if k not in TOP_LEVEL_KEYS]
     if unknown:
         k = unknown[0]
@@ -230,10 +298,9 @@ def from_dict(raw: dict, path: Path | str = Path("profile.toml")) -> Profile:
     tz = raw.get("timezone")
     if tz is not None:
         try:
-            ZoneInfo(str(tz))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise _err(path, "timezone", f"{tz!r} is not a time zone name; use an IANA name such as "
-                       "\"America/Chicago\" or \"UTC\"") from None
+            check_timezone(tz)
+        except ValueError as e:
+            raise _err(path, "timezone", str(e)) from None
     nulls = _str_list(path, "null_values", raw.get("null_values", list(DEFAULT_NULL_VALUES)), allow_empty=True)
 
     def section(key: str) -> dict:
@@ -388,9 +455,18 @@ def from_dict(raw: dict, path: Path | str = Path("profile.toml")) -> Profile:
 
     missing_required = [c for c in table.required_names if c not in provided_by]
     if missing_required:
+        hints = []
+        for m in missing_required:
+            c = table.column(m)
+            if c.nullable:
+                hints.append(f'{m} = "" when the export has no such information')
+            elif schema.UNKNOWN in c.values:
+                hints.append(f'{m} = "unknown" when the export does not say')
+            elif c.values:
+                hints.append(f"{m} = one of {', '.join(c.values)}")
         raise _err(path, "[columns]", f"no source for required column(s) {', '.join(missing_required)}; map "
-                   "each to an export column, or set it in [constants] (\"\" when the export has no such "
-                   "information)")
+                   "each to an export column, or set it in [constants]"
+                   + (f" ({'; '.join(hints)})" if hints else ""))
     name = raw.get("name") or path.stem
     return Profile(path=path, name=str(name), description=str(raw.get("description", "")), table=table,
                    timezone=tz, null_values=tuple(nulls), columns=columns, constants=constants, values=values,
@@ -403,10 +479,31 @@ def available(directory: Path = PROFILES_DIR) -> list[Path]:
 
 
 def import_kwargs(path: Path, cfg: AgencyConfig | None = None) -> dict:
-    """Keyword arguments for importer.import_file that import a file through this profile."""
+    """Keyword arguments for importer.import_file that import a file through a one-table profile
+    (a profile that fills several tables is imported with import_plan / import_with_profile)."""
+    plan = import_plan(path, cfg)
+    if len(plan) > 1:
+        raise ProfileError(f"{path}: fills several tables ({', '.join(k['table'] for k in plan)}); import it "
+                           "with profiles.import_with_profile (pmhc import and the Data page do)")
+    return plan[0]
+
+
+def import_plan(path: Path | str, cfg: AgencyConfig | None = None) -> list[dict]:
+    """One set of importer.import_file keyword arguments per table the profile fills, in order."""
     profile = load(path)
-    return {"table": profile.table.name, "stager": profile.stager(cfg), "profile_name": profile.file_label,
-            "allow_unmapped": True}
+    return [{"table": p.table.name, "stager": p.stager(cfg), "profile_name": p.file_label, "allow_unmapped": True}
+            for p in profile.outputs]
+
+
+def import_with_profile(con: duckdb.DuckDBPyConnection, path: Path | str, profile_path: Path | str, *,
+                        cfg: AgencyConfig | None = None, display_name: str | None = None) -> list[importer.FileReport]:
+    """Import one export through a profile: one import (ledger entry, row accounting,
+    quarantine) per table it fills. Each table balances on its own: rows in the export =
+    rows loaded + quarantined + merged into a row with the same key, so a call repeated once
+    per officer is one call. Each table is its own transaction; re-importing the same export
+    replaces rather than adds, so a run stopped half way is repaired by running it again."""
+    return [importer.import_file(con, path, cfg=cfg, display_name=display_name, **kw)
+            for kw in import_plan(profile_path, cfg)]
 
 
 # ------------------------------------------------------------------ staging
@@ -819,7 +916,7 @@ def guess_columns(header: list[str], table: str) -> dict[str, str]:
 
 
 def _toml_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return toml_value(s)
 
 
 def draft_from_header(header: list[str], table: str, file_name: str = "the export") -> str:
