@@ -678,7 +678,7 @@ def _columns(table: schema.Table) -> list[str]:
     return [c for c in table.column_names if (table.name, c) not in NOT_GENERATED]
 
 
-NOT_GENERATED = {("calls", "outcome")}
+NOT_GENERATED = {("calls", "outcome"), ("calls", "outcomes_recorded"), ("calls", "received_time_known")}
 
 
 def _write_csv(path: Path, table: schema.Table, batches, compress: bool) -> None:

@@ -678,8 +678,23 @@ class ProfileStager:
                     exprs[col] = f"CASE WHEN {m}.code IS NOT NULL THEN {m}.value ELSE {self._unmatched(c, v)} END"
                 else:
                     exprs[col] = self._unmatched(c, v)
+            elif col == "outcomes_recorded" and "outcome" in exprs:
+                exprs[col] = self._recorded_expr(exprs["outcome"], src, params)
+            elif col == "received_time_known" and "received_at" in filled:
+                exprs[col] = f"CASE WHEN {filled['received_at']} THEN 'false' END"
             else:
                 exprs[col] = "NULL::VARCHAR"
+
+        if p.collapse:
+            # Rows that will be merged are checked one by one first: a row missing a required
+            # value is quarantined itself, not merged into its key's row (so every table a
+            # several-table profile fills accounts for the same bad rows the same way).
+            for col in table.column_names:
+                c = table.column(col)
+                if not c.nullable and col in p.columns and col not in p.datetimes:
+                    errors.append(err(f"({exprs[col]}) IS NULL", p.columns[col], f"r.{src[p.columns[col]]}",
+                                      "missing", f"{p.columns[col]!r} (→ {col}) is empty; it is required for "
+                                      f"every {table.name} row — fill it in or remove the row"))
 
         join_sql = " ".join(f"LEFT JOIN {tbl} {alias} ON {alias}.code = lower(r.{src[p.columns[col]]})"
                             for col, alias, tbl in joins)
@@ -755,6 +770,30 @@ class ProfileStager:
             return f"CASE WHEN {v} IS NULL THEN NULL WHEN lower({v}) IN ({allowed}) THEN lower({v}) ELSE '{schema.UNMAPPED}' END"
         return v
 
+    def _recorded_expr(self, outcome: str, src: dict[str, str], params: _Params) -> str:
+        """calls.outcomes_recorded: the outcomes this row of the export states yes or no for.
+
+        Yes/No flags record the outcome of each flag column that holds a Yes or a No (and
+        `if_none` when every one does); a value map records its targets when the row's code
+        is mapped. Anything else (a canonical outcome column) leaves it empty = every outcome.
+        """
+        p = self.profile
+        if "outcome" in p.flags:
+            rule = p.flags["outcome"]
+            words = params(list(rule.yes + rule.no))
+            parts = [f"CASE WHEN list_contains({words}, lower(r.{src[f.column]})) THEN {params(f.value)} END"
+                     for f in rule.order]
+            if rule.if_none:
+                every = " AND ".join(f"list_contains({words}, lower(r.{src[f.column]}))" for f in rule.order)
+                parts.append(f"CASE WHEN {every} THEN {params(rule.if_none)} END")
+            return f"nullif(concat_ws(',', {', '.join(parts)}), '')"
+        targets = sorted({v for v in p.values.get("outcome", {}).values()
+                          if v and v not in (schema.UNMAPPED, schema.UNKNOWN)})
+        if targets:
+            return (f"CASE WHEN ({outcome}) NOT IN ('{schema.UNMAPPED}', '{schema.UNKNOWN}') "
+                    f"THEN {params(','.join(targets))}::VARCHAR END")
+        return "NULL::VARCHAR"
+
     @staticmethod
     def _flag_expr(rule: FlagRule, src: dict[str, str], params: _Params) -> str:
         yes, both = params(list(rule.yes)), params(list(rule.yes + rule.no))
@@ -776,9 +815,13 @@ class ProfileStager:
             q = _ident(col)
             if col == key:
                 continue
-            if col in p.collapse.precedence:
-                order = params(list(p.collapse.precedence[col]))
-                rank = (f"coalesce(list_position({order}, {q}), CASE WHEN {q} IS NULL THEN {_RANK_EMPTY} "
+            ranked = col if col in p.collapse.precedence else (
+                "outcome" if col == "outcomes_recorded" and "outcome" in p.collapse.precedence else None)
+            if ranked:
+                # (what the export records is taken from the row whose outcome won)
+                r = _ident(ranked)
+                order = params(list(p.collapse.precedence[ranked]))
+                rank = (f"coalesce(list_position({order}, {r}), CASE WHEN {r} IS NULL THEN {_RANK_EMPTY} "
                         f"ELSE {_RANK_OTHER} END)")
                 aggs.append(f"arg_min({q}, ({rank}, _line)) AS {q}")
             else:

@@ -132,6 +132,13 @@ CALLS = Table(
                "How the call ended, when the export records it on the call (Yes/No flags, a mapped disposition); "
                "empty = unknown, and then the agency's disposition map (config/agency.toml [dispositions]) "
                "reads it from the disposition code.", CALL_OUTCOMES),
+        Column("outcomes_recorded", "VARCHAR", False, True,
+               "Outcomes the export states yes or no for on this call, comma-separated, when it records only "
+               "some (a Yes/No 'apprehension made' flag records involuntary_hold and nothing else); empty = every "
+               "outcome, when the outcome is given. A figure built on outcomes the export never records is not "
+               "measured."),
+        Column("received_time_known", "BOOLEAN", False, True,
+               "false when the export gave the day of the call but not its time (an NA hour); empty = known."),
     ),
     derived=(
         Column("is_bh", "BOOLEAN", False, False,
