@@ -261,7 +261,8 @@ def demo_requested() -> bool:
     return os.environ.get("PMHC_DEMO", "") not in ("", "0", "false", "no")
 
 
-SYNTHETIC_GLOBS = ("sample_data/*.csv*", "sample_data/bad/*.csv*", "tests/fixtures/small/*.csv")
+SYNTHETIC_GLOBS = ("sample_data/*.csv*", "sample_data/bad/*.csv*", "tests/fixtures/small/*.csv",
+                   "tests/fixtures/real_layouts/*/*.csv")  # hand-written exports in public layouts
 
 
 @lru_cache(maxsize=64)

@@ -321,3 +321,35 @@ def test_cad_arrest_records_take_precedence_over_the_call_outcome(cad, tmp_path)
                       FROM call_outcome_facts WHERE is_bh""")
     # every BH call is measured by the records; 24-000110 (ADV) is no longer diverted: 9 - 1
     assert row == (18, 1, ["arrest records"], 8)
+
+
+# ------------------------------------------------------------------ every page opens on each layout
+
+@pytest.mark.parametrize("layout", ["toronto", "seattle", "cad"])
+def test_every_page_opens_on_each_real_layout(layout, tmp_path, monkeypatch):
+    """A new user's first look: partial exports (no co-responder field, no clinician log, NA
+    hours, no arrests) must not break a page. What each figure shows is tested with the
+    figure registry; here no page may raise."""
+    from streamlit.testing.v1 import AppTest
+
+    from pmhc import access
+
+    export, profile = {"toronto": TORONTO, "seattle": SEATTLE, "cad": CAD}[layout]
+    if layout == "cad":
+        monkeypatch.setenv("PMHC_CONFIG_DIR", str(CAD_AGENCY.parent))
+    path = tmp_path / f"{layout}.duckdb"
+    monkeypatch.setenv("PMHC_DB", str(path))
+    monkeypatch.setenv("PMHC_DEMO", "1")  # allowed: the fixtures are hand-written synthetic files
+    con = db.connect(path)
+    profiles.import_with_profile(con, export, profile)
+    con.close()
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    for spec in access.pages_for("admin"):
+        at = AppTest.from_file(str(app), default_timeout=120)
+        at.session_state["role"] = "admin"
+        at.query_params.update({"period": "months", "from": "2024-01", "to": "2024-03"})
+        at.run()
+        if spec.key != "overview":
+            at.switch_page(spec.path)
+            at.run()
+        assert not at.exception, (spec.key, [e.value for e in at.exception])
