@@ -57,15 +57,21 @@ def _key(loc: tuple) -> str:
     return "".join(parts) or "(file)"
 
 
-def _allowed(model: type[BaseModel] | None, loc: tuple) -> list[str]:
-    """Keys a model accepts at the place an unknown key was found."""
-    for p in loc[:-1]:
+def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | None:
+    """The settings model that describes the value at `loc` (None for a plain value)."""
+    for p in loc:
         if model is None:
-            return []
+            return None
         f = model.model_fields.get(str(p))
         ann = getattr(f, "annotation", None)
         model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    return list(model.model_fields) if model is not None else []
+    return model
+
+
+def _allowed(model: type[BaseModel] | None, loc: tuple) -> list[str]:
+    """Keys a model accepts at the place an unknown key was found."""
+    m = _model_at(model, loc[:-1])
+    return list(m.model_fields) if m is not None else []
 
 
 def settings_error(path: Path | str, exc: ValidationError, model: type[BaseModel] | None = None) -> SettingsError:
@@ -76,6 +82,10 @@ def settings_error(path: Path | str, exc: ValidationError, model: type[BaseModel
     if e.get("type") == "extra_forbidden":
         allowed = _allowed(model, loc)
         msg = "unknown setting" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
+    elif e.get("type") == "missing":
+        section = _model_at(model, loc)
+        needs = [k for k, f in section.model_fields.items() if f.is_required()] if section else []
+        msg = "is missing" + (f": add [{key}] with {', '.join(needs)}" if needs else "; add it")
     else:
         msg = str(e.get("msg", "invalid value"))
         msg = msg.removeprefix("Value error, ")
