@@ -200,3 +200,15 @@ def table_for_header(header: list[str]) -> Table | None:
     if "call_id" in cols:
         return CALLS
     return None
+
+
+def markdown_table(table: Table) -> str:
+    """The README's table of a canonical table's columns (a test keeps README.md equal to it)."""
+    lines = ["| column | type | required column | may be empty | meaning |", "|---|---|---|---|---|"]
+    for c in table.columns:
+        vocab = f" One of: {', '.join(f'`{v}`' for v in c.values)}." if c.values else ""
+        lines.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {'yes' if c.nullable else 'no'} "
+                     f"| {c.meaning}{vocab} |")
+    for c in table.derived:
+        lines.append(f"| `{c.name}` | {c.type} | derived | no | {c.meaning} |")
+    return "\n".join(lines)
