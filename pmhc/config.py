@@ -15,7 +15,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tomli_w
@@ -47,25 +48,48 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _key(loc: tuple) -> str:
-    parts: list[str] = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(f"[{p + 1}]")
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts) or "(file)"
+def _key(loc: tuple, raw: Any = None) -> str:
+    """A key as TOML writes it: `[section.sub] key`, `timezone`, `[flags.outcome] order[1].value`."""
+    tables: list[str] = []
+    node = raw
+    i = 0
+    # leading names whose value is a table are the [section]; the rest is the key in it
+    while i < len(loc) - 1 and isinstance(loc[i], str) and isinstance(node, dict) \
+            and isinstance(node.get(loc[i]), dict):
+        node = node[loc[i]]
+        tables.append(loc[i])
+        i += 1
+    rest = ""
+    for p in loc[i:]:
+        rest += f"[{p + 1}]" if isinstance(p, int) else (("." if rest else "") + str(p))
+    if not tables:
+        return rest or "(file)"
+    return f"[{'.'.join(tables)}] {rest}".rstrip()
+
+
+def _step(ann: Any, p: Any) -> Any:
+    """The annotation of the value one step (a field, a dict key, a list index) inside `ann`."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        f = ann.model_fields.get(str(p))
+        return f.annotation if f is not None else None
+    for a in (get_args(ann) if get_origin(ann) in (Union, UnionType) else (ann,)):
+        origin = get_origin(a)
+        if origin is dict and not isinstance(p, int):
+            return get_args(a)[1]
+        if origin is list and isinstance(p, int):
+            return get_args(a)[0]
+    return None
 
 
 def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | None:
     """The settings model that describes the value at `loc` (None for a plain value)."""
+    ann: Any = model
     for p in loc:
-        if model is None:
-            return None
-        f = model.model_fields.get(str(p))
-        ann = getattr(f, "annotation", None)
-        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    return model
+        ann = _step(ann, p)
+    for a in (get_args(ann) if get_origin(ann) in (Union, UnionType) else (ann,)):
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+    return None
 
 
 def _allowed(model: type[BaseModel] | None, loc: tuple) -> list[str]:
@@ -74,33 +98,86 @@ def _allowed(model: type[BaseModel] | None, loc: tuple) -> list[str]:
     return list(m.model_fields) if m is not None else []
 
 
-def settings_error(path: Path | str, exc: ValidationError, model: type[BaseModel] | None = None) -> SettingsError:
-    """The first problem of a pydantic error as `file: key: message` (no traceback)."""
-    e = exc.errors()[0]
-    loc = tuple(e.get("loc", ()))
-    key = _key(loc)
-    if e.get("type") == "extra_forbidden":
-        allowed = _allowed(model, loc)
-        msg = "unknown setting" + (f"; allowed here: {', '.join(allowed)}" if allowed else "")
-    elif e.get("type") == "missing":
-        section = _model_at(model, loc)
+_KIND_WORDS = {"str": "a string", "list[str]": "a list of strings", "bool": "true or false",
+               "int": "a whole number", "float": "a number"}
+
+
+def _clean(loc: tuple, raw: Any, last_may_be_absent: bool) -> tuple[tuple, list[str]]:
+    """pydantic's location without the union member tags it inserts ('str', 'list[str]'), and the tags."""
+    out, tags, node = [], [], raw
+    for n, p in enumerate(loc):
+        if isinstance(node, dict) and p in node:
+            node = node[p]
+        elif isinstance(node, list) and isinstance(p, int) and p < len(node):
+            node = node[p]
+        elif n == len(loc) - 1 and last_may_be_absent:
+            pass
+        else:
+            tags.append(str(p))
+            continue
+        out.append(p)
+    return tuple(out), tags
+
+
+def settings_error(path: Path | str, exc: ValidationError, model: type[BaseModel] | None = None,
+                   raw: Any = None, prefix: tuple = (), error: type[SettingsError] = SettingsError) -> SettingsError:
+    """The first problem of a pydantic error as `file: key: message` (no traceback).
+    `prefix` is where `raw` sits in the file (a table section of a profile)."""
+    errors = exc.errors()
+    e = errors[0]
+    kind = e.get("type")
+    inner, tags = _clean(tuple(e.get("loc", ())), raw, kind == "missing")
+    # one problem per place: the union members' errors at the same place are one
+    cleaned = [_clean(tuple(x.get("loc", ())), raw, x.get("type") == "missing")[0] for x in errors]
+    same = [x for x, c in zip(errors, cleaned) if c[:len(inner)] == inner] if tags else [e]
+
+    def place(x: dict) -> tuple:  # a union's alternatives are one place: where the union is
+        loc = tuple(x.get("loc", ()))
+        c, t = _clean(loc, raw, x.get("type") == "missing")
+        if not t:
+            return c
+        first = next(i for i, p in enumerate(loc) if str(p) == t[0])
+        return _clean(loc[:first], raw, False)[0]
+
+    places = {place(x) for x in errors}
+    loc = tuple(prefix) + inner
+    wrapped = raw
+    for p in reversed(prefix):
+        wrapped = {p: wrapped}
+    key = _key(loc, wrapped)
+    if kind == "extra_forbidden":
+        import difflib
+
+        allowed = _allowed(model, inner)
+        close = difflib.get_close_matches(str(inner[-1]), allowed, n=1, cutoff=0.6) if inner else []
+        msg = ("unknown setting" + (f" (did you mean {close[0]!r}?)" if close else "")
+               + (f"; allowed here: {', '.join(allowed)}" if allowed else ""))
+    elif kind == "missing":
+        section = _model_at(model, inner)
         needs = [k for k, f in section.model_fields.items() if f.is_required()] if section else []
         msg = "is missing" + (f": add [{key}] with {', '.join(needs)}" if needs else "; add it")
+    elif tags:
+        kinds = [_KIND_WORDS.get(_clean(tuple(x.get("loc", ())), raw, False)[1][-1], "another kind of value")
+                 for x in same if _clean(tuple(x.get("loc", ())), raw, False)[1]]
+        msg = "must be " + " or ".join(dict.fromkeys(kinds))
+        if "input" in e and not isinstance(e["input"], (dict, list)):
+            msg += f" (got {e['input']!r})"
     else:
         msg = str(e.get("msg", "invalid value"))
         msg = msg.removeprefix("Value error, ")
-        if "input" in e and e.get("type") not in ("missing",):
+        if "input" in e and not isinstance(e["input"], (dict, list)):
             msg += f" (got {e['input']!r})"
-    more = len(exc.errors()) - 1
-    return SettingsError(f"{path}: {key}: {msg}" + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
+    more = len(places) - 1
+    return error(f"{path}: {key}: {msg}" + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
 
 
-def validate(model: type[BaseModel], raw: Any, path: Path | str):
+def validate(model: type[BaseModel], raw: Any, path: Path | str, *, prefix: tuple = (),
+             error: type[SettingsError] = SettingsError):
     """raw TOML data → model instance, or SettingsError naming file, key and allowed values."""
     try:
         return model.model_validate(raw)
     except ValidationError as e:
-        raise settings_error(path, e, model) from None
+        raise settings_error(path, e, model, raw, prefix, error) from None
 
 
 def read_toml(path: Path) -> dict:
@@ -225,7 +302,7 @@ def load_agency(path: Path | None = None) -> AgencyConfig:
     for code, outcome in f.dispositions.items():
         k = code.strip().lower()
         if k in codes:
-            raise SettingsError(f"{path}: dispositions.{code}: is listed twice (codes match without regard to case)")
+            raise SettingsError(f"{path}: [dispositions] {code}: is listed twice (codes match without regard to case)")
         codes[k] = outcome
     return AgencyConfig(
         name=f.name,

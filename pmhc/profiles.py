@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from . import importer, schema
-from .config import ROOT, AgencyConfig, SettingsError, check_timezone, load_agency, toml_value
+from .config import ROOT, AgencyConfig, SettingsError, Strict, check_timezone, load_agency, toml_value, validate
 
 PROFILES_DIR = ROOT / "profiles"
 
@@ -139,6 +139,56 @@ class Profile:
 
 
 # ------------------------------------------------------------------ loading and validation
+
+# The shape of a profile file, checked by the settings layer (pmhc.config.validate) before
+# the checks below, which need the canonical model (is it a column, is the value in its
+# vocabulary, does the importer accept it). A key of the wrong kind is named TOML-style:
+# `profiles/x.toml: [flags.outcome] order[1].value: …`.
+Scalar = str | bool | int | float
+Strings = str | list[str]
+
+
+class _DateTimesShape(Strict):
+    date: str | None = None
+    date_format: Strings | None = None
+    time: str | None = None
+    time_format: Strings | None = None
+    if_time_missing: str = "quarantine"
+
+
+class _FlagShape(Strict):
+    column: str
+    value: Scalar
+
+
+class _FlagsShape(Strict):
+    order: list[_FlagShape] | None = None
+    if_none: Scalar | None = None
+    yes: Strings | None = None
+    no: Strings | None = None
+
+
+class _CollapseShape(Strict):
+    key: str | None = None
+    precedence: dict[str, Strings] = {}
+
+
+class TableShape(Strict):
+    columns: dict[str, str] = {}
+    constants: dict[str, Scalar] = {}
+    values: dict[str, dict[str, Scalar]] = {}
+    formats: dict[str, Strings] = {}
+    datetimes: dict[str, _DateTimesShape] = {}
+    flags: dict[str, _FlagsShape] = {}
+    collapse: _CollapseShape | None = None
+
+
+class ProfileShape(TableShape):
+    name: str | None = None
+    description: str = ""
+    table: str
+    timezone: str | None = None
+    null_values: Strings | None = None
 
 def _err(path: Path, where: str, msg: str) -> ProfileError:
     section = _SECTION.get()
@@ -294,6 +344,8 @@ def _one_table(raw: dict, path: Path) -> Profile:
         raise _err(path, "table", f"must be one of {', '.join(schema.TABLES)} (the canonical table this "
                    f"export fills), got {tname!r}")
     table = schema.TABLES[tname]
+    section = _SECTION.get()
+    validate(ProfileShape, raw, path, prefix=(section,) if section else (), error=ProfileError)
 
     tz = raw.get("timezone")
     if tz is not None:

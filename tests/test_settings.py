@@ -43,7 +43,7 @@ def test_time_zone_is_checked_with_zoneinfo_and_a_near_name_is_suggested(tmp_pat
 
 def test_unknown_agency_setting_names_the_allowed_keys(tmp_path):
     msg = agency_error(tmp_path, "[privacy]\nthreshold = 5\n")
-    assert "privacy.threshold: unknown setting; allowed here: suppression_threshold, unstable_numerator" in msg
+    assert "[privacy] threshold: unknown setting (did you mean 'suppression_threshold'?); allowed here: suppression_threshold, unstable_numerator" in msg
 
 
 def test_fiscal_year_month_outside_1_to_12_is_refused(tmp_path):
@@ -53,7 +53,7 @@ def test_fiscal_year_month_outside_1_to_12_is_refused(tmp_path):
 
 def test_disposition_map_outcome_must_be_a_call_outcome(tmp_path):
     msg = agency_error(tmp_path, '[dispositions]\nARR = "arested"\n')
-    assert "dispositions.ARR:" in msg
+    assert "[dispositions] ARR:" in msg
     for value in schema.CALL_OUTCOMES:
         assert f"'{value}'" in msg
 
@@ -87,7 +87,7 @@ def test_assumptions_missing_a_cost_name_the_section_and_its_required_keys(tmp_p
 def test_assumption_of_the_wrong_kind_names_its_key(tmp_path):
     path = tmp_path / "assumptions.toml"
     path.write_text(SHIPPED_ASSUMPTIONS.read_text().replace("value = 450.0", "value = -450.0"))
-    with pytest.raises(config.SettingsError, match=r"jail_booking\.value: Input should be greater than or equal to 0"):
+    with pytest.raises(config.SettingsError, match=r"\[jail_booking\] value: Input should be greater than or equal to 0"):
         metrics.load_assumptions(path)
 
 
@@ -138,3 +138,33 @@ def test_cli_reports_a_broken_profile_in_one_line_without_a_traceback(tmp_path, 
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"error: {bad}: [constants] responder_type: responder_type cannot be empty")
     assert "patrol_officer" in err and "unknown" in err
+
+
+# ------------------------------------------------------------------ profiles go through the same layer
+
+PROFILE = {"table": "calls", "columns": {"call_id": "I", "received_at": "W", "call_type": "T", "district": "D",
+                                         "co_responder_present": "C"}}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"flags": {"outcome": {"order": [{"column": "Arrested"}]}}}, "[flags.outcome] order[1].value: is missing"),
+    ({"flags": {"outcome": {"order": [{"column": "A", "value": "arrest", "colour": "red"}]}}},
+     "[flags.outcome] order[1].colour: unknown setting; allowed here: column, value"),
+    ({"datetimes": {"received_at": {"date": "D", "date_fmt": "%Y"}}},
+     "[datetimes.received_at] date_fmt: unknown setting (did you mean 'date_format'?); allowed here: date, "
+     "date_format, time, time_format, if_time_missing"),
+    ({"collapse": {"key": "call_id", "precedence": {"outcome": 5}}},
+     "[collapse.precedence] outcome: must be a string or a list of strings (got 5)"),
+    ({"null_values": [1]}, "null_values: must be a string or a list of strings"),
+])
+def test_a_profile_of_the_wrong_shape_names_the_toml_key(change, message):
+    with pytest.raises(profiles.ProfileError) as e:
+        profiles.from_dict(PROFILE | change, Path("profiles/x.toml"))
+    assert str(e.value) == f"profiles/x.toml: {message}"
+
+
+def test_a_shape_error_in_a_table_section_names_the_section():
+    raw = {"name": "x", "calls": {k: v for k, v in PROFILE.items() if k != "table"} | {"constants": {"beat": [1]}}}
+    with pytest.raises(profiles.ProfileError, match=r"^p.toml: \[calls.constants\] beat: must be a string or true or "
+                                                    "false or a whole number or a number$"):
+        profiles.from_dict(raw, Path("p.toml"))
