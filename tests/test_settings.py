@@ -147,9 +147,9 @@ PROFILE = {"table": "calls", "columns": {"call_id": "I", "received_at": "W", "ca
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"flags": {"outcome": {"order": [{"column": "Arrested"}]}}}, "[flags.outcome] order[1].value: is missing"),
-    ({"flags": {"outcome": {"order": [{"column": "A", "value": "arrest", "colour": "red"}]}}},
-     "[flags.outcome] order[1].colour: unknown setting; allowed here: column, value"),
+    ({"flags": {"outcome": {"order": [{"column": "Arrested"}]}}}, "[flags.outcome] order[1].value: is missing; add it"),
+    ({"flags": {"outcome": {"order": [{"column": "A", "value": "arrest", "weight": 2}]}}},
+     "[flags.outcome] order[1].weight: unknown setting; allowed here: column, value"),
     ({"datetimes": {"received_at": {"date": "D", "date_fmt": "%Y"}}},
      "[datetimes.received_at] date_fmt: unknown setting (did you mean 'date_format'?); allowed here: date, "
      "date_format, time, time_format, if_time_missing"),
