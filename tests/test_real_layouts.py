@@ -353,3 +353,59 @@ def test_every_page_opens_on_each_real_layout(layout, tmp_path, monkeypatch):
             at.switch_page(spec.path)
             at.run()
         assert not at.exception, (spec.key, [e.value for e in at.exception])
+
+
+# ------------------------------------------------------------------ queries/call_outcomes.sql
+
+Q1_2024 = {"start": "2024-01-01", "end": "2024-04-01", "district": None}
+
+
+def outcomes_from_calls(con, by: str = "total", **params) -> list[dict]:
+    from pmhc import sql
+
+    return sql.records(con, "outcomes_from_calls", {**Q1_2024, "by": by, **params})
+
+
+def test_call_outcome_figures_for_the_flags_export_say_what_is_not_measured(toronto):
+    con, _ = toronto
+    (row,) = outcomes_from_calls(con)
+    assert (row["bh_calls"], row["holds_measured"], row["involuntary_hold_calls"]) == (24, 24, 6)
+    assert row["call_involuntary_hold_rate"] == pytest.approx(6 / 24)
+    assert (row["transports_measured"], row["ed_transport_calls"]) == (24, 6)
+    # nothing in the extract bears on these: measured on 0 calls, rate NULL (never 0.0%)
+    assert (row["diversion_measured"], row["care_measured"], row["arrests_measured"]) == (0, 0, 0)
+    assert (row["call_diversion_rate"], row["call_connection_to_care_rate"], row["call_arrest_rate"],
+            row["arrest_source"]) == (None, None, None, None)
+
+
+def test_call_outcome_figures_for_the_template_export(seattle):
+    con, _ = seattle
+    (row,) = outcomes_from_calls(con)
+    assert {k: row[k] for k in ("bh_calls", "bh_calls_outcome_known", "bh_calls_outcome_unknown",
+                                "diversion_measured", "diverted_calls", "care_connected_calls",
+                                "involuntary_hold_calls", "ed_transport_calls", "arrested_calls",
+                                "arrest_source")} == {
+        "bh_calls": 13, "bh_calls_outcome_known": 11, "bh_calls_outcome_unknown": 2, "diversion_measured": 11,
+        "diverted_calls": 5, "care_connected_calls": 3, "involuntary_hold_calls": 2, "ed_transport_calls": 2,
+        "arrested_calls": 2, "arrest_source": "call outcome"}
+    assert row["call_diversion_rate"] == pytest.approx(5 / 11)
+
+
+def test_call_outcome_figures_by_district_add_up_to_the_total(cad):
+    con, _ = cad
+    by = {r["bucket"]: r for r in outcomes_from_calls(con, "district")}
+    # BH calls by zone: Z1 101 103 107 112 117 121 126 = 7; Z2 105 108 111 114 118 123 = 6;
+    # Z3 104 110 115 120 125 = 5. Diverted: Z1 101 112 126 = 3; Z2 105 108 118 123 = 4; Z3 110 115 = 2.
+    assert {z: (r["bh_calls"], r["diverted_calls"]) for z, r in by.items()} == {
+        "Z1": (7, 3), "Z2": (6, 4), "Z3": (5, 2)}
+    (total,) = outcomes_from_calls(con)
+    assert (total["bh_calls"], total["diversion_measured"], total["diverted_calls"]) == (18, 16, 9)
+    assert sum(r["diversion_measured"] for r in by.values()) == total["diversion_measured"]
+    assert (total["arrested_calls"], total["arrests_measured"], total["involuntary_hold_calls"]) == (2, 16, 3)
+
+
+def test_call_outcome_figures_follow_the_period_and_district_filters(cad):
+    con, _ = cad
+    (feb_z1,) = outcomes_from_calls(con, start="2024-02-01", end="2024-03-01", district="Z1")
+    # February, Z1, BH: 117 (CAN, unmapped), 121 (GOA), 126 (ADV) → 3 calls, 2 known, 1 diverted
+    assert (feb_z1["bh_calls"], feb_z1["bh_calls_outcome_known"], feb_z1["diverted_calls"]) == (3, 2, 1)
