@@ -409,3 +409,38 @@ def test_call_outcome_figures_follow_the_period_and_district_filters(cad):
     (feb_z1,) = outcomes_from_calls(con, start="2024-02-01", end="2024-03-01", district="Z1")
     # February, Z1, BH: 117 (CAN, unmapped), 121 (GOA), 126 (ADV) → 3 calls, 2 known, 1 diverted
     assert (feb_z1["bh_calls"], feb_z1["bh_calls_outcome_known"], feb_z1["diverted_calls"]) == (3, 2, 1)
+
+
+# ------------------------------------------------------------------ hostile versions
+
+def test_a_flag_neither_yes_nor_no_leaves_the_call_unmeasured_and_is_listed(tmp_path):
+    text = TORONTO[0].read_text().replace("PIC-0002,2024-01-05,2024,January,Friday,9,Suicide-related,D14,Yes,No,",
+                                          "PIC-0002,2024-01-05,2024,January,Friday,9,Suicide-related,D14,Yes,Unk,")
+    export = tmp_path / "pic.csv"
+    export.write_text(text)
+    con, (report,) = _import((export, TORONTO[1]))
+    assert report.extra["unmapped"] == [{"column": "outcome", "source": "apprehension_made", "value": "Unk",
+                                         "rows": 1, "result": "unmapped"}]
+    assert one(con, "SELECT outcome, involuntary_hold FROM call_outcome_facts WHERE call_id = 'PIC-0002'") == (
+        "unmapped", None)
+    # 23 calls measured, still 6 holds
+    assert one(con, "SELECT count(involuntary_hold), count(*) FILTER (WHERE involuntary_hold) "
+                    "FROM call_outcome_facts") == (23, 6)
+
+
+def test_an_impossible_hour_is_quarantined_naming_the_export_column(tmp_path):
+    text = TORONTO[0].read_text().replace("2024-01-05,2024,January,Friday,9,", "2024-01-05,2024,January,Friday,24,")
+    export = tmp_path / "pic.csv"
+    export.write_text(text)
+    con, (report,) = _import((export, TORONTO[1]))
+    assert (report.rows_in_file, report.rows_loaded, report.rows_quarantined) == (24, 23, 1)
+    assert one(con, "SELECT line, column_name, reason FROM quarantine") == (3, "event_hour", "format")
+
+
+def test_a_header_with_a_byte_order_mark_and_crlf_lines_reads_the_same(tmp_path):
+    export = tmp_path / "pic.csv"
+    export.write_bytes(b"\xef\xbb\xbf" + TORONTO[0].read_bytes().replace(b"\n", b"\r\n"))
+    con, (report,) = _import((export, TORONTO[1]))
+    assert (report.rows_loaded, report.rows_quarantined) == (24, 0)
+    assert one(con, "SELECT count(*) FILTER (WHERE involuntary_hold), count(*) FILTER (WHERE NOT hour_known) "
+                    "FROM call_outcome_facts JOIN call_facts USING (call_id)") == (6, 3)
