@@ -20,8 +20,6 @@ UNMAPPED = "unmapped"
 # sample generator indexes this tuple).
 RESPONDER_TYPES = ("clinician_liaison", "counseling_intern", "cit_officer", "follow_up_team",
                    "patrol_officer", "unknown")
-# Responder types that are a clinician or intern co-responding with officers.
-CO_RESPONDER_TYPES = ("clinician_liaison", "counseling_intern")
 CONTACT_TYPES = ("on_scene", "follow_up", "referral")
 OUTCOMES = (
     "resolved_on_scene",
@@ -43,8 +41,6 @@ CHARGE_LEVELS = ("felony", "misdemeanor", "violation", "warrant", "other")
 # Outcome groups used by the diversion definitions (see queries/outcomes.sql).
 CARE_OUTCOMES = ("referred_outpatient", "crisis_center", "voluntary_ed")
 DIVERTED_OUTCOMES = ("resolved_on_scene",) + CARE_OUTCOMES
-# Outcomes that take the person to an emergency department (the savings estimate's "ED transport").
-TRANSPORT_OUTCOMES = ("voluntary_ed", "involuntary_hold")
 
 LABELS = {
     "clinician_liaison": "Clinician liaison",
