@@ -31,13 +31,6 @@ from .config import ROOT, AgencyConfig, SettingsError, Strict, check_timezone, l
 
 PROFILES_DIR = ROOT / "profiles"
 
-TOP_LEVEL_KEYS = ("name", "description", "table", "timezone", "null_values", "columns", "constants",
-                  "values", "formats", "datetimes", "flags", "collapse")
-# A profile that feeds several tables from one export has no `table`: the shared settings
-# at the top and one section per table it fills ([calls], [encounters], [arrests]), each
-# with the keys a one-table profile has.
-SHARED_KEYS = ("name", "description", "timezone", "null_values")
-TABLE_KEYS = ("columns", "constants", "values", "formats", "datetimes", "flags", "collapse")
 _SECTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("profile_section", default=None)
 DEFAULT_NULL_VALUES = ("NA", "N/A", "NULL")
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%z", "%f", "%X", "%c", "%T", "%R")
@@ -189,6 +182,15 @@ class ProfileShape(TableShape):
     table: str
     timezone: str | None = None
     null_values: Strings | None = None
+
+
+TOP_LEVEL_KEYS = tuple(ProfileShape.model_fields)
+# A profile that feeds several tables from one export has no `table`: the shared settings
+# at the top and one section per table it fills ([calls], [encounters], [arrests]), each
+# with the keys a one-table profile has.
+TABLE_KEYS = tuple(TableShape.model_fields)
+SHARED_KEYS = tuple(k for k in TOP_LEVEL_KEYS if k not in TABLE_KEYS and k != "table")
+
 
 def _err(path: Path, where: str, msg: str) -> ProfileError:
     section = _SECTION.get()
