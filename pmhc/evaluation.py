@@ -537,14 +537,48 @@ def cohort_districts(rollout: dict[str, date], start: date) -> list[str] | None:
     return sorted(same) or None
 
 
-def headline(its: ITS | Refusal, o: Outcome, districts: list[str] | None) -> str | None:
+def headline(e: "Evaluation") -> str | None:
     """One sentence for decks and the one-pager: the estimate with its interval and the caveat."""
+    its = e.its
     if not its:
         return None
-    where = ", ".join(districts) if districts else "the city"
     r = its.relative
     direction = "fewer" if r.estimate < 0 else "more"
-    return (f"{o.label} in {where} after the program started ({its.start:%B %Y}): {abs(r.estimate):.0%} {direction} "
-            f"than the trend before predicted (95% interval {r.low:+.0%} to {r.high:+.0%}), over "
-            f"{len(its.months_after)} months. An interrupted time series: it assumes nothing else changed at the "
-            "start.")
+    return (f"{e.outcome.label} in {e.where} after the program started ({its.start:%B %Y}): "
+            f"{abs(r.estimate):.0%} {direction} than the trend before predicted (95% interval {r.low:+.0%} to "
+            f"{r.high:+.0%}, {len(its.months_after)} months). Interrupted time series: it assumes nothing else "
+            "that affects the outcome changed at the start.")
+
+
+@dataclass
+class Evaluation:
+    """Everything the page, the savings page and the reports show for one outcome and start."""
+
+    outcome: Outcome
+    start: date
+    districts: list[str] | None  # the series of the time series; None = the whole city
+    its: ITS | Refusal
+    did: DiD | Refusal | None  # None: the outcome is not a count (the stacked design models counts)
+
+    @property
+    def where(self) -> str:
+        return ", ".join(self.districts) if self.districts else "the whole city"
+
+
+def default_start(rollout: dict[str, date], milestones: list[date]) -> date | None:
+    """The first district's start when the rollout is known, else the first milestone."""
+    if rollout:
+        return min(rollout.values())
+    return min(milestones) if milestones else None
+
+
+def evaluate(panel: Panel, key: str, start: date, rollout: dict[str, date], impact: str = "step") -> Evaluation:
+    o = outcome(key)
+    districts = cohort_districts(rollout, start)
+    rows = series(panel, key)
+    if isinstance(rows, Refusal):
+        return Evaluation(o, start, districts, rows, rows if o.kind == "count" else None)
+    chosen = rows if districts is None else rows[rows["district"].isin(districts)]
+    its = interrupted_time_series(city_series(chosen), start, o.kind, impact)
+    did = staggered_did(rows, rollout) if o.kind == "count" else None
+    return Evaluation(o, start, districts, its, did)
