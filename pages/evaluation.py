@@ -3,28 +3,16 @@ program start and, where districts started at different dates, a staggered diffe
 differences, each with its 95% interval, what the data can support and the design's
 assumptions in plain words. Refuses instead of guessing when the data is too thin."""
 
-from datetime import date
-
-import pandas as pd
 import streamlit as st
 
 from pmhc import evaluation as ev
 from pmhc import evaluation_charts, ui
+from pmhc import evaluation_view as view
 
 ctx = ui.start("evaluation", with_filters=False)
 
 
-@st.cache_data(ttl=3600, max_entries=8, show_spinner="Fitting the models…")
-def _evaluate(stamp: tuple, rollout_text: str, key: str, start: date, impact: str) -> ev.Evaluation:
-    # Keyed by the database stamp and the rollout file's text: a re-import or an edit refits.
-    return ev.evaluate(ev.load_panel(ui.connection()), key, start, ev.load_rollout(), impact)
-
-
-try:
-    rollout = ev.load_rollout()
-except ValueError as e:
-    st.warning(f"The district rollout is not used: {e}", icon="⚠️")
-    rollout = {}
+rollout = view.rollout_or_warn()
 milestones = ui.milestones()
 
 st.info("**Before and after, not co-responded vs. other calls.** The other pages compare calls with and without a "
@@ -60,8 +48,7 @@ o = ev.outcome(outcome_labels[label])
 start = starts[start_label]
 st.caption(f"**{o.label}.** {o.definition}")
 
-result = _evaluate(ui._stamp(), ev.rollout_path().read_text() if ev.rollout_path().exists() else "",
-                   o.key, start, impact)
+result = view.evaluate(o.key, start, impact)
 its, did = result.its, result.did
 count = o.kind == "count"
 unit = "count" if count else "hours"

@@ -507,7 +507,6 @@ def staggered_did(rows: pd.DataFrame, rollout: dict[str, date]) -> DiD | Refusal
     ev = pd.DataFrame({f"q{q}": ((quarter == q) & stacked["treated"].to_numpy()).astype(float) for q in bins})
     f2 = fit(ev)
     params, cov = np.asarray(f2.params), np.asarray(f2.cov_params())
-    k = len(bins)
     rows_ev = [{"quarter": -1, "estimate": 0.0, "low": 0.0, "high": 0.0, "reference": True}]
     for i, q in enumerate(bins):
         bq, sq = params[i], math.sqrt(cov[i, i])
@@ -543,11 +542,9 @@ def headline(e: "Evaluation") -> str | None:
     if not its:
         return None
     r = its.relative
-    direction = "fewer" if r.estimate < 0 else "more"
-    return (f"{e.outcome.label} in {e.where} after the program started ({its.start:%B %Y}): "
-            f"{abs(r.estimate):.0%} {direction} than the trend before predicted (95% interval {r.low:+.0%} to "
-            f"{r.high:+.0%}, {len(its.months_after)} months). Interrupted time series: it assumes nothing else "
-            "that affects the outcome changed at the start.")
+    return (f"Program evaluation: {e.outcome.label.lower()} in {e.where} {r.estimate:+.0%} after the start "
+            f"({its.start:%b %Y}) vs. the trend before (95% interval {r.low:+.0%} to {r.high:+.0%}; interrupted time "
+            "series). Assumes nothing else that affects it changed at the start.")
 
 
 @dataclass
@@ -582,3 +579,107 @@ def evaluate(panel: Panel, key: str, start: date, rollout: dict[str, date], impa
     its = interrupted_time_series(city_series(chosen), start, o.kind, impact)
     did = staggered_did(rows, rollout) if o.kind == "count" else None
     return Evaluation(o, start, districts, its, did)
+
+
+# ------------------------------------------------------------------ the evaluated effect in a period
+
+@dataclass(frozen=True)
+class PeriodEffect:
+    """BH arrests avoided in a period according to the evaluation (estimate and 95% interval)."""
+
+    design: str  # which estimate: "staggered difference-in-differences" or "interrupted time series"
+    relative: Interval
+    observed: float  # BH arrests in served district-months of the period
+    served_months: int  # district-months (or city months) of the period after the start
+    avoided: Interval  # counterfactual − observed: positive = arrests avoided
+
+    def sentence(self) -> str:
+        r = self.relative
+        return (f"{self.design.capitalize()}: {r.estimate:+.0%} (95% interval {r.low:+.0%} to {r.high:+.0%}) applied to "
+                f"the {self.observed:,.0f} BH arrests of the period where the program served (assuming the effect holds in"
+                " every served district-month)")
+
+
+def period_effect(e: Evaluation, panel: Panel, rollout: dict[str, date], first_month: str,
+                  last_month: str, district: str | None = None) -> PeriodEffect | Refusal:
+    """Arrests avoided in the months first_month..last_month ('YYYY-MM'): the observed BH arrests in
+    the district-months the program served, times 1 ÷ (1 + effect) − 1. Uses the staggered design's
+    estimate when it exists and passes its pre-trend check, else the time series'."""
+    if e.outcome.key != "bh_arrests":
+        raise ValueError("the savings estimate prices BH arrests")
+    if isinstance(e.did, DiD) and not e.did.pretrend_flagged:
+        design, r = "staggered difference-in-differences", e.did.att
+    elif e.its:
+        design, r = "interrupted time series", e.its.relative
+    else:
+        reasons = [x.reason for x in (e.its, e.did) if isinstance(x, Refusal)]
+        if isinstance(e.did, DiD):
+            reasons.append("The staggered design's pre-trend check failed.")
+        return Refusal(" ".join(dict.fromkeys(reasons)) or "No evaluated estimate.")
+    rows = series(panel, "bh_arrests")
+    if isinstance(rows, Refusal):
+        return rows
+    rows = rows[(rows["month"] >= first_month) & (rows["month"] <= last_month)]
+    if district:
+        rows = rows[rows["district"] == district]
+    if rollout:
+        served = rows[[m >= f"{rollout[d]:%Y-%m}" if d in rollout else False
+                       for d, m in zip(rows["district"], rows["month"])]]
+    else:
+        served = rows[rows["month"] >= f"{e.start:%Y-%m}"]
+    if served.empty:
+        return Refusal("The program served no district in this period (or the period's arrests are not measured).")
+    obs = float(served["y"].sum())
+
+    def avoided(rel: float) -> float:
+        return obs * (1 / (1 + rel) - 1)
+    # A larger reduction (lower r) means more avoided: the interval's ends swap.
+    return PeriodEffect(design, r, obs, int(len(served)),
+                        Interval(avoided(r.estimate), avoided(r.high), avoided(r.low)))
+
+
+def evaluated_savings(con, filters, assumptions, effect: PeriodEffect) -> dict[str, dict]:
+    """The savings formula (queries/savings.sql) with the evaluated arrests avoided in place of the
+    same-period comparison's: {"estimate" | "low" | "high": savings result} for the effect's interval,
+    unit costs at their central values."""
+    from . import metrics
+
+    figures: dict = {}
+    for q in ("outcomes_calls", "officer_time"):
+        figures.update(metrics.run(con, q, filters).iloc[0].to_dict())
+    out = {}
+    for name, avoided in (("estimate", effect.avoided.estimate), ("low", effect.avoided.low),
+                          ("high", effect.avoided.high)):
+        # arrests avoided = (rate without − rate with) × co-responded calls = avoided × 1
+        out[name] = metrics.savings(con, filters, assumptions, {
+            **figures, "arrest_rate_not_co_responded": avoided, "arrest_rate_co_responded": 0.0,
+            "co_responded_bh_calls": 1})
+    return out
+
+
+def report_headline(con) -> str:
+    """The evaluation's headline for the deck and the one-pager: BH arrests at the default start,
+    the staggered design's estimate when it passes its pre-trend check, else the time series';
+    with its interval and its caveat, or why there is none."""
+    from .charts import load_milestones
+
+    try:
+        rollout = load_rollout()
+    except ValueError:
+        rollout = {}
+    try:
+        milestones = list(load_milestones()["date"].dt.date)
+    except ValueError:
+        milestones = []
+    start = default_start(rollout, milestones)
+    if start is None:
+        return ""
+    e = evaluate(load_panel(con), "bh_arrests", start, rollout)
+    if isinstance(e.did, DiD) and not e.did.pretrend_flagged:
+        a = e.did.att
+        return (f"Program evaluation: arrests on BH calls {a.estimate:+.0%} after the start vs. districts not yet "
+                f"served (95% interval {a.low:+.0%} to {a.high:+.0%}; staggered difference-in-differences). Assumes "
+                "nothing else that affects arrests changed at the same time.")
+    if e.its:
+        return headline(e)
+    return f"Program evaluation: no estimate of the effect on arrests. {e.its.reason}"

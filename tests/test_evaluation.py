@@ -29,9 +29,10 @@ def sample_panel(tmp_path_factory):
         for t in ("calls", "encounters", "arrests"):
             importer.import_file(con, SAMPLE_DIR / f"{t}.csv.gz")
         panel = evaluation.load_panel(con)
+        headline = evaluation.report_headline(con)
         con.close()
     truth = json.loads((SAMPLE_DIR / "planted_effect.json").read_text())
-    return panel, truth
+    return panel, truth, headline
 
 
 def its_for(panel, key):
@@ -43,7 +44,7 @@ def its_for(panel, key):
 # ------------------------------------------------------------------ the planted effect is recovered
 
 def test_the_interrupted_time_series_interval_covers_the_planted_effect_on_bh_arrests(sample_panel):
-    panel, truth = sample_panel
+    panel, truth, _ = sample_panel
     its = its_for(panel, "bh_arrests")
     planted = generate.planted_effect(truth, "bh_arrests", [(d, m) for d in COHORT for m in its.months_after])
     assert planted["relative"] < -0.25  # the generator's effect is large enough to matter
@@ -52,14 +53,14 @@ def test_the_interrupted_time_series_interval_covers_the_planted_effect_on_bh_ar
 
 
 def test_the_interrupted_time_series_interval_on_the_placebo_covers_zero(sample_panel):
-    panel, _ = sample_panel
+    panel, _, _ = sample_panel
     its = its_for(panel, "non_bh_arrests")
     assert its.relative.covers(0.0), its.relative
     assert its.total.covers(0.0)
 
 
 def test_the_staggered_did_interval_covers_the_planted_effect_on_bh_arrests(sample_panel):
-    panel, truth = sample_panel
+    panel, truth, _ = sample_panel
     did = evaluation.staggered_did(evaluation.series(panel, "bh_arrests"), ROLLOUT)
     planted = generate.planted_effect(truth, "bh_arrests", did.treated_cells)
     assert did.att.covers(planted["relative"]), (did.att, planted)
@@ -67,13 +68,13 @@ def test_the_staggered_did_interval_covers_the_planted_effect_on_bh_arrests(samp
 
 
 def test_the_staggered_did_interval_on_the_placebo_covers_zero(sample_panel):
-    panel, _ = sample_panel
+    panel, _, _ = sample_panel
     did = evaluation.staggered_did(evaluation.series(panel, "non_bh_arrests"), ROLLOUT)
     assert did.att.covers(0.0), did.att
 
 
 def test_the_staggered_did_compares_each_cohort_only_with_districts_not_yet_served(sample_panel):
-    panel, _ = sample_panel
+    panel, _, _ = sample_panel
     did = evaluation.staggered_did(evaluation.series(panel, "bh_arrests"), ROLLOUT)
     cohorts = did.cohorts.set_index("start")
     assert cohorts.loc["2024-03", "controls"] == "D3, D4, D5, D6"
@@ -85,7 +86,7 @@ def test_the_staggered_did_compares_each_cohort_only_with_districts_not_yet_serv
 
 
 def test_the_counterfactual_band_contains_the_counterfactual_line(sample_panel):
-    panel, _ = sample_panel
+    panel, _, _ = sample_panel
     frame = its_for(panel, "bh_arrests").frame
     assert (frame["cf_low"] <= frame["counterfactual"]).all() and (frame["counterfactual"] <= frame["cf_high"]).all()
     before = frame[~frame["post"]]
@@ -117,7 +118,7 @@ def test_a_series_with_too_few_events_before_the_start_is_refused():
 
 
 def test_an_outcome_recorded_only_in_the_co_responder_log_is_refused_with_the_reason(sample_panel):
-    panel, _ = sample_panel
+    panel, _, _ = sample_panel
     for key in ("involuntary_holds", "repeat_contacts"):
         result = evaluation.series(panel, key)
         assert isinstance(result, evaluation.Refusal)
@@ -125,7 +126,7 @@ def test_an_outcome_recorded_only_in_the_co_responder_log_is_refused_with_the_re
 
 
 def test_use_of_force_counts_only_months_where_it_is_recorded(sample_panel):
-    panel, _ = sample_panel
+    panel, _, _ = sample_panel
     rows = evaluation.series(panel, "bh_use_of_force")
     assert rows["month"].min() == generate.UOF_RECORDING_START.strftime("%Y-%m")  # empty before: not zero
     result = evaluation.interrupted_time_series(evaluation.city_series(rows[rows["district"].isin(COHORT)]),
@@ -141,7 +142,7 @@ def test_arrest_outcomes_are_not_measured_without_an_arrest_export(small_con):
 
 
 def test_the_staggered_design_is_refused_without_rollout_dates(sample_panel):
-    panel, _ = sample_panel
+    panel, _, _ = sample_panel
     result = evaluation.staggered_did(evaluation.series(panel, "bh_arrests"), {})
     assert "program_rollout.csv" in result.reason
 
@@ -213,3 +214,50 @@ def test_the_rollout_file_names_line_and_column_of_a_bad_date(tmp_path):
 
 def test_no_rollout_file_means_no_staggered_design(tmp_path):
     assert evaluation.load_rollout(tmp_path / "missing.csv") == {}
+
+
+# ------------------------------------------------------------------ where the estimate travels
+
+def test_the_report_headline_carries_the_estimate_its_interval_and_the_caveat(sample_panel):
+    panel, _, headline = sample_panel
+    did = evaluation.staggered_did(evaluation.series(panel, "bh_arrests"), ROLLOUT)
+    assert f"{did.att.estimate:+.0%}" in headline
+    assert f"95% interval {did.att.low:+.0%} to {did.att.high:+.0%}" in headline
+    assert "Assumes nothing else" in headline and "difference-in-differences" in headline
+
+
+def test_the_deck_and_the_one_pager_print_the_evaluation_headline(small_con):
+    import dataclasses
+    import io
+
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    from pmhc import metrics
+    from pmhc.periods import Period
+    from pmhc.reports import content, deck, onepager
+
+    data = content.gather(small_con, metrics.Filters(Period.months("2024-01", "2024-02")), public=True)
+    assert data.evaluation == ""  # the small fixture has no program start: no slide, no note
+    text = "Program evaluation: arrests on BH calls -30% after the start (95% interval -50% to -5%)."
+    data = dataclasses.replace(data, evaluation=text)
+    slides = [" ".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+              for slide in Presentation(io.BytesIO(deck.build(data))).slides]
+    assert any("Did the program change arrests?" in t and text in t for t in slides)
+    page = PdfReader(io.BytesIO(onepager.build(data))).pages[0].extract_text().replace("\n", " ")
+    assert "95% interval -50% to -5%" in page
+
+
+def test_the_evaluated_arrests_avoided_follow_from_the_effect_and_the_served_months(sample_panel):
+    panel, _, _ = sample_panel
+    e = evaluation.evaluate(panel, "bh_arrests", generate.PROGRAM_START, ROLLOUT)
+    effect = evaluation.period_effect(e, panel, ROLLOUT, "2025-01", "2025-12")
+    rows = evaluation.series(panel, "bh_arrests")
+    served = rows[(rows["month"] >= "2025-01") & (rows["month"] <= "2025-12")
+                  & np.array([m >= f"{ROLLOUT[d]:%Y-%m}" if d in ROLLOUT else False
+                              for d, m in zip(rows["district"], rows["month"])])]
+    assert effect.observed == served["y"].sum()
+    r = e.did.att
+    assert effect.avoided.estimate == pytest.approx(effect.observed * (1 / (1 + r.estimate) - 1))
+    assert effect.avoided.low < effect.avoided.estimate < effect.avoided.high
+    assert effect.served_months == 12 * 4 + 7 * 2  # D1-D4 all year, D5-D6 from June
