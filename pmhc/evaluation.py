@@ -683,3 +683,58 @@ def report_headline(con) -> str:
     if e.its:
         return headline(e)
     return f"Program evaluation: no estimate of the effect on arrests. {e.its.reason}"
+
+
+# ------------------------------------------------------------------ methodology (shown on the Methodology page)
+
+METHODOLOGY = f"""
+The Program evaluation page estimates what the program **changed**, which the same-period comparison of
+co-responded and other BH calls cannot: those calls differ in more than the co-responder. Two designs compare
+the same places before and after the program started (`pmhc/evaluation.py`, series from
+`queries/evaluation.sql :: evaluation_monthly`).
+
+**Outcomes.** Arrest records naming a BH call (dated by the call); use of force on BH calls; officer hours on
+BH calls; arrests on other calls as a **placebo** (the program should not move it). A month enters only if the
+data measures the outcome in it: the arrest export has records that month, use of force or officer minutes are
+recorded on at least {RECORDED_SHARE:.0%} of BH calls. A month not measured is left out, never read as zero.
+Involuntary holds and repeat contacts are recorded only in the co-responder log, whose coverage is the program
+itself, so they are refused until a call-level record exists. These are arrests, not calls for service or
+crimes: critics of Denver's STAR evaluation (Dee & Pyne 2022) pointed at exactly that difference.
+
+**Interrupted time series** (Bernal, Cummins & Gasparrini 2017, *Int. J. Epidemiology* 46:348–355).
+Monthly series of the districts that started at the chosen date (the whole city when no rollout is known).
+Counts: Poisson regression, log link, days observed in the month as exposure, a linear trend, one yearly
+harmonic for seasonality when at least {SEASON_MONTHS} months are loaded, and the impact model chosen before
+looking (a level change, or a level and slope change). Errors are Pearson-scaled (quasi-Poisson) for
+overdispersion; when the residuals are autocorrelated (Ljung–Box test, lags 1–{LJUNG_BOX_LAGS}, p < 0.05)
+Newey–West errors (Newey & West 1987, *Econometrica* 55:703–708) with lag {NEWEY_WEST_LAGS} are used instead.
+Hours are not counts: segmented linear regression on hours per day observed, always with Newey–West errors.
+The counterfactual is the fitted series with the level (and slope) change removed; its 95% band and the
+intervals of the effect per month and over the period come from the delta method with Student-t critical
+values. Refused with fewer than {MIN_MONTHS_BEFORE} measured months before or {MIN_MONTHS_AFTER} after the start
+(Penfold & Zhang 2013, *Academic Pediatrics* 13:S38–S44), or fewer than {MIN_EVENTS_BEFORE} events before.
+
+**Staggered difference-in-differences** (stacked design: Cengiz, Dube, Lindner & Zipperer 2019, *QJE*
+134:1405–1454; the group-time logic of Callaway & Sant'Anna 2021, *J. Econometrics* 225:200–230; applied to a
+police–mental health program by Dee & Pyne 2022, *Science Advances* 8:eabm2106). Each group of districts that
+started in the same month is a sub-experiment, compared only with districts not yet served (or never served)
+through its window of up to {DID_WINDOW} months either side; a group with no such district, fewer than
+{MIN_DID_BEFORE} months before or {MIN_DID_AFTER} after is left out and named. The sub-experiments are stacked and
+a Poisson regression with sub-experiment × district and sub-experiment × month effects estimates the average
+effect on the served districts (quasi-Poisson errors, 95% interval). Because no already-served district is ever
+a control, the estimate stays valid when effects differ between groups or grow over time, where two-way fixed
+effects on the whole panel are biased (Goodman-Bacon 2021, *J. Econometrics* 225:254–277). The event study replaces the single effect by one
+coefficient per quarter since the start (quarter −1 is the reference); the pre-period coefficients are the
+parallel-trends check, tested jointly (Wald χ²), and a rejection is shown as a warning: the estimate is then not
+quoted in reports, which fall back to the time series.
+
+**Savings.** The Resource savings page prices arrests avoided from the same-period comparison; beside it, the
+evaluated alternative applies the evaluation's effect (difference-in-differences when it passes its pre-trend
+check, else the time series) to the BH arrests of the period in served districts: avoided = observed ×
+(1 ÷ (1 + effect) − 1), with the interval carried through, then the same unit costs.
+
+**Checked by simulation.** The sample generator plants a staggered rollout (D1–D2 from March 2024, D3–D4 from
+September 2024, D5–D6 from June 2025) with a known effect on BH arrests and holds and none on other arrests.
+`benchmarks/evaluation_coverage.py` re-simulates 50 seeds and reports how often the 95% intervals cover the
+planted effect (and zero for the placebo); see the README.
+"""
