@@ -44,6 +44,8 @@ impact = c3.radio("Impact model", list(ev.IMPACT_MODELS), key="eval_impact", hor
                   format_func={"step": "Level change", "step_and_slope": "Level and slope"}.get,
                   help="Choose it before looking at the result (Bernal et al. 2017). " +
                        " · ".join(f"{k}: {v}" for k, v in ev.IMPACT_MODELS.items()))
+st.caption("This page uses every loaded month, whatever the period chosen on the other pages: a design needs the "
+           "months before and after the start.")
 o = ev.outcome(outcome_labels[label])
 start = starts[start_label]
 st.caption(f"**{o.label}.** {o.definition}")

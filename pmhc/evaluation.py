@@ -385,15 +385,15 @@ def interrupted_time_series(s: pd.DataFrame, start: date, kind: str = "count",
         total = float(g_total @ beta)
         se_total = float(np.sqrt(g_total @ V @ g_total))
         cf_total = float(counterfactual[post].sum())
-        relative = Interval(total / cf_total, (total - tcrit * se_total) / cf_total,
-                            (total + tcrit * se_total) / cf_total)
+        relative = Interval(total / cf_total, float((total - tcrit * se_total) / cf_total),
+                            float((total + tcrit * se_total) / cf_total))
         mean_days = float(days.mean())
 
         def hours(j):
-            b, se = beta[j] * mean_days, math.sqrt(V[j, j]) * mean_days
-            return Interval(b, b - tcrit * se, b + tcrit * se)
+            b, se = float(beta[j] * mean_days), math.sqrt(V[j, j]) * mean_days
+            return Interval(b, float(b - tcrit * se), float(b + tcrit * se))
         level, slope = hours(2), (hours(3) if impact == "step_and_slope" else None)
-    total_iv = Interval(total, total - tcrit * se_total, total + tcrit * se_total)
+    total_iv = Interval(total, float(total - tcrit * se_total), float(total + tcrit * se_total))
     k = int(post.sum())
     per_month = Interval(total / k, total_iv.low / k, total_iv.high / k)
     frame = pd.DataFrame({"month": s["month"], "observed": y, "fitted": fitted, "counterfactual": counterfactual,
