@@ -261,3 +261,26 @@ def test_the_evaluated_arrests_avoided_follow_from_the_effect_and_the_served_mon
     assert effect.avoided.estimate == pytest.approx(effect.observed * (1 / (1 + r.estimate) - 1))
     assert effect.avoided.low < effect.avoided.estimate < effect.avoided.high
     assert effect.served_months == 12 * 4 + 7 * 2  # D1-D4 all year, D5-D6 from June
+
+
+# ------------------------------------------------------------------ which errors, and why
+
+def test_autocorrelated_residuals_switch_the_time_series_to_newey_west_errors():
+    rng = np.random.default_rng(5)
+    n = 36
+    drift = 0.25 * np.sin(2 * np.pi * np.arange(n) / 8)  # an 8-month cycle the model does not fit: runs of
+    months = pd.period_range("2023-01", periods=n, freq="M").strftime("%Y-%m")  # high and low months
+    s = pd.DataFrame({"month": months, "y": rng.poisson(200 * np.exp(drift)).astype(float), "exposure": 30.0})
+    its = evaluation.interrupted_time_series(s, date(2024, 6, 1))
+    assert its.autocorrelation_p < 0.05 and "Newey–West errors" in its.errors
+
+
+def test_independent_counts_keep_quasi_poisson_errors():
+    its = evaluation.interrupted_time_series(monthly("2023-01", 36, level=40.0, seed=2), date(2024, 6, 1))
+    assert its.autocorrelation_p >= 0.05 and "quasi-Poisson" in its.errors and its.relative.covers(0.0)
+
+
+def test_hours_are_modelled_by_segmented_regression_with_newey_west_errors():
+    its = evaluation.interrupted_time_series(monthly("2023-01", 36, level=400.0, seed=4), date(2024, 6, 1), "hours")
+    assert "Segmented linear regression" in its.errors and "Newey–West" in its.errors
+    assert its.relative.covers(0.0)
