@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -215,3 +216,26 @@ def test_committed_sample_bad_rows_are_the_generated_ones(tmp_path):
         pytest.skip("sample_data/bad not generated")
     for name, p in generate.write_bad_rows(tmp_path).items():
         assert (committed / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_the_sample_agency_rollout_file_is_the_generator_rollout(tmp_path):
+    written = generate.write_rollout(tmp_path / "program_rollout.csv").read_text()
+    assert (ROOT / "config" / "program_rollout.csv").read_text() == written
+    assert [r["district"] for r in read(tmp_path / "program_rollout.csv")] == list(generate.DISTRICTS)
+
+
+def test_co_response_starts_in_each_district_on_its_rollout_date(small):
+    _, data = small
+    starts = dict(generate.ROLLOUT)
+    co = [r for r in data["calls"] if r["co_responder_present"] == "true" and r["district"]]
+    assert co and all(r["received_at"][:10] >= starts[r["district"]].isoformat() for r in co)
+
+
+def test_the_planted_effect_lowers_expected_bh_arrests_and_holds_only_where_the_program_serves(small):
+    paths, _ = small
+    truth = json.loads((paths["calls"].parent / "planted_effect.json").read_text())
+    served = [(c["district"], c["month"]) for c in truth["cells"] if c["served"]]
+    unserved = [(c["district"], c["month"]) for c in truth["cells"] if not c["served"]]
+    for outcome in ("bh_arrests", "involuntary_holds"):
+        assert generate.planted_effect(truth, outcome, served)["relative"] < -0.2
+        assert generate.planted_effect(truth, outcome, unserved)["relative"] == pytest.approx(0)
