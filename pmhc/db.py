@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_new       BIGINT,
     rows_updated   BIGINT,
     rows_quarantined BIGINT,
-    status         VARCHAR NOT NULL,   -- loaded | rejected
+    status         VARCHAR NOT NULL,   -- loaded | rejected | interrupted (the import process stopped)
     message        VARCHAR
 );
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -39,9 +39,13 @@ CREATE TABLE IF NOT EXISTS quarantine (
     line         BIGINT,               -- physical line in the file; header is line 1
     column_name  VARCHAR,              -- '*' when the whole row is malformed
     value        VARCHAR,
-    reason       VARCHAR NOT NULL,     -- missing | type | vocabulary | negative | columns | duplicate
+    reason       VARCHAR NOT NULL,     -- missing | type | vocabulary | negative | columns | duplicate |
+                                       -- not_finite | not_whole | out_of_range | date_only | hour_24 |
+                                       -- dst_gap | dst_ambiguous | encoding | quote | too_long
     message      VARCHAR NOT NULL,     -- what is wrong and what to do
-    record       VARCHAR               -- the raw row as read
+    record       VARCHAR,              -- the row as read (person identifiers as pseudonyms)
+    record_key   VARCHAR               -- the row's key when it could be read: a later import of
+                                       -- the fixed row replaces this entry
 );
 CREATE TABLE IF NOT EXISTS settings (
     key   VARCHAR PRIMARY KEY,
@@ -60,6 +64,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in schema.TABLES.values():
         con.execute(table_ddl(table))
     con.execute(BOOKKEEPING_DDL)
+    con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS record_key VARCHAR")  # databases from before
     from . import sql
 
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
