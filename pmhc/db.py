@@ -1,7 +1,8 @@
 """DuckDB file lifecycle: one writer (imports), many readers (the app, figures, exports).
 
-DuckDB allows one read-write process or many read-only ones per file, so the import
-path opens the file read-write briefly and everything else opens it read-only.
+DuckDB allows one read-write process or many read-only ones per file, so imports write a
+new snapshot of the file and swap it in (pmhc.snapshots) and everything else opens the
+current snapshot read-only.
 """
 
 from __future__ import annotations
@@ -94,7 +95,12 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
             )
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    if read_only and str(path) != ":memory:":
+        from .snapshots import open_read_only
+
+        con = open_read_only(path)  # the current snapshot (pmhc.snapshots)
+    else:
+        con = duckdb.connect(str(path), read_only=read_only)
     _configure(con, cfg)
     if not read_only:
         ensure_schema(con)

@@ -23,6 +23,7 @@ import duckdb
 from . import reading, rollups, schema
 from .config import AgencyConfig, load_agency
 from .pseudonym import person_key_sql, person_params, pseudonym
+from .snapshots import fault_point
 
 # A stager turns a file into a temp table `stage_raw` of canonical VARCHAR columns plus
 # `_line` (physical line of the record), and returns rejected records (structure errors)
@@ -817,6 +818,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
             if report.flags:
                 report.message = "; ".join(f"flagged {f['rows']:,} row(s): {f['message']}" for f in report.flags)
             _record(con, report, profile_name)
+            fault_point("before_commit")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
