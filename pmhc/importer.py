@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -103,7 +104,7 @@ def read_header(path: Path) -> list[str]:
     try:
         with reading.open_binary(path) as f:
             first = f.readline(1 << 20)
-    except (EOFError, OSError) as e:
+    except (EOFError, OSError, zlib.error) as e:
         if not reading.is_gzip(path):
             raise
         raise reading.Refused(f"{path.name}: the gzip file is damaged ({e}); nothing was imported. Compress the "
@@ -297,6 +298,16 @@ def _first_gap(records: list[reading.Record], by_line: dict, n_good: int) -> int
     return records[min(n_good, len(records) - 1)].start if records else 2
 
 
+def separator_hint(raw_header: list[str]) -> str:
+    """A sentence for a header that is one field holding another separator, else ''."""
+    if len(raw_header) == 1:
+        for sep, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if sep in raw_header[0]:
+                return (f" The file looks separated by {word}, not commas: export it as comma-separated CSV "
+                        "(or use a mapping profile that names the delimiter).")
+    return ""
+
+
 def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.Table) -> StageResult:
     """Stage a canonical CSV: header must name exactly the table's columns (any order)."""
     raw_header = read_header(path)
@@ -313,13 +324,7 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
             problems.append(f"unknown column(s) {', '.join(unknown)}")
         if dupes:
             problems.append(f"repeated column(s) {', '.join(dupes)}")
-        separator = ""
-        if len(raw_header) == 1:
-            for sep, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-                if sep in raw_header[0]:
-                    separator = (f" The file looks separated by {word}, not commas: export it as comma-separated "
-                                 "CSV (or use a mapping profile that names the delimiter).")
-                    break
+        separator = separator_hint(raw_header)
         raise ImportError_(
             f"{path.name}: {'; '.join(problems)}. Columns found: {', '.join(header) or '(none)'}. "
             f"A {table.name} file needs: {', '.join(table.required_names)}"
@@ -783,13 +788,15 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 raise ImportError_(f"{path.name}: unknown table {table!r}; use one of {', '.join(schema.TABLES)}")
             tbl = schema.TABLES[table]
         else:
-            header = [clean_name(h) for h in read_header(path)]
+            raw_header = read_header(path)
+            header = [clean_name(h) for h in raw_header]
             tbl = schema.table_for_header(header)
             if tbl is None:
                 raise ImportError_(
                     f"{path.name}: cannot tell which table this file is: it has none of the key columns "
                     f"call_id, encounter_id, arrest_id. Columns found: {', '.join(header) or '(none)'}. "
                     "Rename the key column, pass --table, or use a mapping profile (--profile)."
+                    + separator_hint(raw_header)
                 )
         report.table = tbl.name
         con.execute("BEGIN TRANSACTION")

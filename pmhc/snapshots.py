@@ -96,14 +96,14 @@ def import_running(path: Path | str) -> bool:
     return False
 
 
-def unfinished(path: Path | str) -> list[dict]:
+def unfinished(path: Path | str, _holding_lock: bool = False) -> list[dict]:
     """Imports that started and did not finish (not counting one running now), oldest first,
     each with its start entry and the reason it is unfinished."""
     path = Path(path)
     entries = _entries(path)
     ended = {e["run"]: e for e in entries if e.get("event") == "end"}
     out = []
-    running = import_running(path)
+    running = False if _holding_lock else import_running(path)
     for e in entries:
         if e.get("event") != "start":
             continue
@@ -200,7 +200,7 @@ def writing(path: Path | str, *, files: list[str], via: str, profile: str | None
             if e.get("event") == "start" and committed_after_all(path, e) and \
                     not any(x.get("run") == e["run"] and x.get("event") == "end" for x in _entries(path)):
                 _append(path, {"event": "end", "run": e["run"], "status": "committed"})
-        pending = unfinished(path)
+        pending = unfinished(path, _holding_lock=True)
         run = f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
         final = folder(path) / f"{run}.duckdb"
         work = folder(path) / f"{run}.duckdb.tmp"
