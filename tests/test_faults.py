@@ -542,3 +542,41 @@ def test_cli_import_into_a_closed_pipe_still_imports(tmp_path):
                        env=dict(os.environ, PYTHONUNBUFFERED="1"))
     assert "Traceback" not in r.stderr, r.stderr
     assert counts(path)["calls"] == 200 and counts(path)["imports"] == 3
+
+
+def test_a_quote_in_an_export_header_is_quoted_as_an_identifier(tmp_path):
+    from pmhc import importer
+
+    f = tmp_path / "export.csv"
+    f.write_text('id,"na""me);DROP TABLE x;--"\n1,a\n')
+    con = db.connect(":memory:")
+    try:
+        con.execute("CREATE TABLE x (v INTEGER)")
+        n, rejected = importer.read_csv_text(con, f, ["id", 'na"me);DROP TABLE x;--'], "t")
+        assert (n, rejected) == (1, [])
+        assert con.execute('SELECT "na""me);DROP TABLE x;--", _line FROM t').fetchall() == [("a", 2)]
+        assert con.execute("SELECT count(*) FROM x").fetchall() == [(0,)]
+    finally:
+        con.close()
+
+
+def test_the_data_page_warns_of_an_import_that_did_not_finish(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from pmhc import auth
+
+    path = _baseline(tmp_path)
+    f = tmp_path / "calls.csv"
+    f.write_bytes(text(calls_lines()))
+    killed = _cli(["import", str(f), "--db", str(path)], dict(os.environ, **{snapshots.FAULT_ENV: "before_swap"}))
+    assert killed.returncode == -9
+    monkeypatch.setenv("PMHC_DB", str(path))
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    monkeypatch.setattr(auth, "demo_refusal_for", lambda con: None)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state["role"] = "admin"
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception
+    assert any("calls.csv" in w.value and "did not finish" in w.value for w in at.warning)
