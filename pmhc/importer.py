@@ -112,6 +112,9 @@ def read_header(path: Path) -> list[str]:
     if first.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise reading.Refused(f"{path.name}: the file is UTF-16 text; nothing was imported. Save it as UTF-8 "
                               "(in Excel: 'CSV UTF-8 (Comma delimited)') and import again.")
+    if not first.strip():
+        raise reading.Refused(f"{path.name}: the file is empty{'' if first else ' (0 bytes)'}: it has no header "
+                              "row; nothing was imported. Export it again.")
     text = first.decode("utf-8-sig", errors="replace").rstrip("\r\n")
     return next(csv.reader(io.StringIO(text)), [])
 
@@ -120,7 +123,7 @@ def read_header(path: Path) -> list[str]:
 # the zero-width ones, BOM, ideographic and the other Unicode spaces. RE2 class for SQL,
 # str.strip set for Python.
 _SPACE_CLASS = r"[\s\x{00A0}\x{1680}\x{2000}-\x{200D}\x{2028}\x{2029}\x{202F}\x{205F}\x{2060}\x{3000}\x{FEFF}]"
-_ZERO_WIDTH_CLASS = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
+_ZERO_WIDTH_CLASS = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}[:cntrl:]]"  # also NUL and other control characters
 _SPACE_CHARS = "".join(chr(c) for c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F,
                                         0x205F, 0x2060, 0x3000, 0xFEFF, *range(0x2000, 0x200E)))
 
@@ -132,7 +135,8 @@ def clean_name(name: str) -> str:
 
 def trimmed_sql(expr: str, key: bool = False) -> str:
     """SQL: a raw value with surrounding whitespace of every kind removed, '' as NULL. Keys
-    also lose zero-width characters inside them (`C23-000012\u200b` is `C23-000012`)."""
+    also lose zero-width and control characters inside them (`C23-\u200b000012` is
+    `C23-000012`)."""
     out = f"regexp_replace({expr}, '^{_SPACE_CLASS}+|{_SPACE_CLASS}+$', '', 'g')"
     if key:
         out = f"regexp_replace({out}, '{_ZERO_WIDTH_CLASS}', '', 'g')"

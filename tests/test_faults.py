@@ -210,7 +210,7 @@ CASES = [
     Case("blank lines inside the file", "calls.csv",
          lambda: text(calls_lines()[:50] + ["", ""] + calls_lines()[50:] + ["", ""]), 200, 0),
     Case("header only", "calls.csv", lambda: text(calls_lines()[:1]), 0, 0),
-    Case("empty file", "calls.csv", lambda: b"", refused="calls.csv"),
+    Case("empty file", "calls.csv", lambda: b"", refused="the file is empty"),
     Case("truncated mid-row (no final newline)", "calls.csv",
          lambda: text(calls_lines())[:-25], 200, 1, {"columns"}),
     Case("truncated gzip", "calls.csv.gz", lambda: gz(text(calls_lines()))[:-300], refused="damaged"),
@@ -221,8 +221,8 @@ CASES = [
     Case("a quote in a header name", "calls.csv",
          lambda: text(['call_id,"x"");DROP TABLE calls;--",' + calls_lines()[0].split(",", 1)[1]]
                       + calls_lines()[1:]), refused="unknown column"),
-    Case("NUL byte in a value", "calls.csv",
-         lambda: text(calls_lines()).replace(b"C23-000033,", b"C23-000033\x00,"), 200, None),
+    Case("NUL byte in a key repeats a key", "calls.csv",
+         lambda: text(calls_lines()).replace(b"C23-000033,", b"C23-000032\x00,"), 200, 1, {"duplicate"}),
     Case("legitimate multi-line values", "calls.csv",
          lambda: text([x.replace(",REPORT,", ',"REPORT\nby unit 12",') if k % 20 == 0 else x
                        for k, x in enumerate(calls_lines())]), 200, 0),
@@ -580,3 +580,22 @@ def test_the_data_page_warns_of_an_import_that_did_not_finish(tmp_path, monkeypa
     at.run()
     assert not at.exception
     assert any("calls.csv" in w.value and "did not finish" in w.value for w in at.warning)
+
+
+def test_an_xlsx_sheet_through_a_profile_loads_what_its_csv_loads(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    export = ROOT / "tests" / "fixtures" / "exports" / "responder_log_flags"
+    src = export / "responder_log.csv"
+    profile = ROOT / "profiles" / "responder_log_flags.toml"
+    wb = openpyxl.Workbook()
+    for row in csv.reader(src.read_text(encoding="utf-8-sig").splitlines()):
+        wb.active.append(row)
+    book = tmp_path / (src.stem + ".xlsx")
+    wb.save(book)
+    from_csv = imports.run([src], db_path=tmp_path / "a.duckdb", profile=profile).reports[0]
+    from_sheet = imports.run([book], db_path=tmp_path / "b.duckdb", profile=profile).reports[0]
+    assert from_sheet.status == "loaded", from_sheet.summary()
+    assert (from_sheet.rows_in_file, from_sheet.rows_loaded, from_sheet.rows_quarantined, from_sheet.rows_collapsed) \
+        == (from_csv.rows_in_file, from_csv.rows_loaded, from_csv.rows_quarantined, from_csv.rows_collapsed)
+    lines = [(q["line"], q["reason"]) for q in quarantine_of(tmp_path / "b.duckdb", from_sheet.import_id)]
+    assert lines == [(q["line"], q["reason"]) for q in quarantine_of(tmp_path / "a.duckdb", from_csv.import_id)]
