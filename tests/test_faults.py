@@ -281,6 +281,32 @@ def quarantine_of(path: Path, import_id: int) -> list[dict]:
         con.close()
 
 
+def figures_after(path: Path):
+    """What every page starts from: the data span, its default period, and the figures,
+    monthly series and heat map for that period (as pmhc.ui computes them)."""
+    import math
+
+    import pandas as pd
+
+    from pmhc import metrics, ui
+    from pmhc.periods import Period
+
+    con = db.connect(path, read_only=True)
+    try:
+        dr = metrics.data_range(con)
+        dr = dr[dr["table_name"].isin(["calls", "encounters"])].dropna(subset=["first_date", "last_date"])
+        span = ui.DataSpan(pd.Timestamp(dr["first_date"].min()).date(), pd.Timestamp(dr["last_date"].max()).date())
+        filters = metrics.Filters(Period.months(*span.default_period()))
+        head = metrics.headline(con, filters)
+        metrics.monthly(con, filters)
+        metrics.heatmap(con, filters)
+        metrics.outcome_mix(con, filters)
+    finally:
+        con.close()
+    bad = {k: v for k, v in head.items() if isinstance(v, float) and not math.isfinite(v)}
+    return span, bad
+
+
 def import_case(tmp_path: Path, case: Case, path: Path):
     f = tmp_path / case.file
     f.write_bytes(case.build())
@@ -314,6 +340,9 @@ def test_mutation_is_loaded_in_full_or_refused_whole(tmp_path, case):
         table = "encounters" if case.file.startswith("contacts") else "calls"
         assert after[table] == before[table] + report.rows_new
     assert raw_identifiers(path) == []
+    span, not_finite = figures_after(path)
+    assert (span.first.year, span.last.year) == (2024, 2024)  # no stray date moves the default period
+    assert not_finite == {}
 
 
 def test_each_reason_has_its_own_message(tmp_path):
@@ -599,3 +628,20 @@ def test_an_xlsx_sheet_through_a_profile_loads_what_its_csv_loads(tmp_path):
         == (from_csv.rows_in_file, from_csv.rows_loaded, from_csv.rows_quarantined, from_csv.rows_collapsed)
     lines = [(q["line"], q["reason"]) for q in quarantine_of(tmp_path / "b.duckdb", from_sheet.import_id)]
     assert lines == [(q["line"], q["reason"]) for q in quarantine_of(tmp_path / "a.duckdb", from_csv.import_id)]
+
+
+def test_a_viewer_reads_the_previous_data_until_the_swap_and_the_new_data_after(tmp_path, monkeypatch):
+    from pmhc import ui
+
+    path = _baseline(tmp_path)
+    monkeypatch.setenv("PMHC_DB", str(path))
+    ui.release_connection()
+    old = ui.connection()
+    assert old.execute("SELECT count(*) FROM calls").fetchall() == [(10,)]
+    f = tmp_path / "calls.csv"
+    f.write_bytes(text(calls_lines()))
+    imports.run([f], db_path=path)  # succeeds while the viewer holds its read-only connection
+    assert old.execute("SELECT count(*) FROM calls").fetchall() == [(10,)]  # its run finishes on the old data
+    new = ui.connection()
+    assert new is not old and new.execute("SELECT count(*) FROM calls").fetchall() == [(210,)]
+    ui.release_connection()
