@@ -73,7 +73,11 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
         result = imports.run([upload], db_path=db_path or default_db_path(), profile=profile_path, table=table,
                              via="dashboard", display_names=[file_name])
     st.cache_data.clear()
-    return result.reports[0]
+    report = result.reports[0]
+    if len(result.reports) > 1:  # a profile that fills several tables: the others' accounts, shown with the first
+        report.extra["also"] = [{"summary": r.summary(), "status": r.status, "quarantined": r.rows_quarantined}
+                                for r in result.reports[1:]]
+    return report
 
 
 def profile_from_upload(data: bytes, file_name: str, folder: Path) -> Path:
@@ -184,9 +188,11 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                                "nothing was changed. Check the free disk space and that the data folder is "
                                "writable, then import again."}
             else:
+                also = report.extra.get("also", [])
                 st.session_state["data_result"] = {
-                    "status": report.status, "summary": report.summary(),
-                    "quarantined": report.rows_quarantined,
+                    "status": report.status if all(a["status"] == "loaded" for a in also) else "rejected",
+                    "summary": "  \n".join([report.summary()] + [a["summary"] for a in also]),
+                    "quarantined": report.rows_quarantined + sum(a["quarantined"] for a in also),
                     "quality_text": report.extra.get("quality_text"),
                 }
         audit_import(upload.name, st.session_state["data_result"], report, profile_path)

@@ -43,16 +43,16 @@ def run(files: list[Path | str], *, db_path: Path | str | None = None, profile: 
         if not p.is_file():
             raise RunError(f"{p}: no such file" + (" (it is a folder)" if p.is_dir() else "")
                            + "; nothing was imported.")
-    kwargs: dict = {}
+    plan: list[dict] = [{"table": table} if table else {}]  # one import of each file per table it fills
     if profile:
         from . import profiles
 
         try:
-            kwargs = profiles.import_kwargs(Path(profile))
-        except (profiles.ProfileError, OSError) as e:
+            # A profile may feed several tables from one export (profiles.import_plan, where present).
+            plan = profiles.import_plan(Path(profile)) if hasattr(profiles, "import_plan") else \
+                [profiles.import_kwargs(Path(profile))]
+        except (profiles.ProfileError, OSError, ValueError) as e:
             raise RunError(f"profile not used, nothing was imported: {e}") from None
-    elif table:
-        kwargs["table"] = table
     cfg = cfg or load_agency()
     names = display_names or [p.name for p in paths]
     out = Run(db_path=Path(db_path or default_db_path()))
@@ -60,10 +60,11 @@ def run(files: list[Path | str], *, db_path: Path | str | None = None, profile: 
                            cfg=cfg, on_wait=on_wait) as (con, interrupted):
         out.interrupted = interrupted
         for i, (p, name) in enumerate(zip(paths, names)):
-            report = importer.import_file(con, p, display_name=name, cfg=cfg, **kwargs)
-            out.reports.append(report)
-            if on_report:
-                on_report(report)
+            for kwargs in plan:
+                report = importer.import_file(con, p, display_name=name, cfg=cfg, **kwargs)
+                out.reports.append(report)
+                if on_report:
+                    on_report(report)
             if i == 0:
                 snapshots.fault_point("between_files")
         out.counts = db.table_counts(con)
