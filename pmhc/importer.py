@@ -5,8 +5,14 @@ stage as canonical columns → validate and cast in DuckDB → bad rows to `quar
 with line, column and reason → good rows upserted on the natural key. The ledger
 holds rows in file = rows loaded + rows quarantined for every file.
 
-The validation SQL is generated from `schema.py` (identifiers are schema constants,
-values are bound parameters) so that adding a column needs one edit.
+The validation SQL is generated from `schema.py` by pmhc.value_rules (identifiers are
+schema constants, values are bound parameters) so that adding a column needs one edit.
+Files are counted a second time by pmhc.reading; one run of several files, its snapshot
+and its ledger of unfinished runs are pmhc.imports and pmhc.snapshots.
+
+Its size (~700 lines) is the one path from a staged file to the tables, kept in one
+place on purpose: reading with line accounting, quarantine with the person identifiers
+protected, and the upsert share the same temp tables and transaction.
 """
 
 from __future__ import annotations
@@ -15,13 +21,15 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import duckdb
 
 from . import reading, rollups, schema
+from .value_rules import (WindowError, _problem_selects, _typed_sql, clean_name, date_window,  # noqa: F401
+                          trimmed_sql)
 from .config import AgencyConfig, load_agency
 from .pseudonym import person_key_sql, person_params, pseudonym
 from .snapshots import fault_point
@@ -117,30 +125,6 @@ def read_header(path: Path) -> list[str]:
                               "row; nothing was imported. Export it again.")
     text = first.decode("utf-8-sig", errors="replace").rstrip("\r\n")
     return next(csv.reader(io.StringIO(text)), [])
-
-
-# Whitespace of every kind an export can carry around a value or a header name: tab, NBSP,
-# the zero-width ones, BOM, ideographic and the other Unicode spaces. RE2 class for SQL,
-# str.strip set for Python.
-_SPACE_CLASS = r"[\s\x{00A0}\x{1680}\x{2000}-\x{200D}\x{2028}\x{2029}\x{202F}\x{205F}\x{2060}\x{3000}\x{FEFF}]"
-_ZERO_WIDTH_CLASS = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}[:cntrl:]]"  # also NUL and other control characters
-_SPACE_CHARS = "".join(chr(c) for c in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F,
-                                        0x205F, 0x2060, 0x3000, 0xFEFF, *range(0x2000, 0x200E)))
-
-
-def clean_name(name: str) -> str:
-    """A header name without surrounding whitespace of any kind, lower-case."""
-    return name.strip(_SPACE_CHARS).lower()
-
-
-def trimmed_sql(expr: str, key: bool = False) -> str:
-    """SQL: a raw value with surrounding whitespace of every kind removed, '' as NULL. Keys
-    also lose zero-width and control characters inside them (`C23-\u200b000012` is
-    `C23-000012`)."""
-    out = f"regexp_replace({expr}, '^{_SPACE_CLASS}+|{_SPACE_CLASS}+$', '', 'g')"
-    if key:
-        out = f"regexp_replace({out}, '{_ZERO_WIDTH_CLASS}', '', 'g')"
-    return f"nullif({out}, '')"
 
 
 def ident(name: str) -> str:
@@ -346,151 +330,7 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
     return StageResult(rows_in_file=n, rejected=rejected)
 
 
-# ---------------------------------------------------------------- validation
-
-def _bool_sql(raw: str) -> str:
-    t = ", ".join(f"'{w}'" for w in schema.TRUE_WORDS)
-    f = ", ".join(f"'{w}'" for w in schema.FALSE_WORDS)
-    return f"CASE WHEN lower({raw}) IN ({t}) THEN true WHEN lower({raw}) IN ({f}) THEN false END"
-
-
-def _typed_sql(col: schema.Column, raw: str) -> str:
-    if col.type == "VARCHAR":
-        if col.values:
-            return f"lower({raw})"
-        return raw
-    if col.type == "BOOLEAN":
-        return _bool_sql(raw)
-    if col.type == "INTEGER":
-        return f"TRY_CAST({raw} AS INTEGER)"
-    if col.type == "DOUBLE":
-        return f"TRY_CAST({raw} AS DOUBLE)"
-    if col.type == "DATE":
-        return f"TRY_CAST({raw} AS DATE)"
-    if col.type == "TIMESTAMPTZ":
-        return f"TRY_CAST({raw} AS TIMESTAMPTZ)"
-    raise ValueError(col.type)
-
-
-_TYPE_WORDS = {
-    "BOOLEAN": "true/false (also yes/no, y/n, 1/0)",
-    "INTEGER": "a whole number",
-    "DOUBLE": "a number",
-    "DATE": "a date as YYYY-MM-DD",
-    "TIMESTAMPTZ": "a date-time as YYYY-MM-DD HH:MM:SS (optionally with a +HH:MM offset)",
-}
-
-
-def _lit(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def date_window(cfg: AgencyConfig | None = None, today: date | None = None) -> tuple[date, date]:
-    """The dates a value may plausibly carry: from 1990-01-01 to the day after the import,
-    unless config/agency.toml says otherwise under [import] (earliest_date, latest_date, or
-    latest_days_ahead). A date outside is quarantined: one row dated 2999 would otherwise
-    move the default period and every headline."""
-    import tomllib
-
-    today = today or datetime.now(timezone.utc).date()
-    earliest, latest = date(1990, 1, 1), today + timedelta(days=1)
-    source = Path(cfg.source) if cfg is not None and cfg.source else None
-    if source is not None and source.is_file():
-        with source.open("rb") as f:
-            section = tomllib.load(f).get("import", {})
-        try:
-            if "earliest_date" in section:
-                earliest = date.fromisoformat(str(section["earliest_date"]))
-            if "latest_date" in section:
-                latest = date.fromisoformat(str(section["latest_date"]))
-            elif "latest_days_ahead" in section:
-                latest = today + timedelta(days=int(section["latest_days_ahead"]))
-        except (TypeError, ValueError) as e:
-            raise ImportError_(f"{source}: [import] earliest_date / latest_date must be dates as YYYY-MM-DD and "
-                               f"latest_days_ahead a whole number ({e})") from None
-    return earliest, latest
-
-
-# Values given with an explicit UTC offset are unambiguous; the daylight-saving checks
-# apply to local wall-clock times only.
-_HAS_OFFSET = r"(Z|[+-][0-9]{2}(:?[0-9]{2})?|UTC|GMT)$"
-
-
-def _problem_selects(table: schema.Table, allow_unmapped: bool, cfg: AgencyConfig | None = None,
-                     window: tuple[date, date] | None = None, with_flags: bool = False):
-    """(column, reason, condition on typed table t, message) for every rule. `{v}` in a
-    message is replaced by the value (never used for a person identifier). With
-    `with_flags`, also the rules that flag rows without quarantining them (a local time
-    that happens twice at a DST change has a definite reading, stated in the flag)."""
-    earliest, latest = window or date_window(cfg)
-    tz = cfg.timezone if cfg is not None else "UTC"
-    span = (f"outside the plausible window {earliest} to {latest} (set [import] earliest_date / latest_date in "
-            "config/agency.toml if your data is older or dated ahead)")
-    out, flags = [], []
-    for c in table.columns:
-        raw = f"t.raw_{c.name}"
-        typed = f"t.{c.name}"
-        if not c.nullable:
-            out.append((c.name, "missing", f"{raw} IS NULL",
-                        f"{c.name} is empty; it is required for every {table.name} row — fill it in or remove the row"))
-        if c.type != "VARCHAR":
-            out.append((c.name, "type", f"{raw} IS NOT NULL AND {typed} IS NULL",
-                        f"{c.name} is '{{v}}', which is not {_TYPE_WORDS[c.type]}; correct the value or leave it "
-                        "empty" + ("" if c.nullable else " (it is required)")))
-        if c.type == "DOUBLE":
-            out.append((c.name, "not_finite", f"(isnan({typed}) OR isinf({typed}))",
-                        f"{c.name} is '{{v}}', which is not a finite number; give the number (for example 45) or "
-                        "leave it empty"))
-        if c.type == "INTEGER":
-            out.append((c.name, "not_whole",
-                        f"{typed} IS NOT NULL AND NOT regexp_full_match({raw}, '[+-]?[0-9]+(\\.0+)?')",
-                        f"{c.name} is '{{v}}', which is not a whole number (it would have been rounded); give a "
-                        "whole number or leave it empty"))
-        if c.type in ("DATE", "TIMESTAMPTZ"):
-            lo = f"DATE {_lit(earliest.isoformat())}" if c.type == "DATE" else \
-                f"TIMESTAMPTZ {_lit(earliest.isoformat() + ' 00:00:00')}"
-            hi = f"DATE {_lit(latest.isoformat())}" if c.type == "DATE" else \
-                f"TIMESTAMPTZ {_lit((latest + timedelta(days=1)).isoformat() + ' 00:00:00')}"
-            out.append((c.name, "not_finite", f"isinf({typed})",
-                        f"{c.name} is '{{v}}', which is not a real date; give the actual date"
-                        + (" or leave it empty" if c.nullable else " (it is required)")))
-            out.append((c.name, "out_of_range",
-                        f"NOT isinf({typed}) AND ({typed} < {lo} OR {typed} {'>' if c.type == 'DATE' else '>='} {hi})",
-                        f"{c.name} is '{{v}}', {span}; correct the date"))
-        if c.type == "TIMESTAMPTZ":
-            out.append((c.name, "date_only",
-                        f"{typed} IS NOT NULL AND NOT isinf({typed}) AND NOT regexp_matches({raw}, '[0-9]:[0-9]')",
-                        f"{c.name} is '{{v}}', a date without a time of day; this column needs a date-time "
-                        "(YYYY-MM-DD HH:MM:SS). Export the time too, or import with a mapping profile that says "
-                        "which time to use — it is not set to midnight silently"))
-            out.append((c.name, "hour_24", f"{typed} IS NOT NULL AND regexp_matches({raw}, '(^|[ T])24:00')",
-                        f"{c.name} is '{{v}}': 24:00 is not a time of day (it would silently become 00:00 of the "
-                        "next day); write the next day's 00:00:00 or the actual time"))
-            local = f"timezone({_lit(tz)}, {typed})"
-            naive = f"TRY_CAST({raw} AS TIMESTAMP)"
-            wall = (f"{typed} IS NOT NULL AND NOT isinf({typed}) AND regexp_matches({raw}, '[0-9]:[0-9]') "
-                    f"AND NOT regexp_matches({raw}, '{_HAS_OFFSET}', 'i') AND {naive} IS NOT NULL")
-            out.append((c.name, "dst_gap", f"{wall} AND {local} <> {naive}",
-                        f"{c.name} is '{{v}}', a local time that does not exist in {tz} (the clocks jumped "
-                        "forward at the daylight-saving change); give the time with its UTC offset (e.g. -05:00) "
-                        "or correct it"))
-            flags.append((c.name, "dst_ambiguous",
-                        f"{wall} AND {local} = {naive} AND (timezone({_lit(tz)}, {typed} + INTERVAL 1 HOUR) = {naive} "
-                        f"OR timezone({_lit(tz)}, {typed} - INTERVAL 1 HOUR) = {naive})",
-                        f"{c.name}: local times that happen twice in {tz} (the clocks went back at the "
-                        "daylight-saving change) were read as standard time, the second occurrence; give them with "
-                        "their UTC offset where the first one is meant"))
-        if c.values:
-            allowed = list(c.values) + ([schema.UNMAPPED] if allow_unmapped else [])
-            lst = ", ".join(f"'{v}'" for v in allowed)
-            out.append((c.name, "vocabulary", f"{raw} IS NOT NULL AND {typed} NOT IN ({lst})",
-                        f"{c.name} must be one of {', '.join(c.values)}; map your code to one of these "
-                        "(a mapping profile can do it) or leave it empty if unknown"))
-        if c.name in ("minutes", "officer_minutes"):
-            out.append((c.name, "negative", f"{typed} < 0",
-                        f"{c.name} cannot be negative; correct the value or leave it empty"))
-    return (out, flags) if with_flags else out
-
+# ---------------------------------------------------------------- validation (rules: pmhc.value_rules)
 
 def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: AgencyConfig,
                       import_id: int, report: FileReport, rejected: list[dict],
@@ -834,9 +674,9 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    except (ImportError_, reading.Refused, duckdb.Error, UnicodeDecodeError, OSError) as e:
+    except (ImportError_, reading.Refused, WindowError, duckdb.Error, UnicodeDecodeError, OSError) as e:
         report.status = "rejected"
-        report.message = str(e) if isinstance(e, (ImportError_, reading.Refused)) else \
+        report.message = str(e) if isinstance(e, (ImportError_, reading.Refused, WindowError)) else \
             f"{path.name}: {type(e).__name__}: {e}"
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_quarantined = 0
         report.rows_collapsed = 0
