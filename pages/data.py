@@ -71,13 +71,18 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
         upload = Path(tmp) / Path(file_name).name
         upload.write_bytes(data)
         result = imports.run([upload], db_path=db_path or default_db_path(), profile=profile_path, table=table,
-                             via="dashboard", display_names=[file_name])
+                             via="dashboard", display_names=[file_name], on_wait=_say_waiting)
     st.cache_data.clear()
     report = result.reports[0]
     if len(result.reports) > 1:  # a profile that fills several tables: the others' accounts, shown with the first
         report.extra["also"] = [{"summary": r.summary(), "status": r.status, "quarantined": r.rows_quarantined}
                                 for r in result.reports[1:]]
     return report
+
+
+def _say_waiting() -> None:
+    st.info("Another import of this database is running (from the command line or another browser); this one "
+            "starts as soon as it has finished.", icon=":material/hourglass_top:")
 
 
 def profile_from_upload(data: bytes, file_name: str, folder: Path) -> Path:
