@@ -28,8 +28,8 @@ from typing import Callable
 import duckdb
 
 from . import reading, rollups, schema
-from .value_rules import (WindowError, _problem_selects, _typed_sql, clean_name, date_window,  # noqa: F401
-                          trimmed_sql)
+from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
+                          date_window, trimmed_sql)
 from .config import AgencyConfig, load_agency
 from .pseudonym import person_key_sql, person_params, pseudonym
 from .snapshots import fault_point
@@ -403,9 +403,9 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     )
     if rejected:
         con.executemany(
-            f"INSERT INTO quarantine ({QUARANTINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO quarantine ({QUARANTINE_COLUMNS}, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(import_id, report.file, report.sha256, table.name, r["line"], r["column_name"], r["value"],
-              r["reason"], r["message"], r["record"]) for r in rejected],
+              r["reason"], r["message"], r["record"], r.get("record_key")) for r in rejected],
         )
     n_bad = rows(con, "SELECT count(DISTINCT _line) AS n FROM problems")[0]["n"] + len(rejected)
     if rejected_table:
@@ -590,6 +590,28 @@ def _protect_rejects(con: duckdb.DuckDBPyConnection, path: Path, tbl: schema.Tab
         con.executemany(f"UPDATE {t} SET value = ?, message = ?, record = ? WHERE rowid = ?", updates)
 
 
+def _key_rejects(path: Path, tbl: schema.Table, staged: StageResult, stager) -> None:
+    """The key of each row rejected for its structure (wrong field count, encoding…), read
+    from its raw line where the key's field is there, so that importing the fixed row later
+    clears this quarantine entry like any other."""
+    if not staged.rejected:
+        return
+    import csv
+
+    profile = getattr(stager, "profile", None)
+    source = profile.columns.get(tbl.key) if profile is not None and hasattr(profile, "columns") else tbl.key
+    header = [clean_name(h) for h in read_header(path)]
+    if not isinstance(source, str) or clean_name(source) not in header:
+        return
+    at = header.index(clean_name(source))
+    for r in staged.rejected:
+        fields = next(csv.reader([r["record"]]), []) if isinstance(r.get("record"), str) else []
+        if len(fields) > at and "\n" not in r["record"]:
+            key = fields[at].strip(_SPACE_CHARS)
+            r["record_key"] = "".join(ch for ch in key if ch.isprintable() and ch not in "\u200b\u200c\u200d\u2060\ufeff") \
+                or None
+
+
 def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     return rows(con, "SELECT coalesce(max(import_id), 0) + 1 AS n FROM imports")[0]["n"]
 
@@ -654,6 +676,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 # updates nothing, where afterwards it would rewrite every call just loaded.
                 reclassify(con, cfg)
             staged = (stager or canonical_stager)(con, path, tbl)
+            _key_rejects(path, tbl, staged, stager)
             _protect_rejects(con, path, tbl, staged, stager)
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra

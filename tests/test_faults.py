@@ -395,6 +395,19 @@ def test_reimporting_the_fixed_file_clears_its_quarantine(tmp_path):
     assert counts(path)["quarantine"] == 0
 
 
+def test_reimporting_a_fixed_file_clears_rows_rejected_for_their_structure(tmp_path):
+    path = _baseline(tmp_path)
+    bad = tmp_path / "calls.csv"
+    lines = set_field(calls_lines(), 30, "disposition", "REPORT, FILED")  # 15 fields
+    row40 = lines[40].encode()
+    bad.write_bytes(text(lines).replace(row40, row40.replace(b"TRAFFIC STOP", b"TRAFFIC ARR\xcaT")))  # Latin-1
+    first = imports.run([bad], db_path=path).reports[0]
+    assert sorted(r["reason"] for r in quarantine_of(path, first.import_id)) == ["columns", "encoding"]
+    bad.write_bytes(text(calls_lines()))
+    imports.run([bad], db_path=path)
+    assert counts(path)["quarantine"] == 0
+
+
 def test_a_fixed_row_in_a_later_file_clears_only_its_own_quarantine_entry(tmp_path):
     path = _baseline(tmp_path)
     jan = tmp_path / "jan.csv"
