@@ -136,7 +136,7 @@ def test_cli_reports_a_broken_profile_in_one_line_without_a_traceback(tmp_path, 
     err = capsys.readouterr().err
     assert rc == 2
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith(f"error: {bad}: [constants] responder_type: responder_type cannot be empty")
+    assert f"{bad}: [constants] responder_type: responder_type cannot be empty" in err
     assert "patrol_officer" in err and "unknown" in err
 
 
