@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import definitions, sql
+from . import definitions, figures, sql
 from .config import AgencyConfig, config_dir, load_agency
 from .periods import Period
 
@@ -90,8 +90,8 @@ def run(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str = 
 
 
 def _empty_value(column: str):
-    rate_like = ("rate", "share", "coverage", "avg_")
-    return None if any(t in column for t in rate_like) or column == "officer_hours_returned" else 0
+    """0 for a count or a sum, None (undefined) otherwise: the registry's kind decides."""
+    return figures.empty_value(column)
 
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None,
