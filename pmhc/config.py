@@ -24,6 +24,9 @@ def default_db_path() -> Path:
     return Path(os.environ.get("PMHC_DB", ROOT / "data" / "pmhc.duckdb"))
 
 
+CO_RESPONDER_EMPTY = ("unknown", "not_co_responded")
+
+
 @dataclass(frozen=True)
 class AgencyConfig:
     name: str = "Agency"
@@ -35,6 +38,9 @@ class AgencyConfig:
     repeat_windows_days: tuple[int, ...] = (90, 180, 365)
     suppression_threshold: int = 11
     unstable_numerator: int = 20
+    # What an empty co-responder field means: "unknown" (left out of co-response
+    # figures) unless the agency says "not_co_responded" ([data_rules] in agency.toml).
+    co_responder_empty: str = "unknown"
     source: str = field(default="", compare=False)
 
     @property
@@ -44,6 +50,15 @@ class AgencyConfig:
             "A call is a behavioral-health (BH) call when the CAD export's bh_flag column says so; "
             f"when bh_flag is empty, when its call type is one of: {types}."
         )
+
+    @property
+    def co_responder_rule(self) -> str:
+        """The empty-field rule shown beside co-response figures."""
+        if self.co_responder_empty == "not_co_responded":
+            return ("An empty co-responder field counts as not co-responded (agency rule, "
+                    "[data_rules] co_responder_empty in config/agency.toml).")
+        return ("An empty co-responder field is unknown: such calls are left out of co-response coverage "
+                "and of the co-responded vs not comparisons.")
 
 
 def load_agency(path: Path | None = None) -> AgencyConfig:
@@ -58,7 +73,13 @@ def load_agency(path: Path | None = None) -> AgencyConfig:
     fy = int(raw.get("fiscal_year_start_month", 7))
     if not 1 <= fy <= 12:
         raise ValueError(f"{path}: fiscal_year_start_month must be 1–12, got {fy}")
+    rules = raw.get("data_rules", {})
+    co_empty = str(rules.get("co_responder_empty", "unknown"))
+    if co_empty not in CO_RESPONDER_EMPTY:
+        raise ValueError(f"{path}: [data_rules] co_responder_empty must be one of "
+                         f"{', '.join(CO_RESPONDER_EMPTY)}, got {co_empty!r}")
     return AgencyConfig(
+        co_responder_empty=co_empty,
         name=raw.get("name", "Agency"),
         program=raw.get("program", "Co-Responder Program"),
         timezone=raw.get("timezone", "UTC"),

@@ -69,7 +69,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     rollups.ensure(con)  # stored daily call totals the call figures read (queries/rollups.sql)
 
 
-def _configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+def configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+    """Session settings every connection needs (the agency's time zone)."""
     # Strings without an offset are read in the agency zone; TIMESTAMPTZ shows in it too.
     con.execute(f"SET TimeZone = '{cfg.timezone}'")
 
@@ -90,10 +91,28 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
-    _configure(con, cfg)
+    configure(con, cfg)
     if not read_only:
         ensure_schema(con)
+        apply_data_rules(con, cfg)
     return con
+
+
+def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
+    """Store the agency's data rules where the views read them (table settings), and
+    rebuild the stored totals when a rule changed. Returns whether one did.
+
+    Today one rule: `[data_rules] co_responder_empty` — what an empty co-responder field
+    means ("unknown", the default, or "not_co_responded" where the agency says so)."""
+    key, value = "rule:co_responder_empty", cfg.co_responder_empty
+    stored = con.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchall()
+    if stored and stored[0][0] == value:
+        return False
+    con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": value})
+    from . import rollups
+
+    rollups.refresh_rollups(con)
+    return True
 
 
 @contextmanager

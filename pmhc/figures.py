@@ -215,7 +215,7 @@ def _figs() -> list[Figure]:
           "BH calls where CAD records no co-responder (co_responder_present = false).", counting_unit="CAD call",
           family="Volume", inputs=_CO, shown=False, stored=_ROLL),
         F("co_response_coverage", "Co-response coverage", "rate", "volume_calls",
-          "Co-responded BH calls ÷ BH calls where the co-responder field is recorded.", "co-responded BH calls",
+          "Co-responded BH calls ÷ all BH calls whose co-responder field is recorded (true or false).", "co-responded BH calls",
           "BH calls with co_responder_present recorded", "CAD call", family="Volume", headline=True,
           additive=False, inputs=_CO, num_key="co_responded_bh_calls", den_key="bh_calls", stored=_ROLL),
         F("cit_bh_calls", "BH calls with a CIT officer on scene", "count", "volume_calls",

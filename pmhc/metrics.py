@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import definitions, figures, sql
+from . import coverage as _coverage
+from . import definitions, figures, present, sql
 from .config import AgencyConfig, config_dir, load_agency
 from .periods import Period
 
@@ -104,8 +105,16 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig
         row.pop("bucket", None)
         for k, v in row.items():
             out.setdefault(k, _py(v))
-    out.update(savings(con, filters, assumptions or load_assumptions(), out))
-    return out
+    assumptions = assumptions or load_assumptions()
+    out.update(savings(con, filters, assumptions, out, mark=False))
+    return coverage(con, filters, assumptions, cfg).mark(out)
+
+
+def coverage(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: "Assumptions | None" = None,
+             cfg: AgencyConfig | None = None) -> "_coverage.Coverage":
+    """Which figures the selection's data supports (pmhc.coverage): reasons and coverage notes."""
+    return _coverage.measure(con, filters, assumptions if assumptions is not None else load_assumptions(),
+                             cfg or load_agency())
 
 
 def _py(v):
@@ -135,6 +144,10 @@ def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig 
     for c in frame.columns:
         if c != "bucket" and _empty_value(c) == 0:
             frame[c] = frame[c].fillna(0)
+    # A series whose inputs the selection lacks is not measured in every month, not 0.
+    reasons = coverage(con, filters, None, cfg).reasons([c for c in frame.columns if c != "bucket"])
+    for c, r in reasons.items():
+        frame[c] = pd.Series([present.NotMeasured(r)] * len(frame), index=frame.index, dtype=object)
     return frame.rename(columns={"bucket": "month"})
 
 
@@ -185,14 +198,8 @@ def compare(con: duckdb.DuckDBPyConnection, filters: Filters, keys: list[str] | 
 
 
 def _change(now, before, fig) -> float | None:
-    """Rates change in percentage points; counts, hours and dollars in percent."""
-    if now is None or before is None:
-        return None
-    if fig is not None and fig.unit == "rate":
-        return now - before
-    if before == 0:
-        return None
-    return (now - before) / abs(before)
+    """Rates change in percentage points, dollars in dollars, counts and hours in percent."""
+    return present.change(now, before, fig.unit if fig is not None else "count")
 
 
 # ------------------------------------------------------------------ savings
@@ -212,8 +219,12 @@ class Assumption:
 class Assumptions(dict):
     """key → Assumption, loaded from config/assumptions.toml."""
 
-    def scenario_values(self, scenario: str = "value") -> dict[str, float]:
-        return {k: float(getattr(a, scenario)) for k, a in self.items()}
+    def scenario_values(self, scenario: str = "value") -> dict[str, float | None]:
+        """Every unit cost for the savings query; one the agency has not set is None (not
+        measured downstream), never 0."""
+        vals: dict[str, float | None] = {k: None for k in SAVINGS_PARAMS}
+        vals.update({k: float(getattr(a, scenario)) for k, a in self.items()})
+        return vals
 
     def with_values(self, **values: float) -> "Assumptions":
         out = Assumptions(self)
@@ -237,7 +248,7 @@ def load_assumptions(path: Path | None = None) -> Assumptions:
     out = Assumptions()
     for key in SAVINGS_PARAMS:
         if key not in raw:
-            raise ValueError(f"{path}: missing [{key}] (needs value, low, high, source, year)")
+            continue  # not set for this agency: the figures priced with it are not measured
         r = raw[key]
         missing = [f for f in ("value", "source", "year") if f not in r]
         if missing:
@@ -269,6 +280,8 @@ def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path
     path = Path(path) if path else config_dir() / "assumptions.toml"
     lines = [ASSUMPTIONS_HEADER]
     for key in SAVINGS_PARAMS:
+        if key not in assumptions:
+            continue
         a = assumptions[key]
         if not (0 <= a.low <= a.value <= a.high):
             raise ValueError(f"[{key}] needs 0 ≤ low ≤ value ≤ high (got {a.low:g}, {a.value:g}, {a.high:g})")
@@ -284,8 +297,11 @@ def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path
 
 
 def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assumptions,
-            figures: dict | None = None, scenario: str = "value") -> dict:
-    """Cost-avoidance estimate; `scenario` is value, low or high. Adds *_low / *_high totals."""
+            figures: dict | None = None, scenario: str = "value", mark: bool = True) -> dict:
+    """Cost-avoidance estimate; `scenario` is value, low or high. Adds *_low / *_high totals.
+
+    A part of the estimate whose inputs are missing (no co-responder field, no arrest
+    records, no program cost) is not measured (`mark`), never priced as 0."""
     if figures is None:
         figures = {}
         for q in ("outcomes_calls", "officer_time"):
@@ -305,6 +321,8 @@ def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assum
         for k in ("gross_cost_avoidance", "net_cost_avoidance"):
             result[f"{k}_low"] = _py(low[k])
             result[f"{k}_high"] = _py(high[k])
+    if mark:
+        return coverage(con, filters, assumptions).mark(result)
     return result
 
 
@@ -312,5 +330,6 @@ def _range(assumptions: Assumptions, end: str) -> dict:
     """Low end: every unit cost at its low value and program cost at its high (and vice versa)."""
     vals = assumptions.scenario_values(end)
     other = "high" if end == "low" else "low"
-    vals["program_cost_annual"] = float(getattr(assumptions["program_cost_annual"], other))
+    if "program_cost_annual" in assumptions:
+        vals["program_cost_annual"] = float(getattr(assumptions["program_cost_annual"], other))
     return vals

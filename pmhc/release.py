@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from . import definitions, figures, metrics, sql, suppression
+from . import definitions, figures, metrics, present, sql, suppression
 from .config import AgencyConfig, load_agency
 from .suppression import COMPLEMENTARY, MASKED, PRIMARY, CellTable, Rules
 
@@ -38,8 +38,8 @@ UNCHECKED = "unchecked"  # not a figure the release knows how to check: never pu
 BYS = ("month", "district", "responder_type", "contact_type")
 HEADLINE = "total"  # view name of the period's own figures (bucket "all")
 
-SUPPRESSED_TEXT = "suppressed"
-UNSTABLE_MARK = "†"
+SUPPRESSED_TEXT = present.SUPPRESSED_TEXT
+UNSTABLE_MARK = present.UNSTABLE_MARK
 UNSTABLE_NOTE = "† unstable: fewer than {n} events in the numerator, so it moves a lot by chance."
 
 # ------------------------------------------------------------------ what the figures are made of
@@ -92,53 +92,12 @@ def is_distinct(key: str) -> bool:
 
 # ------------------------------------------------------------------ markers for the dashboard
 
-class Withheld(float):
-    """A figure withheld from a public view: NaN to arithmetic and charts (a gap), and
-    its display text ("<11" or "suppressed") to the formatter."""
-
-    def __new__(cls, display: str = SUPPRESSED_TEXT, reason: str = ""):
-        obj = super().__new__(cls, math.nan)
-        obj.display = display
-        obj.reason = reason
-        return obj
-
-    def __reduce__(self):
-        return (Withheld, (self.display, self.reason))
-
-    def __repr__(self) -> str:
-        return f"Withheld({self.display!r})"
-
-
-class Unstable(float):
-    """A shown rate on few events: its value, plus the mark the formatter adds."""
-
-    def __new__(cls, value: float):
-        return super().__new__(cls, value)
-
-    def __reduce__(self):
-        return (Unstable, (float(self),))
+Withheld, Unstable, NotMeasured = present.Withheld, present.Unstable, present.NotMeasured
 
 
 def format_value(value, unit: str = "count") -> str:
-    """Plain-text figure for exports (the dashboard's own pmhc.ui.fmt follows the same rules)."""
-    if isinstance(value, Withheld):
-        return value.display
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    v = float(value)
-    if unit == "rate":
-        text = f"{v:.1%}"
-    elif unit == "usd":
-        text = f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
-    elif unit == "hours":
-        text = f"{v:,.1f} h" if abs(v) < 100 else f"{v:,.0f} h"
-    elif unit == "minutes":
-        text = f"{v:,.0f} min"
-    elif v.is_integer():
-        text = f"{v:,.0f}"
-    else:
-        text = f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
-    return f"{text} {UNSTABLE_MARK}" if isinstance(value, Unstable) else text
+    """Plain-text figure for exports: the one formatter of pmhc.present."""
+    return present.fmt(value, unit)
 
 
 # ------------------------------------------------------------------ the release
@@ -198,7 +157,10 @@ class Release:
         return format_value(self.marked(view, bucket, column, value), unit)
 
     def marked(self, view: str, bucket, column: str, value):
-        """The value as a public view shows it: Withheld, Unstable or itself."""
+        """The value as a public view shows it: Withheld, Unstable or itself (a figure
+        that is not measured stays so: there is nothing to hide)."""
+        if isinstance(value, NotMeasured):
+            return value
         s = self.state(view, bucket, column)
         if s == PRIMARY:
             return Withheld(self.rules.small_label, f"a count from 1 to {self.rules.threshold - 1}")

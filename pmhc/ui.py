@@ -17,11 +17,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import access, auth, charts, db, definitions, metrics, release, schema
+from . import access, auth, charts, db, definitions, metrics, present, release, schema
 from .config import AgencyConfig, config_dir, default_db_path, load_agency
 from .periods import Period
 
-DASH = "—"  # shown for a figure that is not defined for the selection (e.g. a rate of 0 ÷ 0)
+DASH = present.DASH  # shown for a figure that is not defined for the selection (e.g. a rate of 0 ÷ 0)
 
 
 # ------------------------------------------------------------------ role
@@ -295,62 +295,27 @@ def districts() -> list[str]:
 # ------------------------------------------------------------------ formatting
 
 def fmt(value, unit: str = "count", key: str | None = None) -> str:
-    """Every figure on screen goes through here (suppression hooks in at this one place).
-
-    `key` is the figure key, so a rule can depend on the figure; None/NaN show as a dash.
-    Public figures arrive marked by the release: Withheld prints its label ("<11",
-    "suppressed") and Unstable its value with the mark, as in exports (release.format_value).
-    """
-    if isinstance(value, release.Withheld):
-        return release.format_value(value, unit)
-    if isinstance(value, release.Unstable):
-        return f"{fmt(float(value), unit, key)} {release.UNSTABLE_MARK}"
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return DASH
-    v = float(value)
-    if unit == "rate":
-        return f"{v:.1%}"
-    if unit == "usd":
-        return f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
-    if unit == "hours":
-        return f"{v:,.1f} h" if abs(v) < 100 else f"{v:,.0f} h"
-    if unit == "minutes":
-        return f"{v:,.0f} min"
-    if unit == "days":
-        return f"{v:,.1f} days"
-    if float(v).is_integer():
-        return f"{v:,.0f}"
-    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+    """Every figure on screen goes through here: pmhc.present.fmt, the formatter of every
+    report too (withheld as "<11" / "suppressed", unstable with its mark, not measured as
+    "not measured", undefined as a dash). `key` is the figure key, for rules by figure."""
+    return present.fmt(value, unit)
 
 
 def fmt_change(change, unit: str) -> str | None:
-    """Rates change in percentage points, everything else in percent; None when undefined."""
-    if change is None or (isinstance(change, float) and pd.isna(change)):
-        return None
-    if unit == "rate":
-        return f"{change * 100:+.1f} pts"
-    return f"{change:+.1%}"
+    """A change from metrics.compare: rates in percentage points, others in percent."""
+    return present.fmt_relative(change, unit)
 
 
 def fmt_delta(value, before, change, unit: str) -> str | None:
     """A change for st.metric: dollars as a dollar difference (a percent of a negative or
     near-zero estimate misleads), rates in points, everything else in percent."""
     if unit == "usd":
-        if value is None or before is None or pd.isna(value) or pd.isna(before):
-            return None
-        d = float(value) - float(before)
-        return ("+" if d >= 0 else "−") + fmt(abs(d), "usd")
+        return present.fmt_change(value, before, unit)
     return fmt_change(change, unit)
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def first_sentence(text: str) -> str:
-    head, sep, _ = text.partition(". ")
-    return head + "." if sep else text
+ordinal = present.ordinal
+first_sentence = present.first_sentence
 
 
 # ------------------------------------------------------------------ tables built for pages

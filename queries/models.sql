@@ -14,7 +14,10 @@ SELECT
     coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
     c.call_type,
     c.is_bh,
-    coalesce(c.co_responder_present, false)             AS co_responded,
+    -- empty = unknown, unless the agency's config says empty means not co-responded
+    -- ([data_rules] co_responder_empty, written to settings by the importer)
+    coalesce(c.co_responder_present, CASE WHEN (SELECT value FROM settings
+        WHERE key = 'rule:co_responder_empty') = 'not_co_responded' THEN false END) AS co_responded,
     c.cit_officer_present,
     c.officer_minutes,
     -- whole seconds from first unit on scene to last cleared, as date_diff('second', ...)

@@ -8,7 +8,8 @@
 -- Call figures. Calls are dated by when they were received (agency time zone).
 -- Reads the stored daily totals of call_facts (queries/rollups.sql :: call_day_rollup):
 -- calls_total = count of calls, bh_calls = calls with is_bh, co-responded = is_bh AND
--- co_responded, CIT coverage over BH calls where cit_officer_present is recorded.
+-- co_responded; co-response coverage over BH calls where co_responder_present is
+-- recorded, CIT coverage over BH calls where cit_officer_present is recorded.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
@@ -18,7 +19,7 @@ SELECT
     sum(bh_calls) / nullif(sum(calls), 0)                           AS bh_share,
     CAST(sum(co_bh_calls) AS BIGINT)                                AS co_responded_bh_calls,
     CAST(sum(not_co_bh_calls) AS BIGINT)                            AS not_co_responded_bh_calls,
-    sum(co_bh_calls) / nullif(sum(bh_calls), 0)                     AS co_response_coverage,
+    sum(co_bh_calls) / nullif(sum(co_recorded_bh_calls), 0)         AS co_response_coverage,
     CAST(sum(cit_bh_calls) AS BIGINT)                               AS cit_bh_calls,
     sum(cit_bh_calls) / nullif(sum(cit_recorded_bh_calls), 0)       AS cit_coverage
 FROM call_day_rollup

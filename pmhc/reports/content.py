@@ -16,12 +16,12 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import definitions, metrics, release
+from .. import definitions, metrics, present, release
 from ..config import AgencyConfig, load_agency
 from ..periods import Period
 from ..release import Unstable, Withheld
 
-DASH = "—"
+DASH = present.DASH
 # Axis title of a headline figure's monthly trend.
 CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month", "usd": "US dollars"}
 AXIS_BY_KEY = {"bh_calls": "BH calls per month", "officer_hours_returned": "Officer hours per month"}
@@ -33,30 +33,9 @@ SAVINGS_PARTS = (("Jail costs<br>avoided", "jail_cost_avoided", 1), ("ED & ambul
 
 # ------------------------------------------------------------------ formatting
 
-def fmt(value, unit: str = "count") -> str:
-    """A figure as people read it: the release's formatter (same rules as the dashboard),
-    which prints a withheld cell as "<11" / "suppressed" and marks an unstable rate."""
-    return release.format_value(value, unit)
-
-
-def fmt_change(value, before, unit: str) -> str | None:
-    """Rates in percentage points, dollars as a dollar difference (a percent of a negative
-    estimate misleads), counts and hours in percent; None when not defined."""
-    if _missing(value) or _missing(before):
-        return None
-    v, b = float(value), float(before)
-    if unit == "rate":
-        return f"{(v - b) * 100:+.1f} pts"
-    if unit == "usd":
-        d = v - b
-        return ("+" if d >= 0 else "−") + fmt(abs(d), "usd")
-    if b == 0:
-        return None
-    return f"{(v - b) / abs(b):+.1%}"
-
-
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+fmt = present.fmt  # the one formatter (pmhc.present): same text as the dashboard
+fmt_change = present.fmt_change  # rates in points, dollars in dollars, counts and hours in percent
+_missing = present.missing
 
 
 def withheld(v) -> bool:
@@ -80,9 +59,7 @@ def suppressed_reason(display: str, cfg: AgencyConfig) -> str:
     return "Suppressed for privacy: it would reveal a small count (through a total, a difference or a rate)."
 
 
-def first_sentence(text: str) -> str:
-    head, sep, _ = text.partition(". ")
-    return head + "." if sep else text
+first_sentence = present.first_sentence
 
 
 # ------------------------------------------------------------------ the report's data
