@@ -86,8 +86,9 @@ class Coverage:
                 return r
         return None
 
-    def note(self, fig: figures.Figure) -> str:
-        """Coverage of a measured figure whose inputs are recorded on part of the selection."""
+    def note(self, fig: figures.Figure, public: bool = False) -> str:
+        """Coverage of a measured figure whose inputs are recorded on part of the selection.
+        `public`: in words only (exact counts of recorded rows could reveal a small count)."""
         if self.reason(fig) is not None:
             return ""
         notes = []
@@ -98,12 +99,14 @@ class Coverage:
             of = int(self.here.get(_OVER[inp.table]) or 0)
             rec = int(self.here.get(name) or 0)
             if 0 < rec < of:
-                notes.append(f"{inp.label}: {present.coverage_text(rec, of, inp.over)}")
+                notes.append(f"over the {inp.over} where the {inp.label} is recorded (not all of them)" if public
+                             else present.coverage_text(rec, of, inp.over, f"the {inp.label}"))
+        text = "computed " + "; ".join(notes) + "." if notes else ""
         if "co_responder" in fig.inputs and self.co_responder_rule:
-            notes.append(self.co_responder_rule)
-        return "; ".join(notes)
+            text = (text + " " + self.co_responder_rule).strip()
+        return text
 
-    def mark(self, values: dict, windows=(90, 180, 365), min_contacts: int = 2) -> dict:
+    def mark(self, values: dict) -> dict:
         """`values` with every not-measured figure replaced by a NotMeasured marker."""
         out = dict(values)
         for key in values:
@@ -124,11 +127,11 @@ class Coverage:
                 out[key] = r
         return out
 
-    def notes(self, keys) -> dict[str, str]:
+    def notes(self, keys, public: bool = False) -> dict[str, str]:
         out = {}
         for key in keys:
             fig = figures.lookup(key)
-            n = self.note(fig) if fig is not None else ""
+            n = self.note(fig, public) if fig is not None else ""
             if n:
                 out[key] = n
         return out
@@ -145,3 +148,13 @@ def measure(con: duckdb.DuckDBPyConnection, filters, assumptions=None, cfg=None)
         rule = cfg.co_responder_rule
     return Coverage(dict(here), dict(loaded), filters.period.start, filters.period.end,
                     bool(filters.district or filters.responder_type), set_keys, rule)
+
+
+def explain(value, fig: figures.Figure | None, cov: Coverage | None, public: bool = False) -> str:
+    """The one line shown beside a figure: why it is not measured, or its coverage."""
+    if present.not_measured(value):
+        return f"Not measured: {value.reason}."
+    if cov is None or fig is None:
+        return ""
+    n = cov.note(fig, public)
+    return n[0].upper() + n[1:] if n else ""

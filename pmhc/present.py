@@ -177,6 +177,6 @@ def scope_label(district: str | None, responder_type: str | None) -> str:
     return f"{d}, {r}"
 
 
-def coverage_text(recorded: int, of: int, over: str) -> str:
+def coverage_text(recorded: int, of: int, over: str, what: str = "it") -> str:
     """'over 1,204 of 3,010 BH calls where it is recorded'."""
-    return f"over {recorded:,} of {of:,} {over} where it is recorded"
+    return f"over {recorded:,} of {of:,} {over} where {what} is recorded"

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import access, auth, charts, db, definitions, metrics, present, release, schema
+from . import access, auth, charts, db, definitions, figures, metrics, present, release, schema
 from .config import AgencyConfig, config_dir, default_db_path, load_agency
 from .periods import Period
 
@@ -183,6 +183,7 @@ _FUNCS = {
     "savings": metrics.savings,
     "data_range": metrics.data_range,
     "districts": metrics.districts,
+    "coverage": lambda con, f: metrics.coverage(con, f),
 }
 
 
@@ -196,6 +197,8 @@ _PUBLIC_FUNCS = {
     "heatmap": _public_heatmap,
     "repeat_people": _no_public_version,
     "savings": _public_savings,
+    # Which inputs are recorded: the notes built from it hide exact counts from the public.
+    "coverage": lambda con, fkey, role, stamp: metrics.coverage(con, _filters_from_key(fkey)),
 }
 
 
@@ -269,6 +272,20 @@ def savings(filters: metrics.Filters, assumptions: metrics.Assumptions, scenario
     return _call("savings", filters, assumptions=assumptions, scenario=scenario)
 
 
+def coverage(filters: metrics.Filters):
+    """Which figures the selection's data supports, and over how much of it (pmhc.coverage)."""
+    return _call("coverage", filters)
+
+
+def explain(value, key: str, filters: metrics.Filters | None = None) -> str:
+    """One line beside a figure: why it is not measured, or the part of the selection it covers."""
+    from . import coverage as _cov
+
+    f = filters if filters is not None else st.session_state.get("_page_filters")
+    cov = coverage(f) if f is not None else None
+    return _cov.explain(value, figures.lookup(key), cov, access.is_public(current_role()))
+
+
 def is_withheld(value) -> bool:
     """A figure the public release hides ("<11", "suppressed"): a page must not draw or add it."""
     return isinstance(value, release.Withheld)
@@ -320,18 +337,23 @@ first_sentence = present.first_sentence
 
 # ------------------------------------------------------------------ tables built for pages
 
-FIGURE_COLUMNS = ["key", "label", "value", "unit", "definition", "numerator", "denominator", "counting_unit",
-                  "exclusions", "source"]
+FIGURE_COLUMNS = ["key", "label", "value", "unit", "note", "definition", "numerator", "denominator",
+                  "counting_unit", "exclusions", "source"]
 
 
-def figure_table(values: dict, figs: list[definitions.Figure], role: str) -> pd.DataFrame:
+def figure_table(values: dict, figs: list[definitions.Figure], role: str, cov=None) -> pd.DataFrame:
     """One row per figure with its formatted value and definition (the grant table).
 
-    Figures not cleared for public release are left out of the public view.
+    `note` says why a figure is not measured, or over how much of the selection it is
+    computed (from `cov`, a pmhc.coverage.Coverage). Figures not cleared for public
+    release are left out of the public view.
     """
+    from . import coverage as _cov
+
     public = access.is_public(role)
     rows = [{
         "key": fig.key, "label": fig.label, "value": fmt(values.get(fig.key), fig.unit, fig.key),
+        "note": _cov.explain(values.get(fig.key), fig, cov, public),
         "unit": fig.unit, "definition": fig.definition, "numerator": fig.numerator,
         "denominator": fig.denominator, "counting_unit": fig.counting_unit, "exclusions": fig.exclusions,
         "source": fig.location,
@@ -346,7 +368,7 @@ def figures_csv(table: pd.DataFrame, values: dict, filters: metrics.Filters, rol
                        district=filters.district or "all", responder_type=filters.responder_type or "all")
     if access.can(role, "view_unsuppressed"):
         # Staff also get the unrounded number for their own checks.
-        out.insert(3, "value_exact", [values.get(k) for k in out["key"]])
+        out.insert(3, "value_exact", [None if present.missing(values.get(k)) else values.get(k) for k in out["key"]])
     return out.to_csv(index=False).encode("utf-8")
 
 
@@ -726,8 +748,11 @@ def metric_row(values: dict, items: list[tuple[str, str]]) -> None:
     for start_at in range(0, len(items), per_row):
         for col, (key, label) in zip(st.columns(per_row), items[start_at:start_at + per_row]):
             fig = figs[key]
+            note = explain(values.get(key), key)
             col.metric(label, fmt(values.get(key), fig.unit, key), help=f"**{fig.label}.** {fig.definition}",
                        border=True)
+            if note:
+                col.caption(note)
 
 
 def no_data(message: str = charts.NO_DATA) -> None:

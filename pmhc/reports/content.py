@@ -184,7 +184,8 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
 # ------------------------------------------------------------------ the one public switch
 
 FIGURE_COLUMNS = ["key", "label", "unit", "value", "display", "suppressed", "unstable", "definition",
-                  "numerator", "denominator", "counting_unit", "exclusions", "location", "family"]
+                  "numerator", "denominator", "counting_unit", "exclusions", "location", "family",
+                  "not_measured", "coverage"]
 RANGE_KEYS = ("gross_cost_avoidance_low", "gross_cost_avoidance_high",
               "net_cost_avoidance_low", "net_cost_avoidance_high")
 
@@ -231,6 +232,7 @@ class _Period:
                 "suppressed": False, "unstable": False,
                 "definition": f.definition} for f in self.figs if f.key in self.values])
             released["display"] = [fmt(v, u) for v, u in zip(released["value"], released["unit"])]
+        self.cov = metrics.coverage(src.con, filters, src.assumptions, cfg)
         self.figures = self._with_definitions(pd.concat([released, self._range_rows()], ignore_index=True))
 
     def mark(self, key: str, value, view: str = release.HEADLINE, bucket="all"):
@@ -260,7 +262,10 @@ class _Period:
         rows = []
         for r in released.to_dict("records"):
             base = by_key.get(r["key"]) or by_key.get(r["key"].rsplit("_", 1)[0])
-            rows.append({**r, "value": None if _missing(r.get("value")) else float(r["value"]),
+            value = r.get("value")
+            rows.append({**r, "value": None if _missing(value) else float(value),
+                         "not_measured": value.reason if present.not_measured(value) else "",
+                         "coverage": "" if present.not_measured(value) else self.cov.note(base, self.src.public),
                          "suppressed": bool(r.get("suppressed")), "unstable": bool(r.get("unstable")),
                          "numerator": base.numerator, "denominator": base.denominator,
                          "counting_unit": base.counting_unit, "exclusions": base.exclusions,
@@ -342,7 +347,9 @@ def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) 
             h.no_change_vs_previous = _no_change(r, prev, f, whole, prev_loaded)
         if h.change_vs_year_ago is None:
             h.no_change_vs_year_ago = _no_change(r, ago, f, whole, ago_loaded)
-        if h.suppressed:
+        if r["not_measured"]:
+            h.note = f"Not measured: {r['not_measured']}."
+        elif h.suppressed:
             h.note = suppressed_reason(h.display, source.cfg)
         elif f.key == "net_cost_avoidance" and "net_cost_avoidance_low" in current.index:
             low, high = current.loc["net_cost_avoidance_low"], current.loc["net_cost_avoidance_high"]
@@ -367,6 +374,8 @@ def _change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure) -
 def _no_change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure, whole: bool,
                other_loaded: bool) -> str:
     """Why no change is shown, in a few words."""
+    if row["not_measured"]:
+        return "this figure is not measured"
     if row["suppressed"]:
         return "this figure is suppressed for privacy"
     if not whole:

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import definitions
 from ..release import UNSTABLE_MARK
+from ..present import not_measured
 from .content import ReportData, _missing, fmt, suppressed_reason, unstable, withheld
 
 NUMBER_FORMATS = {
@@ -121,6 +122,8 @@ def _figures_sheet(ws, data: ReportData) -> None:
 
 
 def _note(row: dict, data: ReportData) -> str | None:
+    if row.get("not_measured"):
+        return f"Not measured: {row['not_measured']}."
     if row["suppressed"]:
         return suppressed_reason(row["display"], data.cfg)
     if row["unstable"]:
@@ -128,7 +131,7 @@ def _note(row: dict, data: ReportData) -> str | None:
                 "so it moves a lot by chance.")
     if _missing(row["value"]):
         return "Not defined for this selection (nothing to divide by)."
-    return None
+    return row.get("coverage") or None
 
 
 def marked_format(number_format: str) -> str:
@@ -162,7 +165,7 @@ def _table_sheet(ws, data: ReportData, frame: pd.DataFrame, index: str, index_ti
         for c, key in enumerate(order, start=2):
             value = row[key]
             unit = units.get(key, "count")
-            if withheld(value):  # the release hides it: say so in the cell, never the number
+            if withheld(value) or not_measured(value):  # say so in the cell, never a number (or a 0)
                 cell = ws.cell(r, c, fmt(value, unit))
                 cell.font, cell.alignment = GREY, Alignment(horizontal="right")
                 continue
