@@ -231,7 +231,8 @@ class _Period:
                 "key": f.key, "label": f.label, "unit": f.unit, "value": self.values.get(f.key),
                 "suppressed": False, "unstable": False,
                 "definition": f.definition} for f in self.figs if f.key in self.values])
-            released["display"] = [fmt(v, u) for v, u in zip(released["value"], released["unit"])]
+            # From the values themselves: a DataFrame column turns a NotMeasured marker into NaN.
+            released["display"] = [fmt(self.values.get(k), u) for k, u in zip(released["key"], released["unit"])]
         self.cov = metrics.coverage(src.con, filters, src.assumptions, cfg)
         self.figures = self._with_definitions(pd.concat([released, self._range_rows()], ignore_index=True))
 
@@ -263,9 +264,10 @@ class _Period:
         for r in released.to_dict("records"):
             base = by_key.get(r["key"]) or by_key.get(r["key"].rsplit("_", 1)[0])
             value = r.get("value")
+            nm = self.values.get(r["key"])
+            nm = nm.reason if present.not_measured(nm) else ""
             rows.append({**r, "value": None if _missing(value) else float(value),
-                         "not_measured": value.reason if present.not_measured(value) else "",
-                         "coverage": "" if present.not_measured(value) else self.cov.note(base, self.src.public),
+                         "not_measured": nm, "coverage": "" if nm else self.cov.note(base, self.src.public),
                          "suppressed": bool(r.get("suppressed")), "unstable": bool(r.get("unstable")),
                          "numerator": base.numerator, "denominator": base.denominator,
                          "counting_unit": base.counting_unit, "exclusions": base.exclusions,
