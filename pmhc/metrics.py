@@ -194,7 +194,11 @@ def compare(con: duckdb.DuckDBPyConnection, filters: Filters, keys: list[str] | 
             "year_ago": y, "change_vs_year_ago": _change(v, y, f),
             "definition": f.definition if f else "",
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    for col in ("value", "previous", "year_ago"):  # keep NotMeasured markers (a float column drops them)
+        if col in table:
+            table[col] = pd.Series([r[col] for r in rows], index=table.index, dtype=object)
+    return table
 
 
 def _change(now, before, fig) -> float | None:

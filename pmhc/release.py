@@ -474,6 +474,8 @@ def public_breakdown(con, query: str, filters: metrics.Filters, by: str, columns
 
 
 def _py(v):
+    if isinstance(v, NotMeasured):
+        return v  # stays "not measured" (with its reason), not a blank
     if v is None or _nan(v):
         return None
     return v.item() if hasattr(v, "item") else v

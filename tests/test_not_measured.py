@@ -219,3 +219,43 @@ def test_program_cost_not_set_is_not_measured(small_con):
 def test_the_sample_program_has_every_headline_figure_measured(small_con):
     v = metrics.headline(small_con, JAN_FEB)
     assert not [f.key for f in figures.figures() if f.headline and present.not_measured(v[f.key])]
+
+
+def test_a_trend_whose_series_is_not_measured_says_so_instead_of_a_flat_zero_line(cad_con):
+    from pmhc import charts
+
+    m = metrics.monthly(cad_con, JAN_FEB)
+    fig = charts.trend(m, "month", {"co_responded_bh_calls": "Co-responded BH calls"}, "t", "Calls")
+    assert not fig.data
+    assert fig.layout.annotations[0].text == ("Co-responded BH calls: not measured "
+                                              "(no co-responder field in the loaded calls)")
+    both = charts.trend(m, "month", {"bh_calls": "BH calls", "co_responded_bh_calls": "Co-responded BH calls"},
+                        "t", "Calls")
+    assert [t.name for t in both.data] == ["BH calls"]
+    assert "Co-responded BH calls: not measured" in both.layout.xaxis.title.text
+
+
+@pytest.fixture
+def cad_demo(cad_db, monkeypatch):
+    from pmhc import auth
+
+    # The hand-written CAD-only fixture is synthetic too: let demo mode open it.
+    monkeypatch.setattr(auth, "SYNTHETIC_GLOBS", auth.SYNTHETIC_GLOBS + ("tests/fixtures/cad_only/*.csv",))
+    monkeypatch.setenv("PMHC_DB", str(cad_db))
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    return cad_db
+
+
+@pytest.mark.parametrize("role", ["admin", "public"])
+def test_overview_cards_say_not_measured_with_the_reason(cad_demo, role):
+    from .test_pages import open_page
+
+    at = open_page("overview", role=role, params={"period": "months", "from": "2024-01", "to": "2024-02"})
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Behavioral-health calls"] == ("<11" if role == "public" else "4")  # a small count, suppressed
+    for label in ("Co-response coverage", "Diversion rate", "Connection-to-care rate", "Officer hours returned to patrol",
+                  "Net cost avoidance (estimate)"):
+        assert cards[label] == "not measured", (label, cards[label])
+    captions = " ".join(c.value for c in at.caption)
+    assert "Not measured: no co-responder field in the loaded calls." in captions
+    assert "Not measured: no co-responder contacts (clinician log) loaded." in captions
