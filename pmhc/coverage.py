@@ -63,6 +63,8 @@ class Coverage:
             missing = [k.strip() for k in inp.column.split(",") if k.strip() not in self.assumptions_set]
             return f"{inp.label} not set in config/assumptions.toml ({', '.join(missing)})" if missing else None
         if name == "comparison_contacts":
+            if not self.here.get("contacts"):
+                return None  # an empty selection: its counts are 0 and its estimate has nothing to compare
             if not self.here.get("co_responder_scene"):
                 return "no on-scene contacts with a known outcome by a clinician or intern in this selection"
             if not self.here.get("cit_scene"):
