@@ -55,4 +55,4 @@ lines += [f"{label}: {value}" + (f" ({note.rstrip('.')})" if note else "")
           for label, value, note in zip(table["label"], table["value"], table["note"])]
 lines.append("Definitions: see the Methodology page or the CSV download.")
 st.code("\n".join(lines), language=None, wrap_lines=True)
-ui.sources(*dict.fromkeys(fig.query for fig in shown if fig.key in set(table["key"])))
+ui.sources()

@@ -55,4 +55,4 @@ ui.chart(charts.trend(
     "Behavioral-health calls and co-responded BH calls per month",
     "Calls per month", milestones=ui.milestones(),
 ))
-ui.sources("volume_calls", "outcomes_contacts", "officer_time", "savings")
+ui.sources()

@@ -75,4 +75,4 @@ if not by_responder.empty:
     st.caption(f"Responder types: {', '.join(schema.label(r) for r in schema.RESPONDER_TYPES)}. "
                "Clinician liaisons and counseling interns are the co-responders; CIT officers respond without one; "
                "the follow-up team makes contacts after a crisis.")
-ui.sources("volume_calls", "volume_contacts", "bh_call_heatmap")
+ui.sources()

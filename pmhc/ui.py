@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import access, auth, charts, db, definitions, figures, metrics, present, release, schema
+from . import access, auth, charts, db, definitions, figures, metrics, present, release, schema, sql
 from .config import AgencyConfig, config_dir, default_db_path, load_agency
 from .periods import Period
 
@@ -108,6 +108,13 @@ def release_connection() -> None:
 def _cached(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs: tuple):
     # `role` is part of the key on purpose: what a role may see differs (suppression),
     # so one role's cached result is never served to another.
+    # Returns (result, names of the queries it ran), so a cached result still tells the
+    # page which queries its figures come from.
+    with sql.recording() as names:
+        return _compute(fn, filters_key, role, stamp, kwargs), tuple(sorted(names))
+
+
+def _compute(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs: tuple):
     con = _open(str(default_db_path()), stamp)
     kw = dict(kwargs)
     if "assumptions" in kw:
@@ -129,43 +136,53 @@ def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
     the same one, so a page never shows a cell another view of the selection hid.
     Read-only to callers (cache_resource hands out the object itself, not a copy)."""
     con = _open(str(default_db_path()), stamp)
-    return release.build(con, _filters_from_key(filters_key), load_agency(),
-                         parent=lambda f: _release(_filters_key(f), role, stamp))
+    with sql.recording() as names:
+        rel = release.build(con, _filters_from_key(filters_key), load_agency(),
+                            parent=lambda f: _rel(_filters_key(f), role, stamp))
+    rel.queries = tuple(sorted(names))
+    return rel
+
+
+def _rel(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
+    """The cached release, counting the queries it was built with as run by the caller."""
+    rel = _release(filters_key, role, stamp)
+    sql.note(*getattr(rel, "queries", ()))
+    return rel
 
 
 def _public_headline(con, fkey, role, stamp):
-    return _release(fkey, role, stamp).masked_values()
+    return _rel(fkey, role, stamp).masked_values()
 
 
 def _public_compare(con, fkey, role, stamp, keys=None):
     f = _filters_from_key(fkey)
-    rels = {"value": _release(fkey, role, stamp),
-            "previous": _release(_filters_key(f.with_period(f.period.previous())), role, stamp),
-            "year_ago": _release(_filters_key(f.with_period(f.period.year_ago())), role, stamp)}
+    rels = {"value": _rel(fkey, role, stamp),
+            "previous": _rel(_filters_key(f.with_period(f.period.previous())), role, stamp),
+            "year_ago": _rel(_filters_key(f.with_period(f.period.year_ago())), role, stamp)}
     return release.public_compare(con, f, list(keys) if keys else None, load_agency(), rels=rels)
 
 
 def _public_monthly(con, fkey, role, stamp):
-    rel = _release(fkey, role, stamp)
+    rel = _rel(fkey, role, stamp)
     return rel.masked_frame(rel.frames["month"], "month").rename(columns={"bucket": "month"})
 
 
 def _public_breakdown(con, fkey, role, stamp, query, by):
-    return _release(fkey, role, stamp).masked_frame(metrics.breakdown(con, query, _filters_from_key(fkey), by), by)
+    return _rel(fkey, role, stamp).masked_frame(metrics.breakdown(con, query, _filters_from_key(fkey), by), by)
 
 
 def _public_outcome_mix(con, fkey, role, stamp, by="month"):
-    rel = _release(fkey, role, stamp)
+    rel = _rel(fkey, role, stamp)
     return rel.masked_mix(rel.frames[f"mix:{by}"], by)
 
 
 def _public_heatmap(con, fkey, role, stamp):
-    rel = _release(fkey, role, stamp)
+    rel = _rel(fkey, role, stamp)
     return rel.masked_heatmap(rel.frames["heatmap"])
 
 
 def _public_savings(con, fkey, role, stamp, assumptions, scenario="value"):
-    return release.public_savings(con, _filters_from_key(fkey), assumptions, scenario, rel=_release(fkey, role, stamp))
+    return release.public_savings(con, _filters_from_key(fkey), assumptions, scenario, rel=_rel(fkey, role, stamp))
 
 
 def _no_public_version(con, fkey, role, stamp, **kw):
@@ -229,7 +246,9 @@ def _call(fn: str, filters: metrics.Filters | None = None, **kwargs):
     if "assumptions" in kwargs and kwargs["assumptions"] is not None:
         kwargs["assumptions"] = _assumptions_key(kwargs["assumptions"])
     fkey = _filters_key(filters) if filters is not None else None
-    return _cached(fn, fkey, current_role(), _stamp(), tuple(sorted(kwargs.items())))
+    result, names = _cached(fn, fkey, current_role(), _stamp(), tuple(sorted(kwargs.items())))
+    sql.note(*names)
+    return result
 
 
 def headline(filters: metrics.Filters) -> dict:
@@ -659,6 +678,7 @@ def _leave_folder_navigation() -> None:
 def start(key: str, with_filters: bool = True) -> PageContext:
     """Header, data check and filter bar for a page; stops the page when there is no data."""
     _leave_folder_navigation()
+    st.session_state["_page_queries"] = sql.start_recording()
     spec = access.page(key)
     role = current_role()
     cfg = load_agency()
@@ -711,11 +731,16 @@ def chart(fig: go.Figure, key: str | None = None, subtitle_text: str | None = No
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=key)
 
 
-def sources(*query_names: str) -> None:
-    """Where this page's figures come from: one hop from the page to the SQL."""
-    from . import sql
+def page_queries() -> list[str]:
+    """The named queries this page run has used so far (recorded since ui.start)."""
+    return sorted(st.session_state.get("_page_queries") or ())
 
-    locs = ", ".join(f"`{sql.get(q).location}`" for q in query_names)
+
+def sources() -> None:
+    """Where this page's figures come from: exactly the named queries the page ran (one
+    hop from the page to the SQL), listed by file."""
+    names = page_queries()
+    locs = ", ".join(f"`{sql.get(q).location}`" for q in sorted(names, key=lambda n: sql.get(n).location))
     st.caption(f"Figures on this page come from {locs}. Definitions: the Methodology page.")
 
 
