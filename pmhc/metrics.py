@@ -169,6 +169,19 @@ def data_range(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return sql.df(con, "data_range")
 
 
+def span_of(ranges: pd.DataFrame):
+    """First and last dated call or contact in a data_range frame; None when nothing is loaded."""
+    dr = ranges[ranges["table_name"].isin(["calls", "encounters"])].dropna(subset=["first_date", "last_date"])
+    if dr.empty:
+        return None
+    return pd.Timestamp(dr["first_date"].min()).date(), pd.Timestamp(dr["last_date"].max()).date()
+
+
+def span_covers(first, last, period: Period) -> bool:
+    """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
+    return period.start >= first.replace(day=1) and period.last_day <= last
+
+
 def districts(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sql.df(con, "districts")["district"].tolist()
 

@@ -448,17 +448,12 @@ class DataSpan:
         return months[max(0, end - 11)], months[end]
 
     def covers(self, period: Period) -> bool:
-        return period.start >= self.first.replace(day=1) and period.last_day <= self.last
+        return metrics.span_covers(self.first, self.last, period)
 
 
 def data_span() -> DataSpan | None:
-    dr = data_range()
-    dr = dr[dr["table_name"].isin(["calls", "encounters"])].dropna(subset=["first_date", "last_date"])
-    if dr.empty:
-        return None
-    first = pd.Timestamp(dr["first_date"].min()).date()
-    last = pd.Timestamp(dr["last_date"].max()).date()
-    return DataSpan(first, last)
+    span = metrics.span_of(data_range())
+    return DataSpan(*span) if span else None
 
 
 def _quarters(span: DataSpan) -> list[str]:
@@ -629,14 +624,11 @@ def _write_query_params() -> None:
 
 def scope_label(f: metrics.Filters) -> str:
     """District and responder type of a selection, in words."""
-    district = f"district {f.district}" if f.district else "all districts"
-    responder = schema.label(f.responder_type).lower() if f.responder_type else "all responder types"
-    return f"{district}, {responder}"
+    return present.scope_label(f.district, f.responder_type)
 
 
 def filters_label(f: metrics.Filters) -> str:
-    p = f.period
-    return f"{p.label} ({p.start:%-d %b %Y} – {p.last_day:%-d %b %Y}), {scope_label(f)}"
+    return f"{present.period_text(f.period)}, {scope_label(f)}"
 
 
 # ------------------------------------------------------------------ page scaffolding

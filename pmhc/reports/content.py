@@ -117,14 +117,13 @@ class ReportData:
 
     @property
     def period_text(self) -> str:
-        p = self.period
-        return f"{p.label} ({p.start:%-d %b %Y} – {p.last_day:%-d %b %Y})"
+        return present.period_text(self.period)
 
     @property
     def loaded_text(self) -> str:
         if self.loaded is None:
             return "no calls or contacts loaded"
-        return f"{self.loaded[0]:%-d %b %Y} – {self.loaded[1]:%-d %b %Y}"
+        return present.span_text(*self.loaded)
 
     @property
     def privacy_text(self) -> str:
@@ -141,16 +140,12 @@ class ReportData:
 
 
 def loaded_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
-    dr = metrics.data_range(con)
-    dr = dr[dr["table_name"].isin(["calls", "encounters"])].dropna(subset=["first_date", "last_date"])
-    if dr.empty:
-        return None
-    return pd.Timestamp(dr["first_date"].min()).date(), pd.Timestamp(dr["last_date"].max()).date()
+    return metrics.span_of(metrics.data_range(con))
 
 
 def covers(loaded: tuple[date, date] | None, period: Period) -> bool:
     """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
-    return loaded is not None and period.start >= loaded[0].replace(day=1) and period.last_day <= loaded[1]
+    return loaded is not None and metrics.span_covers(loaded[0], loaded[1], period)
 
 
 def headline_figures(cfg: AgencyConfig) -> list[definitions.Figure]:
