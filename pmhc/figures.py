@@ -61,6 +61,26 @@ INPUTS: dict[str, Input] = {i.name: i for i in (
     Input("program_cost", "assumptions", "program_cost_annual", "annual program cost"),
 )}
 
+# Breakdowns: figure query → the columns its rows can be split by ($by). Parts of an
+# additive count add up to the period's figure in every breakdown (tests/test_breakdowns.py).
+BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "volume_calls": ("month", "district"),
+    "outcomes_calls": ("month", "district"),
+    "officer_time": ("month", "district"),
+    "volume_contacts": ("month", "district", "responder_type", "contact_type"),
+    "outcomes_contacts": ("month", "district", "responder_type", "contact_type"),
+    "repeat_contacts": ("month", "district", "responder_type"),
+    "follow_up": ("month", "district", "responder_type"),
+    # any categorical column the export has (added following README "Adding a figure")
+    "calls_by_category": ("call_type", "beat"),
+}
+# Breakdown-only queries: the registered figures they return, split by their $by.
+BREAKDOWN_FIGURES: dict[str, tuple[str, ...]] = {
+    "calls_by_category": ("calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage"),
+}
+BREAKDOWN_LABELS = {"month": "Month", "district": "District", "responder_type": "Responder type",
+                    "contact_type": "Kind of contact", "call_type": "Call type", "beat": "Beat"}
+
 # Relations the public release protects together with the cells (pmhc.release).
 # Identities: (total, parts) hold by definition; added only when they hold in the data.
 IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -475,6 +495,12 @@ def by_key(windows: tuple[int, ...] = (90, 180, 365), min_contacts: int = 2) -> 
 
 def all_by_key(windows: tuple[int, ...] = (90, 180, 365), min_contacts: int = 2) -> dict[str, Figure]:
     return {f.key: f for f in registry(windows, min_contacts)}
+
+
+def figures_of(query: str, windows: tuple[int, ...] = (90, 180, 365), min_contacts: int = 2) -> list[Figure]:
+    """The figures a query returns: those declared with it, and those a breakdown-only query splits."""
+    shared = BREAKDOWN_FIGURES.get(query, ())
+    return [f for f in figures(windows, min_contacts) if f.query == query or f.key in shared]
 
 
 def ordinal(n: int) -> str:

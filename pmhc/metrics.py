@@ -19,18 +19,10 @@ from . import definitions, figures, present, sql
 from .config import AgencyConfig, config_dir, load_agency
 from .periods import Period
 
-# Families of figures: query name → breakdowns it supports.
+# Families of figures, and the breakdowns each query supports (declared in the registry).
 CALL_QUERIES = ("volume_calls", "outcomes_calls", "officer_time")
 CONTACT_QUERIES = ("volume_contacts", "outcomes_contacts", "repeat_contacts", "follow_up")
-BREAKDOWNS = {
-    "volume_calls": ("month", "district"),
-    "outcomes_calls": ("month", "district"),
-    "officer_time": ("month", "district"),
-    "volume_contacts": ("month", "district", "responder_type", "contact_type"),
-    "outcomes_contacts": ("month", "district", "responder_type", "contact_type"),
-    "repeat_contacts": ("month", "district", "responder_type"),
-    "follow_up": ("month", "district", "responder_type"),
-}
+BREAKDOWNS = figures.BREAKDOWNS
 FIGURE_QUERIES = CALL_QUERIES + CONTACT_QUERIES
 
 
@@ -129,7 +121,12 @@ def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: 
               cfg: AgencyConfig | None = None) -> pd.DataFrame:
     if by != "total" and by not in BREAKDOWNS.get(query, ()):
         raise ValueError(f"{query} has no breakdown by {by}; it has {BREAKDOWNS.get(query)}")
-    return run(con, query, filters, by, cfg)
+    df = run(con, query, filters, by, cfg)
+    # A column whose inputs the selection lacks is not measured in every bucket, not 0.
+    reasons = coverage(con, filters, None, cfg).reasons([c for c in df.columns if c != "bucket"])
+    for c, r in reasons.items():
+        df[c] = pd.Series([present.NotMeasured(r)] * len(df), index=df.index, dtype=object)
+    return df
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ SELECT
     hour(c.received_local)                              AS hour,
     isodow(c.received_local)                            AS weekday,   -- 1 = Monday
     coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
+    coalesce(nullif(trim(c.beat), ''), 'Unknown')       AS beat,
     c.call_type,
     c.is_bh,
     -- empty = unknown, unless the agency's config says empty means not co-responded

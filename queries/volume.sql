@@ -28,6 +28,26 @@ WHERE call_date >= $start AND call_date < $end
 GROUP BY ALL
 ORDER BY bucket;
 
+-- name: calls_by_category
+-- Call figures by a categorical column of the export: $by = call_type (as exported) or
+-- beat (empty = 'Unknown'); 'all' for the period. The same definitions as volume_calls,
+-- counted row by row over call_facts (queries/models.sql), so the buckets add up to
+-- the period's calls, BH calls and co-responded BH calls.
+SELECT
+    CASE $by WHEN 'call_type' THEN coalesce(nullif(trim(call_type), ''), 'Unknown')
+             WHEN 'beat' THEN beat
+             ELSE 'all' END                                         AS bucket,
+    count(*)                                                        AS calls_total,
+    count(*) FILTER (WHERE is_bh)                                   AS bh_calls,
+    count(*) FILTER (WHERE is_bh AND co_responded)                  AS co_responded_bh_calls,
+    count(*) FILTER (WHERE is_bh AND co_responded)
+        / nullif(count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS co_response_coverage
+FROM call_facts
+WHERE call_date >= $start AND call_date < $end
+  AND ($district IS NULL OR district = $district)
+GROUP BY ALL
+ORDER BY bucket;
+
 -- name: volume_contacts
 -- Co-responder log figures. Contacts are dated by encounter_date; a contact's district is
 -- its call's district, and 'Unknown' for follow-ups and referrals that have no call.
