@@ -70,3 +70,24 @@ def test_calls_by_beat_has_an_explicit_unknown_row(small_con):
     parts = metrics.breakdown(small_con, "calls_by_category", metrics.Filters(PERIODS["jan_feb_2024"]), "beat")
     assert parts.set_index("bucket")[["calls_total", "bh_calls"]].T.to_dict("list") == {
         "D1-1": [2, 1], "D1-2": [2, 2], "D2-1": [2, 1], "D2-2": [2, 0], "Unknown": [1, 1]}
+
+
+def test_internal_workbook_has_calls_by_call_type_and_by_beat(small_con):
+    import io
+
+    import openpyxl
+
+    from pmhc import reports
+    from pmhc.reports import workbook
+
+    f = metrics.Filters(PERIODS["jan_feb_2024"])
+    data = reports.gather(small_con, f, public=False, categories=("call_type", "beat"))
+    wb = openpyxl.load_workbook(io.BytesIO(workbook.build(data)))
+    ws = wb["By call type"]
+    keys = [c.value for c in ws[5]]
+    rows = {ws.cell(r, 1).value: ws.cell(r, keys.index("calls_total") + 1).value for r in range(6, ws.max_row + 1)}
+    assert rows["MENTAL HEALTH CRISIS"] == 3 and rows["Total"] == 9
+    assert sum(v for k, v in rows.items() if k != "Total") == 9
+    assert "By beat" in wb.sheetnames
+    public = reports.gather(small_con, f, public=True, categories=("call_type",))
+    assert public.by_category == {}  # not part of the public release

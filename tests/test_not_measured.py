@@ -259,3 +259,4 @@ def test_overview_cards_say_not_measured_with_the_reason(cad_demo, role):
     captions = " ".join(c.value for c in at.caption)
     assert "Not measured: no co-responder field in the loaded calls." in captions
     assert "Not measured: no co-responder contacts (clinician log) loaded." in captions
+

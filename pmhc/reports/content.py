@@ -102,6 +102,8 @@ class ReportData:
     assumptions: metrics.Assumptions
     loaded: tuple[date, date] | None  # first and last dated call or contact
     notes: list[str] = field(default_factory=list)  # caveats printed on every layout
+    # Internal reports only: call figures by call type and by beat (+ Total), as the Volume page.
+    by_category: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def period(self) -> Period:
@@ -154,8 +156,12 @@ def headline_figures(cfg: AgencyConfig) -> list[definitions.Figure]:
 
 def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: AgencyConfig | None = None,
            assumptions: metrics.Assumptions | None = None, public: bool = True,
-           releases: Callable[[metrics.Filters], release.Release] | None = None) -> ReportData:
+           releases: Callable[[metrics.Filters], release.Release] | None = None,
+           categories: tuple[str, ...] = ()) -> ReportData:
     """Everything the three layouts show, for one selection; public = the privacy release.
+
+    `categories`: call breakdowns to add (e.g. ("call_type", "beat"), the columns of
+    queries/volume.sql :: calls_by_category), for internal reports only.
 
     `releases` gives the privacy release of a selection when the caller keeps them (the
     dashboard caches one per selection, and building one takes seconds on a year of data);
@@ -173,7 +179,7 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
     headlines = _headlines(source, filters, now, loaded)
     return ReportData(cfg, filters, public, datetime.now().astimezone().replace(microsecond=0), now.figures,
                       headlines, now.monthly(loaded), now.by_district(), now.savings_parts(), assumptions, loaded,
-                      notes)
+                      notes, {} if public else now.by_category(categories))
 
 
 # ------------------------------------------------------------------ the one public switch
@@ -309,6 +315,17 @@ class _Period:
         frame = frame.rename(columns={"bucket": "district"})[["district"] + keys]
         total = {"district": "Total", **{k: self.mark(k, self.values.get(k)) for k in keys}}
         return pd.concat([frame.astype(object), pd.DataFrame([total], dtype=object)], ignore_index=True)
+
+    def by_category(self, categories: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        """Call figures by each categorical column asked for, then the Total."""
+        out = {}
+        for by in categories:
+            df = metrics.breakdown(self.src.con, "calls_by_category", self.filters, by, self.src.cfg)
+            keys = [c for c in df.columns if c != "bucket"]
+            total = {"bucket": "Total", **{k: self.values.get(k) for k in keys}}
+            out[by] = pd.concat([df.astype(object), pd.DataFrame([total], dtype=object)], ignore_index=True) \
+                .rename(columns={"bucket": by})
+        return out
 
     def savings_parts(self) -> list[tuple[str, float | None]]:
         return [(label, _signed(self.mark(key, self.values.get(key)), sign)) for label, key, sign in SAVINGS_PARTS]

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import definitions
+from .. import figures as registry
 from ..release import UNSTABLE_MARK
 from ..present import not_measured
 from .content import ReportData, _missing, fmt, suppressed_reason, unstable, withheld
@@ -47,6 +48,11 @@ def build(data: ReportData) -> bytes:
                  "Call and contact figures by district. 'Unknown' holds records without a usable district; "
                  "Total is the whole selection (counts of people are not additive across districts).")
     _assumptions_sheet(wb.create_sheet("Assumptions"), data)
+    for by, frame in data.by_category.items():  # internal workbooks only (not part of the public release)
+        name = registry.BREAKDOWN_LABELS[by]
+        _table_sheet(wb.create_sheet(f"By {name.lower()}"), data, frame, by, name, units,
+                     f"Call figures by {name.lower()} as exported ('Unknown': none exported); Total is the "
+                     "whole selection. Internal release only: these small counts are not suppressed.")
     for ws in wb.worksheets:
         ws.sheet_view.showGridLines = ws.title != "Figures"
     buf = io.BytesIO()
