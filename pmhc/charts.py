@@ -141,8 +141,22 @@ def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title:
         _note(fig, _not_measured_text(missing))
     if pd.api.types.is_datetime64_any_dtype(xs):
         _month_axis(fig, xs)
+        _draw_partial_months(fig, df, x)
         _draw_milestones(fig, milestones, xs.min(), xs.max())
     return fig
+
+
+def _draw_partial_months(fig: go.Figure, df: pd.DataFrame, x: str) -> None:
+    """Shade a first or last month the loaded data covers only in part (df.attrs
+    "partial_months", set by the metrics layer), so a dip there is not read as a drop."""
+    partial = {m: why for m, why in (df.attrs.get("partial_months") or {}).items() if m in set(df[x])}
+    for month in partial:
+        start = pd.Timestamp(month + "-01")
+        fig.add_vrect(x0=start - pd.Timedelta(days=15), x1=start + pd.Timedelta(days=15),
+                      fillcolor="#999", opacity=0.15, line_width=0, layer="below")
+    if partial:
+        _note(fig, "Shaded: partial month (" + "; ".join(partial.values())
+              + "), counted only over the days loaded; not comparable with a full month.")
 
 
 def _draw_milestones(fig: go.Figure, milestones: pd.DataFrame | None, first, last) -> None:

@@ -192,6 +192,7 @@ def monthly(filters: metrics.Filters) -> pd.DataFrame:
         first, last = (f"{d:%Y-%m}" for d in span)
         outside = (df["month"] < first) | (df["month"] > last)
         df.loc[outside, [c for c in df.columns if c != "month"]] = None
+    df.attrs["partial_months"] = metrics.partial_months(span)
     return df
 
 

@@ -174,6 +174,21 @@ def span_of(ranges: pd.DataFrame):
     return pd.Timestamp(dr["first_date"].min()).date(), pd.Timestamp(dr["last_date"].max()).date()
 
 
+def partial_months(span) -> dict[str, str]:
+    """Months the loaded data covers only in part ('YYYY-MM' → why): data starting after
+    the 1st or ending before the month's last day. Trend charts mark them."""
+    if span is None:
+        return {}
+    first, last = span
+    out = {}
+    if first.day != 1:
+        out[f"{first:%Y-%m}"] = f"data start {first:%-d %b %Y}"
+    if not pd.Timestamp(last).is_month_end:
+        out[f"{last:%Y-%m}"] = (out.get(f"{last:%Y-%m}", "") + "; " if f"{last:%Y-%m}" in out else "") + \
+            f"data end {last:%-d %b %Y}"
+    return out
+
+
 def span_covers(first, last, period: Period) -> bool:
     """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
     return period.start >= first.replace(day=1) and period.last_day <= last

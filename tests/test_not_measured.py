@@ -260,3 +260,18 @@ def test_overview_cards_say_not_measured_with_the_reason(cad_demo, role):
     assert "Not measured: no co-responder field in the loaded calls." in captions
     assert "Not measured: no co-responder contacts (clinician log) loaded." in captions
 
+
+
+def test_a_partial_first_and_last_month_are_shaded_and_named_on_the_trend():
+    import pandas as pd
+
+    from pmhc import charts
+
+    df = pd.DataFrame({"month": ["2024-01", "2024-02", "2024-03"], "bh_calls": [3, 9, 2]})
+    from datetime import date
+
+    df.attrs["partial_months"] = metrics.partial_months((date(2024, 1, 15), date(2024, 3, 10)))
+    fig = charts.trend(df, "month", {"bh_calls": "BH calls"}, "BH calls per month", "Calls")
+    assert len([s for s in fig.layout.shapes if s.type == "rect"]) == 2
+    assert "partial month (data start 15 Jan 2024; data end 10 Mar 2024)" in fig.layout.xaxis.title.text
+    assert metrics.partial_months((date(2024, 1, 1), date(2024, 3, 31))) == {}

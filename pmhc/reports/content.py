@@ -291,6 +291,7 @@ class _Period:
             for c in frame.columns[1:]:
                 frame[c] = frame[c].astype(object)
                 frame.loc[outside, c] = None
+        frame.attrs["partial_months"] = metrics.partial_months(loaded)
         return frame
 
     def by_district(self) -> pd.DataFrame:
