@@ -16,6 +16,10 @@ the rates the public sees, but no page lists them as figures of their own.
 
 Adding a figure: declare it here, return its column from one named query, test it by
 hand on a small fixture (README, "Adding a figure").
+
+Longer than other modules by design: it is a catalogue, one declaration per figure
+(about seventy with the building blocks), and splitting it would put a figure's
+definition in one file and its inputs or suppression relations in another.
 """
 
 from __future__ import annotations
