@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS quarantine (
     message      VARCHAR NOT NULL,     -- what is wrong and what to do
     record       VARCHAR               -- the raw row as read
 );
+CREATE TABLE IF NOT EXISTS vocabulary_groups (
+    kind  VARCHAR NOT NULL,            -- outcome | responder_type
+    grp   VARCHAR NOT NULL,            -- e.g. care, diverted, co_responder (pmhc.schema.GROUPS)
+    value VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS settings (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
@@ -60,6 +65,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in schema.TABLES.values():
         con.execute(table_ddl(table))
     con.execute(BOOKKEEPING_DDL)
+    write_groups(con)
     from . import sql
 
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
@@ -67,6 +73,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     from . import rollups
 
     rollups.ensure(con)  # stored daily call totals the call figures read (queries/rollups.sql)
+
+
+def write_groups(con: duckdb.DuckDBPyConnection) -> None:
+    """The outcome and responder groups of pmhc.schema as a table the SQL reads, so a
+    group is defined once (in Python) and never copied into a query."""
+    rows = [(kind, grp, v) for (kind, grp), values in schema.GROUPS.items() for v in values]
+    stored = con.execute("SELECT kind, grp, value FROM vocabulary_groups ORDER BY ALL").fetchall()
+    if sorted(stored) == sorted(rows):
+        return
+    con.execute("DELETE FROM vocabulary_groups")
+    con.executemany("INSERT INTO vocabulary_groups VALUES (?, ?, ?)", rows)
 
 
 def configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:

@@ -81,7 +81,11 @@ def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str, cfg: AgencyC
                                 "Write one with `pmhc export-parquet --db DB --out DIR`.")
     for table in PARTITION_MONTH:
         con.execute(f"CREATE OR REPLACE VIEW {table} AS {_table_source(out, table)}")
-    # The agency's data rules the views read (pmhc.db.apply_data_rules writes them in a database).
+    # The groups and data rules the SQL reads (pmhc.db writes them in a database).
+    from .db import BOOKKEEPING_DDL, write_groups
+
+    con.execute(BOOKKEEPING_DDL)
+    write_groups(con)
     con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute("INSERT OR REPLACE INTO settings VALUES ('rule:co_responder_empty', $v)",
                 {"v": (cfg or load_agency()).co_responder_empty})

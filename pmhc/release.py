@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from . import definitions, figures, metrics, present, sql, suppression
+from . import definitions, figures, metrics, present, schema, sql, suppression
 from .config import AgencyConfig, load_agency
 from .suppression import COMPLEMENTARY, MASKED, PRIMARY, CellTable, Rules
 
@@ -54,7 +54,7 @@ IDENTITIES = figures.IDENTITIES
 AT_MOST = figures.AT_MOST
 
 # Outcome counts (outcome_mix) and how they tie to the figures of the same bucket.
-CARE = ("referred_outpatient", "crisis_center", "voluntary_ed")
+CARE = schema.CARE_OUTCOMES
 UNKNOWN_OUTCOMES = ("unknown", "unmapped")
 
 

@@ -30,9 +30,9 @@ WITH c AS (
       AND ($responder_type IS NULL OR responder_type = $responder_type)
 ), scene AS (
     -- the two groups the savings estimate compares (any responder filter aside, as there)
-    SELECT count(*) FILTER (WHERE responder_type IN ('clinician_liaison', 'counseling_intern'))
+    SELECT count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
                                                                                      AS co_responder_scene,
-           count(*) FILTER (WHERE responder_type = 'cit_officer')                    AS cit_scene
+           count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only'))                    AS cit_scene
     FROM encounter_facts_stored
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end

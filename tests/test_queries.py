@@ -75,3 +75,24 @@ def test_each_metric_family_lives_in_its_own_file():
     assert set(seen) == set(file_of.values())
 
 
+
+
+def test_outcome_groups_and_co_responder_types_are_read_from_the_table_the_import_writes(small_con):
+    """One definition (pmhc/schema.py :: GROUPS): no query spells a group out."""
+    from pmhc import schema
+
+    stored = {}
+    for kind, grp, value in small_con.execute("SELECT kind, grp, value FROM vocabulary_groups").fetchall():
+        stored.setdefault((kind, grp), set()).add(value)
+    assert stored == {k: set(v) for k, v in schema.GROUPS.items()}
+    import re
+
+    grouped = {v for values in schema.GROUPS.values() for v in values}
+    responders = {v for (kind, _), values in schema.GROUPS.items() if kind == "responder_type" for v in values}
+    for path in sorted(QUERIES_DIR.glob("*.sql")):
+        text = path.read_text()
+        for literal_list in re.findall(r"\bIN\s*\(([^)]*)\)", text):
+            spelled = set(re.findall(r"'([a-z_]+)'", literal_list)) & grouped
+            assert not spelled, f"{path.name} spells a group out ({sorted(spelled)}): read vocabulary_groups instead"
+        for value in responders:
+            assert f"responder_type = '{value}'" not in text, path.name
