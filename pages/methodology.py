@@ -5,6 +5,7 @@ from datetime import date
 
 import streamlit as st
 
+from pmhc import evaluation as ev_docs
 from pmhc import figures, present, sql, ui
 from pmhc.periods import Period
 
@@ -41,6 +42,9 @@ st.markdown(f"""
 - **Resource savings** are estimates priced with the unit costs in `config/assumptions.toml` (each with its source
   and year); see the Resource savings page for the formula and the low–high range.
 """)
+
+st.subheader("Program evaluation: the estimators")
+st.markdown(ev_docs.METHODOLOGY)
 
 st.subheader("Every figure")
 search = st.text_input("Find a figure", key="method_search",

@@ -119,10 +119,11 @@ def page_queries() -> list[str]:
     return sorted(st.session_state.get("_page_queries") or ())
 
 
-def sources() -> None:
+def sources(*cached_elsewhere: str) -> None:
     """Where this page's figures come from: exactly the named queries the page ran (one
-    hop from the page to the SQL), listed by file."""
-    names = page_queries()
+    hop from the page to the SQL), listed by file. `cached_elsewhere`: queries a page runs
+    through a cache of its own (not the figure cache), which records nothing on a hit."""
+    names = sorted(set(page_queries()) | set(cached_elsewhere))
     locs = ", ".join(f"`{sql.get(q).location}`" for q in sorted(names, key=lambda n: sql.get(n).location))
     st.caption(f"Figures on this page come from {locs}. Definitions: the Methodology page.")
 
