@@ -126,17 +126,17 @@ WITH loaded AS (
 SELECT
     o.* EXCLUDE (arrest_records),
     o.outcome NOT IN ('unknown', 'unmapped')                AS outcome_known,
-    CASE WHEN list_has_any(o.recorded, ['resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed'])
-        THEN o.outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed')
+    CASE WHEN list_has_any(o.recorded, (SELECT list(value) FROM vocabulary_groups WHERE grp = 'diverted'))
+        THEN o.outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted')
              AND NOT (o.arrest_records AND o.has_arrest_record)
     END                                                     AS diverted,
-    CASE WHEN list_has_any(o.recorded, ['referred_outpatient', 'crisis_center', 'voluntary_ed'])
-        THEN o.outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed')
+    CASE WHEN list_has_any(o.recorded, (SELECT list(value) FROM vocabulary_groups WHERE grp = 'care'))
+        THEN o.outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care')
     END                                                     AS connected_to_care,
     CASE WHEN list_contains(o.recorded, 'involuntary_hold') THEN o.outcome = 'involuntary_hold' END
                                                             AS involuntary_hold,
-    CASE WHEN list_has_any(o.recorded, ['voluntary_ed', 'involuntary_hold'])
-        THEN o.outcome IN ('voluntary_ed', 'involuntary_hold')
+    CASE WHEN list_has_any(o.recorded, (SELECT list(value) FROM vocabulary_groups WHERE grp = 'ed_or_hold'))
+        THEN o.outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold')
     END                                                     AS transported,
     CASE WHEN o.arrest_records THEN 'arrest records'
          WHEN list_contains(o.recorded, 'arrest') THEN 'call outcome' END
