@@ -12,7 +12,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, ui
+from pmhc import access, audit, login, ui
 from pmhc.config import load_agency
 
 SHOWN = 5000  # rows drawn on screen; the download has every matching row
@@ -73,7 +73,7 @@ def main() -> None:
                  column_config={"line": st.column_config.NumberColumn("Line", format="%d")})
     st.download_button("Download these events (CSV)", table.to_csv(index=False).encode("utf-8"),
                        file_name="audit_log.csv", mime="text/csv", key="audit_download",
-                       on_click=audit.on_download("audit_log.csv", rows=len(table)))
+                       on_click=login.on_download("audit_log.csv", rows=len(table)))
 
 
 main()

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, auth, db, importer, profiles, quality, schema, sql, ui
+from pmhc import access, audit, db, importer, login, profiles, quality, schema, sql, ui
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -89,7 +89,7 @@ def audit_import(file_name: str, result: dict, report: importer.FileReport | Non
         detail |= {"table": report.table, "sha256": report.sha256, "rows_in_file": report.rows_in_file,
                    "rows_loaded": report.rows_loaded, "rows_quarantined": report.rows_quarantined}
     status = result.get("status", "rejected")
-    if audit.record_quietly("import", auth.current_user(), file_name, "ok" if status == "loaded" else status,
+    if audit.record_quietly("import", login.current_user(), file_name, "ok" if status == "loaded" else status,
                             role=ui.current_role(), **detail) is None:
         result["summary"] = result.get("summary", "") + " (The audit log could not be written: check " \
                             f"that `{audit.log_path()}` is writable.)"
@@ -267,7 +267,7 @@ def quarantine_section(con: duckdb.DuckDBPyConnection) -> None:
                  hide_index=True, width="stretch")
     st.download_button("Download quarantined rows (CSV)", rows.to_csv(index=False).encode("utf-8"),
                        file_name="quarantine.csv", mime="text/csv", key="data_quarantine_download",
-                       on_click=audit.on_download("quarantine.csv (raw quarantined records)", file=pick,
+                       on_click=login.on_download("quarantine.csv (raw quarantined records)", file=pick,
                                                   rows=len(rows)))
 
 

@@ -3,7 +3,7 @@ definition, ready to paste into an application or download as CSV."""
 
 import streamlit as st
 
-from pmhc import access, audit, definitions, ui
+from pmhc import access, definitions, login, ui
 
 ctx = ui.start("grant")
 f = ctx.filters
@@ -41,7 +41,7 @@ if f.responder_type:
 st.download_button("Download these figures (CSV)", ui.figures_csv(table, values, f, ctx.role),
                    file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", type="primary",
                    disabled=not access.can(ctx.role, "download_figures") or table.empty,
-                   on_click=audit.on_download("grant figures CSV", period=p.label, district=f.district or "all",
+                   on_click=login.on_download("grant figures CSV", period=p.label, district=f.district or "all",
                                               responder_type=f.responder_type or "all"))
 
 st.subheader("Copy-ready text")

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pmhc import access, audit, charts, schema, ui
+from pmhc import access, charts, login, schema, ui
 
 ctx = ui.start("repeat")
 f = ctx.filters
@@ -66,7 +66,7 @@ if access.can(ctx.role, "view_person_list"):
             st.download_button("Download this list (CSV)", people.to_csv(index=False).encode(),
                                file_name=f"repeat_people_{f.period.start:%Y%m%d}_{f.period.last_day:%Y%m%d}.csv",
                                mime="text/csv", icon=":material/download:",
-                               on_click=audit.on_download("repeat-contact person list", period=f.period.label,
+                               on_click=login.on_download("repeat-contact person list", period=f.period.label,
                                                           district=f.district or "all", people=len(people)))
 else:
     st.info("Person-level lists are shown only to the coordinator and administrators; this view shows "

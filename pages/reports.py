@@ -11,7 +11,7 @@ import shlex
 
 import streamlit as st
 
-from pmhc import access, audit, metrics, reports, ui
+from pmhc import access, login, metrics, reports, ui
 from pmhc.reports.images import ChartImageError
 
 ctx = ui.start("reports")
@@ -146,7 +146,7 @@ for fmt, info in FILES.items():
                 info["download"], data, file_name=reports.file_name(fmt, f), mime=reports.FORMATS[fmt][0],
                 key=f"reports_download_{fmt}", type="primary", icon=":material/download:",
                 disabled=not may_download,
-                on_click=audit.on_download(info["title"], file=reports.file_name(fmt, f), period=p.label,
+                on_click=login.on_download(info["title"], file=reports.file_name(fmt, f), period=p.label,
                                            district=f.district or "all", release="public" if public else "internal"))
             st.caption(f"{reports.file_name(fmt, f)} · {len(data) / 1024:,.0f} KB · "
                        f"{'public release' if public else 'INTERNAL release — do not publish'}")

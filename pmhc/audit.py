@@ -84,7 +84,7 @@ def _last_line(f) -> bytes:
     return buf.rstrip(b"\n")
 
 
-def _check_detail(detail: dict) -> None:
+def check_detail(detail: dict) -> None:
     for k in detail:
         low = k.lower()
         if any(word in low for word in FORBIDDEN):
@@ -99,7 +99,7 @@ def record(action: str, who: str, what: str = "", result: str = "ok", *, role: s
     `result` is "ok", "failed", "rejected" or similar; `detail` holds small facts such as
     row counts or a file's SHA-256 (never a password or a person key).
     """
-    _check_detail(detail)
+    check_detail(detail)
     path = Path(path or log_path())
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {
@@ -207,19 +207,6 @@ def verify(path: Path | None = None) -> list[Problem]:
             problems.append(Problem(n, "its content does not match its hash: the line was edited"))
         prev = stored
     return problems
-
-
-def on_download(what: str, **detail):
-    """An `on_click` for st.download_button: records the export, by the logged-in user, when
-    the file is actually downloaded (not when the button is drawn)."""
-    _check_detail(detail)
-
-    def callback() -> None:
-        from . import auth, ui
-
-        record_quietly("export", auth.current_user(), what, role=ui.current_role(), **detail)
-
-    return callback
 
 
 def select(events: pd.DataFrame, *, actions=None, users=None, since=None, until=None,

@@ -93,7 +93,19 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     _configure(con, cfg)
     if not read_only:
         ensure_schema(con)
+        if str(path) != ":memory:":
+            private(path)
     return con
+
+
+def private(path: Path) -> None:
+    """Owner-only permissions on the database and its write-ahead log: they hold
+    pseudonymous person-level records, which nobody else on the server should read."""
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            p.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 @contextmanager

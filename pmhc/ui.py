@@ -46,7 +46,7 @@ def _demo_refusal(stamp: tuple) -> str | None:
 
 
 def current_role() -> str:
-    """The one place a page learns who is looking: the logged-in user's role (pmhc.auth.gate
+    """The one place a page learns who is looking: the logged-in user's role (pmhc.login.gate
     in app.py), or in demo mode the role switcher's choice."""
     s = st.session_state.get(auth.SESSION_KEY)
     if s and not demo_mode():

@@ -50,7 +50,7 @@ def fixture_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("matrix") / "small.duckdb"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
         con = db.connect(path)
         load_small(con)
         con.close()

@@ -62,7 +62,7 @@ def server(tmp_path_factory):
     from pmhc import db
 
     tmp = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "PMHC_CONFIG_DIR": str(SMALL_CONFIG), "PMHC_PERSON_KEY_SECRET": "test-secret",
+    env = {**os.environ, "PMHC_CONFIG_DIR": str(SMALL_CONFIG), "PMHC_PERSON_KEY_SECRET": "test-secret-not-for-real-data",
            "PMHC_DB": str(tmp / "small.duckdb"), "PMHC_DEMO": "1"}
     old = {k: os.environ.get(k) for k in ("PMHC_CONFIG_DIR", "PMHC_PERSON_KEY_SECRET")}
     os.environ.update({k: env[k] for k in old})

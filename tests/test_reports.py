@@ -62,7 +62,7 @@ def small():
     """The small fixture in memory, with its own config (module scope: the builds share it)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
         con = db.connect(":memory:")
         load_small(con)
         try:
