@@ -19,6 +19,9 @@ st.set_page_config(page_title=f"{cfg.program} outcomes", page_icon=":material/di
 # A traceback names server paths and code: no viewer sees one, whatever started the server
 # (.streamlit/config.toml says the same for `streamlit run` from this folder).
 st.set_option("client.showErrorDetails", "none")
+# A table's own "Download as CSV" / copy would export person-level rows without an audit
+# line: off everywhere, so every export is a download button that records itself.
+st.set_option("client.disableDataExport", True)
 
 # Login before anything is drawn: a login page (and a stop) until someone is logged in;
 # demo mode (PMHC_DEMO=1) is refused unless the database holds only the sample data.

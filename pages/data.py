@@ -69,6 +69,9 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
             report = importer.import_file(con, upload, display_name=file_name, **kwargs)
         finally:
             con.close()
+        # Recorded before anything is drawn: a closed tab stops the script at its next
+        # Streamlit call, which must not come between a committed import and its audit line.
+        report.extra["audited"] = audit_import(file_name, {"status": report.status}, report, profile_path)
     st.cache_data.clear()
     return report
 
@@ -82,7 +85,7 @@ def profile_from_upload(data: bytes, file_name: str, folder: Path) -> Path:
 
 
 def audit_import(file_name: str, result: dict, report: importer.FileReport | None,
-                 profile_path: Path | None) -> None:
+                 profile_path: Path | None) -> bool:
     """One audit-log line per import from this page, with the logged-in user (pmhc.audit)."""
     detail = {"via": "dashboard", "profile": profile_path.name if profile_path else None}
     if report is not None:
@@ -93,6 +96,8 @@ def audit_import(file_name: str, result: dict, report: importer.FileReport | Non
                             role=ui.current_role(), **detail) is None:
         result["summary"] = result.get("summary", "") + " (The audit log could not be written: check " \
                             f"that `{audit.log_path()}` is writable.)"
+        return False
+    return True
 
 
 # ------------------------------------------------------------------ drawing
@@ -180,11 +185,14 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                                "close it and import again."}
             else:
                 st.session_state["data_result"] = {
-                    "status": report.status, "summary": report.summary(),
+                    "status": report.status, "summary": report.summary() + (
+                        "" if report.extra.get("audited") else " (The audit log could not be written: check "
+                        f"that `{audit.log_path()}` is writable.)"),
                     "quarantined": report.rows_quarantined,
                     "quality_text": report.extra.get("quality_text"),
                 }
-        audit_import(upload.name, st.session_state["data_result"], report, profile_path)
+        if report is None:  # refused before the importer ran (run_import audits the ones it runs)
+            audit_import(upload.name, st.session_state["data_result"], report, profile_path)
         st.rerun()
 
 
