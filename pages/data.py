@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, db, importer, login, profiles, quality, schema, sql, ui
+from pmhc import access, audit, db, escape, importer, login, profiles, quality, schema, sql, ui
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -164,7 +164,8 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
             profile_path = None
 
     if upload is not None:
-        st.caption(f"`{upload.name}`: columns " + ", ".join(f"`{h}`" for h in header_of(upload.getvalue(), upload.name)))
+        st.caption(f"{escape.markdown(upload.name)}: columns "
+                   + ", ".join(escape.markdown(h) for h in header_of(upload.getvalue(), upload.name)))
     ready = upload is not None and (choice != UPLOADED_PROFILE or profile_upload is not None) \
         and (choice in (CANONICAL, UPLOADED_PROFILE) or profile_path is not None)
     if st.button("Import", type="primary", disabled=not ready, key="data_import"):
@@ -198,7 +199,7 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
 
 def quality_report(q: dict) -> None:
     """One import's data-quality report, drawn."""
-    st.markdown(f"**{q['file']}** → `{q['table']}`" + (f" with profile `{q['profile']}`" if q.get("profile") else "")
+    st.markdown(f"**{escape.markdown(q['file'])}** → `{q['table']}`" + (f" with profile `{q['profile']}`" if q.get("profile") else "")
                 + f" (import {q['import_id']})")
     cols = st.columns(4)
     cols[0].metric("Rows in file", f"{q['rows_in_file']:,}")
@@ -273,7 +274,7 @@ def quarantine_section(con: duckdb.DuckDBPyConnection) -> None:
                                                      QUARANTINE_LIMIT else ""))
     st.dataframe(rows[["file_name", "line", "column_name", "value", "reason", "message", "record"]],
                  hide_index=True, width="stretch")
-    st.download_button("Download quarantined rows (CSV)", rows.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download quarantined rows (CSV)", escape.to_csv(rows),
                        file_name="quarantine.csv", mime="text/csv", key="data_quarantine_download",
                        on_click=login.on_download("quarantine.csv (raw quarantined records)", file=pick,
                                                   rows=len(rows)))

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pmhc import access, charts, login, schema, ui
+from pmhc import access, charts, escape, login, schema, ui
 
 ctx = ui.start("repeat")
 f = ctx.filters
@@ -63,7 +63,7 @@ if access.can(ctx.role, "view_person_list"):
             "last_contact": st.column_config.DateColumn("Last contact", format="YYYY-MM-DD"),
             "last_outcome": "Last outcome", "districts": "Districts"})
         if access.can(ctx.role, "download_person_list"):
-            st.download_button("Download this list (CSV)", people.to_csv(index=False).encode(),
+            st.download_button("Download this list (CSV)", escape.to_csv(people),
                                file_name=f"repeat_people_{f.period.start:%Y%m%d}_{f.period.last_day:%Y%m%d}.csv",
                                mime="text/csv", icon=":material/download:",
                                on_click=login.on_download("repeat-contact person list", period=f.period.label,

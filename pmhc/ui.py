@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import access, auth, charts, db, definitions, metrics, release, schema
+from . import access, auth, charts, db, definitions, escape, metrics, release, schema
 from .config import AgencyConfig, config_dir, default_db_path, load_agency
 from .periods import Period
 
@@ -382,7 +382,7 @@ def figures_csv(table: pd.DataFrame, values: dict, filters: metrics.Filters, rol
     if access.can(role, "view_unsuppressed"):
         # Staff also get the unrounded number for their own checks.
         out.insert(3, "value_exact", [values.get(k) for k in out["key"]])
-    return out.to_csv(index=False).encode("utf-8")
+    return escape.to_csv(out)
 
 
 def what_if(base: metrics.Assumptions, edited: pd.DataFrame) -> tuple[metrics.Assumptions, list[str], list[str]]:
@@ -696,7 +696,7 @@ def start(key: str, with_filters: bool = True) -> PageContext:
     ctx = PageContext(spec, role, cfg, span, filters)
     bits = [f"For {spec.audience}"]
     if filters is not None:
-        bits.append(f"Showing **{filters_label(filters)}**")
+        bits.append(f"Showing **{escape.markdown(filters_label(filters))}**")
     bits.append(f"Data loaded: {span.first:%-d %b %Y} – {span.last:%-d %b %Y}")
     st.caption(" · ".join(bits))
     if filters is not None and not ctx.period_complete:
@@ -719,7 +719,7 @@ def chart(fig: go.Figure, key: str | None = None, subtitle_text: str | None = No
     f = st.session_state.get("_page_filters")
     text = subtitle_text or (subtitle(f) if f is not None else None)
     if text and not fig.layout.title.subtitle.text:
-        fig.update_layout(title_subtitle_text=text, title_subtitle_font={"size": 12, "color": "#666"},
+        fig.update_layout(title_subtitle_text=escape.html(text), title_subtitle_font={"size": 12, "color": "#666"},
                           margin_t=max(fig.layout.margin.t or 60, 80))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=key)
 

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .. import definitions
+from .. import definitions, escape
 from ..release import UNSTABLE_MARK
 from .content import ReportData, _missing, fmt, suppressed_reason, unstable, withheld
 
@@ -48,6 +48,7 @@ def build(data: ReportData) -> bytes:
     _assumptions_sheet(wb.create_sheet("Assumptions"), data)
     for ws in wb.worksheets:
         ws.sheet_view.showGridLines = ws.title != "Figures"
+    escape.workbook_values(wb)  # a district named "=HYPERLINK(…)" stays text, never a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
