@@ -129,8 +129,14 @@ def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
     the same one, so a page never shows a cell another view of the selection hid.
     Read-only to callers (cache_resource hands out the object itself, not a copy)."""
     con = _open(str(default_db_path()), stamp)
-    return release.build(con, _filters_from_key(filters_key), load_agency(),
-                         parent=lambda f: _release(_filters_key(f), role, stamp))
+    cfg, f = load_agency(), _filters_from_key(filters_key)
+    if release.is_published(f.period, cfg.fiscal_year_start_month):
+        # Months, quarters and years are protected together (release.published); each is
+        # cached here, so the months a year is built from are the very releases a month shows.
+        return release.published(con, f, cfg, release_of=lambda g: _release(_filters_key(g), role, stamp))
+    # Another range: only staff reach this (the public filter bar offers published periods);
+    # its release protects that range on its own, not against the months.
+    return release.build(con, f, cfg, parent=lambda g: _release(_filters_key(g), role, stamp))
 
 
 def _public_headline(con, fkey, role, stamp):
@@ -586,6 +592,12 @@ def _filters_from_state(cfg: AgencyConfig) -> tuple[metrics.Filters, list[str]]:
             a, b = b, a
             notes.append("“To” was before “From”: the months were swapped.")
         period = Period.months(a, b)
+        if a != b and access.is_public(current_role()):
+            # Public figures exist for published periods only (release.published): any
+            # other range would be a new view to difference against the months.
+            period = Period.months(b, b)
+            notes.append(f"Public figures are published for whole months, quarters and years: showing "
+                         f"{period.label}. Pick a quarter or a year for a longer period.")
     elif kind == "quarter":
         q = s["flt_quarter"]
         period = Period.quarter(int(q[:4]), int(q[-1]))
