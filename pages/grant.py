@@ -3,7 +3,7 @@ definition, ready to paste into an application or download as CSV."""
 
 import streamlit as st
 
-from pmhc import access, definitions, escape, login, ui
+from pmhc import access, definitions, login, ui
 
 ctx = ui.start("grant")
 f = ctx.filters
@@ -13,7 +13,7 @@ values = ui.headline(f)
 public = ctx.is_public
 
 st.markdown(f"**Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}** (both days included), "
-            f"{escape.markdown(ui.scope_label(f))}.")
+            f"{ui.scope_label(f, markdown=True)}.")
 if f.responder_type:
     st.caption("The responder-type filter narrows co-responder log figures only; call figures and the savings "
                "estimate include every call.")

@@ -11,7 +11,7 @@ import shlex
 
 import streamlit as st
 
-from pmhc import access, escape, login, metrics, reports, ui
+from pmhc import access, login, metrics, reports, ui
 from pmhc.reports.images import ChartImageError
 
 ctx = ui.start("reports")
@@ -77,7 +77,7 @@ else:
                    icon="⚠️")
 
 st.markdown(f"**Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}** ({p.label}, both days included), "
-            f"{escape.markdown(ui.scope_label(f))}. Change it with the filters in the sidebar.")
+            f"{ui.scope_label(f, markdown=True)}. Change it with the filters in the sidebar.")
 st.caption("The savings estimate uses the saved assumptions file (config/assumptions.toml), not what-if values "
            "tried on the Resource savings page.")
 if not may_download:

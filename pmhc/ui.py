@@ -633,16 +633,18 @@ def _write_query_params() -> None:
             del qp[k]
 
 
-def scope_label(f: metrics.Filters) -> str:
-    """District and responder type of a selection, in words."""
-    district = f"district {f.district}" if f.district else "all districts"
+def scope_label(f: metrics.Filters, markdown: bool = False) -> str:
+    """District and responder type of a selection, in words (`markdown`: the district, which
+    comes from the data, escaped for a Markdown element)."""
+    name = escape.markdown(f.district) if markdown and f.district else f.district
+    district = f"district {name}" if f.district else "all districts"
     responder = schema.label(f.responder_type).lower() if f.responder_type else "all responder types"
     return f"{district}, {responder}"
 
 
-def filters_label(f: metrics.Filters) -> str:
+def filters_label(f: metrics.Filters, markdown: bool = False) -> str:
     p = f.period
-    return f"{p.label} ({p.start:%-d %b %Y} – {p.last_day:%-d %b %Y}), {scope_label(f)}"
+    return f"{p.label} ({p.start:%-d %b %Y} – {p.last_day:%-d %b %Y}), {scope_label(f, markdown)}"
 
 
 # ------------------------------------------------------------------ page scaffolding
@@ -708,7 +710,7 @@ def start(key: str, with_filters: bool = True) -> PageContext:
     ctx = PageContext(spec, role, cfg, span, filters)
     bits = [f"For {spec.audience}"]
     if filters is not None:
-        bits.append(f"Showing **{escape.markdown(filters_label(filters))}**")
+        bits.append(f"Showing **{filters_label(filters, markdown=True)}**")
     bits.append(f"Data loaded: {span.first:%-d %b %Y} – {span.last:%-d %b %Y}")
     st.caption(" · ".join(bits))
     if filters is not None and not ctx.period_complete:
