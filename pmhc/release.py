@@ -530,8 +530,11 @@ def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tupl
     for parent_filters, by, bucket in parents:
         wider = parent(parent_filters) if parent is not None else build(con, parent_filters, cfg, assumptions)
         for key, s in wider.status.items():
-            if s and key[0] == by and key[1] == bucket:
-                i = b.get((HEADLINE, "all", key[2]))
+            # The wider release's row for this bucket is this release's headline, and its
+            # outcome counts for the bucket (mix:<by>) are this release's outcome counts.
+            if s and key[1] == bucket and key[0] in (by, f"mix:{by}"):
+                own = (HEADLINE, "all", key[2]) if key[0] == by else ("mix:total", "all", key[2])
+                i = b.get(own)
                 if i is not None:
                     forced.append(i)
                     if s == MASKED:
