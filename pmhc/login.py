@@ -181,7 +181,8 @@ def gate(title: str = "Log in") -> Session:
                                      "refused")
                 state["_pmhc_demo_refused"] = True
             _only_page(lambda: st.error(refusal, icon=":material/lock:"), "Demo mode refused", "demo-refused")
-        return Session("demo", state.get("role", "admin"), "demo")
+        role = state.get("role", "analyst")
+        return Session("demo", role if role in access.DEMO_ROLES else "analyst", "demo")
     now = auth.clock()
     try:
         idle_minutes()

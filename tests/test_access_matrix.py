@@ -12,6 +12,7 @@ read "<11" or "suppressed" (threshold 11 in tests/fixtures/small/config/agency.t
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pmhc import access, definitions
+from pmhc import access, auth, definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 JAN_FEB = {"period": "months", "from": "2024-01", "to": "2024-02"}
@@ -67,6 +68,9 @@ def app_env(fixture_db, monkeypatch):
 def run_app(role: str, params: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["role"] = role
+    if role not in access.DEMO_ROLES:  # demo visitors are never administrators: log in as one
+        os.environ.pop("PMHC_DEMO", None)  # restored by app_env's monkeypatch
+        at.session_state[auth.SESSION_KEY] = {"user": "test-admin", "role": role, "method": "local"}
     for k, v in (params or JAN_FEB).items():
         at.query_params[k] = v
     at.run()

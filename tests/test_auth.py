@@ -221,7 +221,7 @@ def test_the_app_opens_in_demo_mode_on_the_synthetic_fixture(small_db_path, monk
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert not at.exception and not at.error
-    assert at.selectbox(key="role").value == "admin"
+    assert at.selectbox(key="role").value == "analyst"  # a demo visitor is never an administrator
 
 
 # ------------------------------------------------------------------ the login page
@@ -509,3 +509,14 @@ def test_a_file_copied_into_sample_data_does_not_count_as_sample_data(tmp_path):
 def test_the_synthetic_manifest_lists_exactly_the_committed_sample_files():
     assert auth.synthetic_hashes() == auth.synthetic_files(), (
         "sample_data/SHA256SUMS is out of date: `make sample` rewrites it")
+
+
+def test_a_demo_visitor_is_never_an_administrator(small_db_path, monkeypatch):
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["role"] = "admin"  # as if the switcher had been told so
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="role").options == ["Council / public viewer", "Analyst / coordinator"]
+    assert at.session_state["role"] != "admin"
+    assert "data" not in [p.key for p in access.pages_for(at.session_state["role"])]
