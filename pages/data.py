@@ -268,6 +268,7 @@ def quarantine_section(con: duckdb.DuckDBPyConnection) -> None:
     labels.update({f: f"{f} ({n:,} rows)" for f, n in zip(files["file_name"], files["rows"])})
     pick = st.selectbox("File", list(labels), format_func=labels.get, key="data_quarantine_file")
     rows = sql.df(con, "quarantine_rows", {"file": pick, "limit": QUARANTINE_LIMIT})
+    login.audit_view("quarantined rows (raw records)", file=pick, rows=len(rows))
     st.caption("Each row: the file's line (the header is line 1), the column, the value as read, the reason and "
                "what to do. Fix the rows at the source and import the file again; the quarantine of a re-imported "
                "file is replaced, not added to." + (f" Showing the first {QUARANTINE_LIMIT:,}." if len(rows) ==

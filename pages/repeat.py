@@ -49,6 +49,8 @@ st.caption("A contact's district is its call's district. Follow-up contacts have
 st.subheader("People with repeat crisis contacts")
 if access.can(ctx.role, "view_person_list"):
     people = ui.repeat_people(f)
+    login.audit_view("repeat-contact person list", period=f.period.label, district=f.district or "all",
+                     people=len(people))  # recorded before a row is drawn
     st.caption(f"{ui.fmt(len(people))} people with at least {n} crisis contacts in {period}, most contacts first. Keys are "
                "pseudonyms made at import; look a person up in the source system, not here. "
                "Do not share this list outside the program.")

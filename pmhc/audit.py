@@ -48,6 +48,7 @@ ACTIONS = {
     "session_expired": "Session expired (idle)",
     "import": "Data import",
     "export": "Export / download",
+    "view": "Viewed person-level records",
     "assumptions_saved": "Assumptions saved",
     "user_added": "Account added",
     "user_removed": "Account removed",

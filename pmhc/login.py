@@ -270,3 +270,19 @@ def on_download(what: str, **detail):
         audit.record_quietly("export", current_user(), what, role=ui.current_role(), **detail)
 
     return callback
+
+
+def audit_view(what: str, **detail) -> None:
+    """Record that person-level rows are about to be shown (once per session and selection,
+    not on every rerun), before they are drawn."""
+    import streamlit as st
+
+    audit.check_detail(detail)
+    seen = st.session_state.setdefault("_pmhc_viewed", set())
+    key = (what, tuple(sorted((k, str(v)) for k, v in detail.items())))
+    if key in seen:
+        return
+    from . import ui
+
+    if audit.record_quietly("view", current_user(), what, role=ui.current_role(), **detail) is not None:
+        seen.add(key)

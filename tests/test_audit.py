@@ -326,3 +326,17 @@ def test_tables_offer_no_unaudited_download(log, small_db_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert st.get_option("client.disableDataExport") is True
+
+
+def test_opening_the_person_list_is_recorded_before_it_is_drawn(log, small_db_path):
+    at = AppTest.from_file(str(ROOT / "pages" / "repeat.py"), default_timeout=120)
+    at.session_state["role"] = "analyst"
+    at.session_state[auth.SESSION_KEY] = {"user": "coord", "role": "analyst", "method": "local"}
+    for k, v in {"period": "months", "from": "2024-01", "to": "2024-02"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.run()  # a rerun of the same selection adds no second line
+    [e] = lines(log)
+    assert (e["action"], e["who"], e["what"]) == ("view", "coord", "repeat-contact person list")
+    assert e["detail"]["people"] >= 0
