@@ -120,3 +120,12 @@ def test_a_public_viewer_asking_for_a_month_range_gets_its_last_month(small_db_p
     caption = at.caption[0].value
     assert "February 2024" in caption and "Jan 2024–Feb 2024" not in caption
     assert any("published for whole months, quarters and years" in c.value for c in at.sidebar.caption)
+
+
+def test_calendar_and_fiscal_years_with_their_quarters_and_months_give_no_small_count_away(sample):
+    # FY2025 runs July 2024 – June 2025 (config/agency.toml), so it overlaps calendar 2024 by
+    # six months: FY − (Jan–Jun 2025) = Jul–Dec 2024 = 2024 − (Jan–Jun 2024), and so on.
+    months = [Period.month(2024, m) for m in range(1, 13)] + [Period.month(2025, m) for m in range(1, 7)]
+    quarters = [Period.quarter(2024, q) for q in range(1, 5)] + [Period.quarter(2025, q) for q in (1, 2)]
+    years = [Period.calendar_year(2024), Period.fiscal_year(2025, 7)]
+    assert recovered([published(sample, p) for p in months + quarters + years]) == []
