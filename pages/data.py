@@ -58,7 +58,8 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
     Raises profiles.ProfileError for a broken profile and duckdb.Error when another
     program holds the database.
     """
-    kwargs: dict = profiles.import_kwargs(profile_path) if profile_path else ({"table": table} if table else {})
+    # one import per table the profile fills (a crisis export can feed calls and contacts)
+    plan: list[dict] = profiles.import_plan(profile_path) if profile_path else [{"table": table} if table else {}]
     path = Path(db_path or default_db_path())
     with tempfile.TemporaryDirectory(prefix="pmhc-upload-") as tmp:
         upload = Path(tmp) / Path(file_name).name
@@ -66,12 +67,17 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
         ui.release_connection()
         con = db.connect(path)
         try:
-            report = importer.import_file(con, upload, display_name=file_name, **kwargs)
+            reports = [importer.import_file(con, upload, display_name=file_name, **kw) for kw in plan]
+            report = reports[0]
+            if len(reports) > 1:  # the other tables' accounts, shown with the first
+                report.extra["also"] = [{"summary": r.summary(), "status": r.status,
+                                         "quarantined": r.rows_quarantined} for r in reports[1:]]
         finally:
             con.close()
         # Recorded before anything is drawn: a closed tab stops the script at its next
         # Streamlit call, which must not come between a committed import and its audit line.
-        report.extra["audited"] = audit_import(file_name, {"status": report.status}, report, profile_path)
+        report.extra["audited"] = all([audit_import(file_name, {"status": r.status}, r, profile_path)
+                                       for r in reports])
     st.cache_data.clear()
     return report
 
@@ -157,8 +163,9 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
         profile_path = Path(choice)
         try:
             p = profiles.load(profile_path)
-            st.caption(f"{p.description or p.name} → `{p.table.name}`. Reads the columns: "
-                       + ", ".join(f"`{c}`" for c in p.source_columns()))
+            st.caption(f"{p.description or p.name} → " + ", ".join(f"`{o.table.name}`" for o in p.outputs)
+                       + ". Reads the columns: "
+                       + ", ".join(f"`{c}`" for c in dict.fromkeys(c for o in p.outputs for c in o.source_columns())))
         except profiles.ProfileError as e:
             st.error(str(e))
             profile_path = None
@@ -185,11 +192,13 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                                "`pmhc import` in a terminal, another dashboard server) may have it open: "
                                "close it and import again."}
             else:
+                also = report.extra.get("also", [])
                 st.session_state["data_result"] = {
-                    "status": report.status, "summary": report.summary() + (
+                    "status": report.status if all(a["status"] == "loaded" for a in also) else "rejected",
+                    "summary": "  \n".join([report.summary()] + [a["summary"] for a in also]) + (
                         "" if report.extra.get("audited") else " (The audit log could not be written: check "
                         f"that `{audit.log_path()}` is writable.)"),
-                    "quarantined": report.rows_quarantined,
+                    "quarantined": report.rows_quarantined + sum(a["quarantined"] for a in also),
                     "quality_text": report.extra.get("quality_text"),
                 }
         if report is None:  # refused before the importer ran (run_import audits the ones it runs)

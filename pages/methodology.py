@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from pmhc import definitions, sql, ui
+from pmhc import evaluation as ev_docs
 from pmhc.periods import Period
 
 ctx = ui.start("methodology", with_filters=False)
@@ -36,6 +37,9 @@ st.markdown(f"""
 - **Resource savings** are estimates priced with the unit costs in `config/assumptions.toml` (each with its source
   and year); see the Resource savings page for the formula and the low–high range.
 """)
+
+st.subheader("Program evaluation: the estimators")
+st.markdown(ev_docs.METHODOLOGY)
 
 st.subheader("Every figure")
 search = st.text_input("Find a figure", key="method_search",

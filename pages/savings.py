@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from pmhc import access, audit, charts, login, metrics, ui
+from pmhc import evaluation_view as ui_evaluation
 
 ctx = ui.start("savings")
 f = ctx.filters
@@ -98,6 +99,10 @@ c2.caption(f"Range {ui.fmt(result.get('gross_cost_avoidance_low'), 'usd')} to "
 c3.metric("Program cost (pro-rated to the period)", ui.fmt(result.get("program_cost"), "usd", "program_cost"),
           border=True)
 c3.caption("Annual program cost × days in the period ÷ 365.")
+
+st.caption("These figures price **arrests avoided from the same-period comparison** (co-responded vs. other BH "
+           "calls). The evaluated alternative is below.")
+ui_evaluation.savings_alternative(f, what_if, result, ctx)
 
 left, right = st.columns([3, 2])
 with left:

@@ -36,6 +36,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("outcomes", "pages/outcomes.py", "Diversion & outcomes", ":material/alt_route:", ALL, "the coordinator"),
     PageSpec("repeat", "pages/repeat.py", "Repeat contacts & follow-up", ":material/repeat:", ALL, "the coordinator"),
     PageSpec("savings", "pages/savings.py", "Resource savings", ":material/savings:", ALL, "the chief and grant writer"),
+    PageSpec("evaluation", "pages/evaluation.py", "Program evaluation", ":material/science:", ALL,
+             "the coordinator and the chief"),
     PageSpec("grant", "pages/grant.py", "Grant figures", ":material/table_view:", ALL, "the grant writer"),
     PageSpec("reports", "pages/reports.py", "Reports & exports", ":material/download:", ALL, "the chief and grant writer"),
     PageSpec("methodology", "pages/methodology.py", "Methodology", ":material/menu_book:", ALL, "everyone"),

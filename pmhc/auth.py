@@ -129,25 +129,25 @@ def load_accounts(path: Path | None = None) -> Accounts:
     return Accounts(users, roles)
 
 
-def _toml_str(s: str) -> str:
-    # A TOML basic string: JSON's escaping is a valid subset of TOML's.
-    import json
+ACCOUNTS_HEADER = """\
+# pmhc local accounts: written by `pmhc user add|remove|passwd`. Passwords are stored only
+# as salted scrypt hashes. Keep this file out of version control (mode 0600).
+# [roles]: roles for people who log in through the identity provider (OIDC), by e-mail;
+# anyone not listed sees the public view.
 
-    return json.dumps(s, ensure_ascii=False)
+"""
 
 
 def save_accounts(accounts: Accounts, path: Path | None = None) -> Path:
     """Write atomically with mode 0600 (created that way, never readable by others in between)."""
+    from .config import toml_dumps  # the one TOML writer
+
     path = Path(path or users_file())
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# pmhc local accounts: written by `pmhc user add|remove|passwd`. Passwords are stored only",
-             "# as salted scrypt hashes. Keep this file out of version control (mode 0600).", ""]
-    for u in sorted(accounts.users.values(), key=lambda u: u.name):
-        lines += [f"[users.{_toml_str(u.name)}]", f"role = {_toml_str(u.role)}",
-                  f"password = {_toml_str(u.password_hash)}", f"created = {_toml_str(u.created)}", ""]
-    lines += ["# Roles for people who log in through the identity provider (OIDC), by e-mail;",
-              "# anyone not listed sees the public view.", "[roles]"]
-    lines += [f"{_toml_str(email)} = {_toml_str(role)}" for email, role in sorted(accounts.roles.items())]
+    data = {"users": {u.name: {"role": u.role, "password": u.password_hash, "created": u.created}
+                      for u in sorted(accounts.users.values(), key=lambda u: u.name)},
+            "roles": dict(sorted(accounts.roles.items()))}
+    lines = [ACCOUNTS_HEADER + toml_dumps(data).rstrip("\n")]
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -275,7 +275,8 @@ def demo_requested() -> bool:
     return os.environ.get("PMHC_DEMO", "") not in ("", "0", "false", "no")
 
 
-SYNTHETIC_GLOBS = ("sample_data/*.csv*", "sample_data/bad/*.csv*", "tests/fixtures/small/*.csv")
+SYNTHETIC_GLOBS = ("sample_data/*.csv*", "sample_data/bad/*.csv*", "tests/fixtures/small/*.csv",
+                   "tests/fixtures/real_layouts/*/*.csv")  # hand-written exports in public layouts
 # The committed synthetic files by SHA-256 (`sha256sum` format). Demo mode trusts this list,
 # not the folder: a file copied into sample_data/ is not on it. `make sample` rewrites it.
 SYNTHETIC_MANIFEST = "sample_data/SHA256SUMS"

@@ -13,17 +13,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from . import importer
     from .db import connect, table_counts
 
-    kwargs = {}
+    plan = [{}]
     if args.profile:
         from . import profiles
 
-        kwargs = profiles.import_kwargs(Path(args.profile))
+        plan = profiles.import_plan(Path(args.profile))  # one import per table the profile fills
     elif args.table:
-        kwargs["table"] = args.table
+        plan = [{"table": args.table}]
     con = connect(args.db)
     failed = 0
     try:
-        for path in args.files:
+        for path, kwargs in ((p, k) for p in args.files for k in plan):
             report = importer.import_file(con, Path(path), **kwargs)
             print(report.summary())
             _audit_import(args, path, report)
@@ -237,8 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .config import SettingsError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as e:  # a settings file or profile to fix: one line, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -59,6 +59,9 @@ def table_ddl(table: schema.Table) -> str:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in schema.TABLES.values():
         con.execute(table_ddl(table))
+        # A database built before a column was added to the model gets it (empty).
+        for c in table.columns + table.derived:
+            con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type}")
     con.execute(BOOKKEEPING_DDL)
     from . import sql
 
@@ -93,6 +96,9 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     _configure(con, cfg)
     if not read_only:
         ensure_schema(con)
+        from . import dispositions
+
+        dispositions.write(con, cfg)  # the agency's disposition map, read by call_outcome_facts
         if str(path) != ":memory:":
             private(path)
     return con

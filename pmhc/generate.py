@@ -12,14 +12,17 @@ The model (all vectorised with numpy, written with pyarrow's CSV writer):
 * calls: seasonal (summer ~15% above winter), hour-of-day and mild weekday patterns,
   six districts of different sizes and behavioral-health (BH) rates; BH calls 3-8% of
   calls (call type in the agency's BH list, or an explicit dispatcher `bh_flag`);
-* the co-responder program starts on PROGRAM_START with one clinician liaison, adds
-  counseling interns on INTERNS_START and a second clinician on SECOND_CLINICIAN, so
-  the share of BH calls with a co-responder goes 0 -> ~20% -> ~45%; co-responders work
+* the co-responder program starts on PROGRAM_START with one clinician liaison serving D1-D2,
+  adds counseling interns on INTERNS_START (and D3-D4) and a second clinician on
+  SECOND_CLINICIAN (and D5-D6), so the share of BH calls with a co-responder goes
+  0 -> ~25% -> ~40% -> ~50%; co-responders work
   day and evening shifts, so coverage is low overnight;
 * CIT training raises cit_officer_present on BH calls from ~55% to ~90%;
 * use_of_force is only recorded from UOF_RECORDING_START (empty before);
 * every BH call has a latent outcome; the call's disposition, the arrest record and the
   co-responder log's outcome all follow from it, so the three files agree;
+* the program rolls out district by district (ROLLOUT), which plants a known effect on BH
+  arrests and holds (planted_effect.json beside the data); arrests on other calls are a placebo;
 * a person pool where most people appear once and a heavy-tailed minority repeatedly.
 
 Timestamps are written as wall-clock time in the agency zone without an offset; the
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import json
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -174,12 +178,20 @@ REFERRAL_AGENCIES = {
 }
 AGENCY_NAMES = tuple(a for v in REFERRAL_AGENCIES.values() for a in v)
 
-# Co-responder coverage of BH calls by date (step changes at the milestones).
-COVERAGE_ANCHORS = (
-    (PROGRAM_START, 0.17), (INTERNS_START - timedelta(days=1), 0.25),
-    (INTERNS_START, 0.33), (SECOND_CLINICIAN - timedelta(days=1), 0.37),
-    (SECOND_CLINICIAN, 0.50), (SECOND_CLINICIAN + timedelta(days=580), 0.56),
+# The program rolls out district by district (a staggered adoption the evaluation page can
+# analyse): the first clinician serves D1-D2, the interns extend it to D3-D4, the second
+# clinician to D5-D6. config/program_rollout.csv is written from this (write_rollout()).
+ROLLOUT: tuple[tuple[str, date], ...] = (
+    ("D1", PROGRAM_START), ("D2", PROGRAM_START),
+    ("D3", INTERNS_START), ("D4", INTERNS_START),
+    ("D5", SECOND_CLINICIAN), ("D6", SECOND_CLINICIAN),
 )
+# Co-responder coverage of a served district's BH calls (before the shift and district factors),
+# constant from the district's start. Because co-responded calls end in arrest and in an
+# involuntary hold less often (OUTCOME_MIX_CO vs OUTCOME_MIX_NO_CO), this plants a known effect
+# of the program on BH arrests and holds; arrests on other calls are a placebo with none.
+# planted_effect() reports the expected counts with and without the program.
+COVERAGE_SERVED = 0.48
 # Co-responders work day and evening shifts.
 SHIFT = np.array([0.08] * 7 + [0.5] + [1.35] * 14 + [0.7, 0.4])
 SHIFT = SHIFT / float(SHIFT @ (HOUR_W * HOUR_BH))
@@ -359,12 +371,14 @@ def _simulate(seed: int, years: int, calls_per_year: int, start: date) -> dict:
     priority_null = r_type.random(n) < 0.002
 
     # --- who responded
-    cov = _interp_dates(day_local, COVERAGE_ANCHORS)
-    cov[day_local < prog_day] = 0.0
+    starts = np.array([_day(dict(ROLLOUT).get(d, PROGRAM_START)) for d in DISTRICTS] + [prog_day])
+    served = day_local >= starts[district]  # district -1 (unknown) -> the program start
+    cov = np.where(served, COVERAGE_SERVED, 0.0)
     p_co = cov * SHIFT[hour] * np.where(district >= 0, DISTRICT_CO[np.maximum(district, 0)], 1.0)
     u = r_resp.random(n)
-    co = np.where(is_bh, u < np.minimum(p_co, 0.95), (u < P_CO_NON_BH) & (cov > 0) & (SHIFT[hour] > 1))
-    del p_co, u
+    p_co = np.minimum(p_co, 0.95)
+    co = np.where(is_bh, u < p_co, (u < P_CO_NON_BH) & (cov > 0) & (SHIFT[hour] > 1))
+    del u
     p_cit = _interp_dates(day_local, CIT_ANCHORS)
     p_cit = np.where(is_bh, np.minimum(p_cit + 0.05 * co, 0.97), 0.55 * p_cit)
     cit = r_resp.random(n) < p_cit
@@ -466,7 +480,9 @@ def _simulate(seed: int, years: int, calls_per_year: int, start: date) -> dict:
                "charge": top_charge[order], "level": level[order], "booked": booked[order]}
 
     # --- encounters: the co-responder log, from the program start
-    enc = _encounters(r_enc, r_fu, co, is_bh, cit, day_local, prog_day, d1, outcome, subject, scene_min)
+    enc = _encounters(r_enc, r_fu, co, is_bh, cit, day_local, served, d1, outcome, subject, scene_min)
+    truth = _expected_outcomes(is_bh, served, np.where(is_bh, p_co, 0.0), district, day_local)
+    del p_co
 
     calls = {
         "n": n, "year": year, "recv": recv_local, "type": ctype, "priority": priority,
@@ -476,7 +492,7 @@ def _simulate(seed: int, years: int, calls_per_year: int, start: date) -> dict:
         "officer_minutes": officer_minutes, "co": co, "cit": cit, "dispo": dispo, "uof": uof,
     }
     return {"calls": calls, "encounters": enc, "arrests": arrests, "n_persons": persons.count,
-            "is_bh": is_bh}
+            "is_bh": is_bh, "planted": truth}
 
 
 _WARRANT_HOURS = np.array([1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 8, 7, 7, 7, 6, 5, 4, 3, 3, 2, 2, 1, 1], dtype=float)
@@ -533,12 +549,48 @@ class _People:
         return out
 
 
-def _encounters(rng, r_fu, co, is_bh, cit, day_local, prog_day, end_day, outcome, subject, scene_min) -> dict:
+def _expected_outcomes(is_bh, served, p_co, district, day_local) -> dict:
+    """Expected BH arrests and involuntary holds per district and month, with the program as
+    simulated and without it (every served BH call priced at the no-co-responder mix): the
+    planted effect an evaluation should recover. Months are local calendar months."""
+    import pandas as pd
+
+    bh = is_bh & (district >= 0)
+    o_arr, o_hold = OUT["arrest"], OUT["involuntary_hold"]
+    p = p_co[bh]
+    frame = pd.DataFrame({
+        "district": np.array(DISTRICTS)[district[bh]],
+        "month": day_local[bh].astype("datetime64[D]").astype("datetime64[M]").astype(str),
+        "bh_calls": 1, "served": served[bh],
+        "bh_arrests_expected": p * OUTCOME_MIX_CO[o_arr] + (1 - p) * OUTCOME_MIX_NO_CO[o_arr],
+        "bh_arrests_without_program": OUTCOME_MIX_NO_CO[o_arr],
+        "involuntary_holds_expected": p * OUTCOME_MIX_CO[o_hold] + (1 - p) * OUTCOME_MIX_NO_CO[o_hold],
+        "involuntary_holds_without_program": OUTCOME_MIX_NO_CO[o_hold],
+    })
+    cells = frame.groupby(["district", "month"], sort=True).agg(
+        {"bh_calls": "sum", "served": "any", **{c: "sum" for c in frame.columns[4:]}}).reset_index()
+    out = [{k: (round(float(v), 6) if isinstance(v, float) else v.item() if hasattr(v, "item") else v)
+            for k, v in row.items()} for row in cells.to_dict("records")]
+    return {"rollout": {d: s.isoformat() for d, s in ROLLOUT}, "coverage_served": COVERAGE_SERVED,
+            "placebo": "non_bh_arrests", "cells": out}
+
+
+def planted_effect(truth: dict, outcome: str, cells) -> dict:
+    """The planted effect of `outcome` over the (district, 'YYYY-MM') cells given: expected
+    events with the program, without it, and the ratio − 1 (the effect an estimate targets)."""
+    wanted = {(d, m) for d, m in cells}
+    with_ = sum(c[f"{outcome}_expected"] for c in truth["cells"] if (c["district"], c["month"]) in wanted)
+    without = sum(c[f"{outcome}_without_program"] for c in truth["cells"] if (c["district"], c["month"]) in wanted)
+    return {"expected": with_, "without_program": without, "change": with_ - without,
+            "relative": with_ / without - 1 if without else float("nan")}
+
+
+def _encounters(rng, r_fu, co, is_bh, cit, day_local, served, end_day, outcome, subject, scene_min) -> dict:
     ri = {r: i for i, r in enumerate(schema.RESPONDER_TYPES)}
     ci = {c: i for i, c in enumerate(schema.CONTACT_TYPES)}
     # On scene: every co-responded call; a share of non-co-responded BH calls with a CIT officer.
     co_calls = np.flatnonzero(co)
-    cit_cand = np.flatnonzero(is_bh & ~co & cit & (day_local >= prog_day))
+    cit_cand = np.flatnonzero(is_bh & ~co & cit & served)  # the program's log, where it serves
     cit_calls = cit_cand[rng.random(len(cit_cand)) < P_CIT_LOG]
     calls = np.concatenate([co_calls, cit_calls])
     n_co = len(co_calls)
@@ -672,12 +724,21 @@ def _person_keys(person: np.ndarray, key_of: np.ndarray, width: int) -> pa.Array
     return _ids("P", key_of[np.where(null, 0, person)], width, null=null)
 
 
+def _columns(table: schema.Table) -> list[str]:
+    """The columns the generator writes: the table's, less those the sample leaves unknown
+    (the sample program keeps a clinician log, so its calls carry no call-level outcome)."""
+    return [c for c in table.column_names if (table.name, c) not in NOT_GENERATED]
+
+
+NOT_GENERATED = {("calls", "outcome"), ("calls", "outcomes_recorded"), ("calls", "received_time_known")}
+
+
 def _write_csv(path: Path, table: schema.Table, batches, compress: bool) -> None:
     """Header line from the schema, then the batches (no quoting: values never hold commas).
 
     gzip is written with mtime 0 and no file name in the header, so same data = same bytes.
     """
-    names = table.column_names
+    names = _columns(table)
     opts = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65_536)
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -748,10 +809,24 @@ def generate(out_dir: Path, *, seed: int = 20240101, years: int = 3, calls_per_y
         "charge_level": _strings(schema.CHARGE_LEVELS, a["level"]),
         "booked": _bool(a["booked"]),
     })], compress)
+    # The planted effect (not a data file: nothing imports it; tests and the benchmark read it).
+    (out_dir / "planted_effect.json").write_text(json.dumps(sim["planted"], indent=1) + "\n", encoding="utf-8")
     return paths
 
 
 # ------------------------------------------------------------------ milestones
+
+def write_rollout(path: Path) -> Path:
+    """config/program_rollout.csv (district,start): the date the program began serving each district."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["district", "start"])
+        for d, start in ROLLOUT:
+            w.writerow([d, start.isoformat()])
+    return path
+
 
 def write_milestones(path: Path) -> Path:
     """config/milestones.csv (date,label) from the generator's program dates."""
@@ -784,7 +859,7 @@ def _bad_sets() -> dict[str, tuple[schema.Table, list[tuple[list[str], tuple[str
             row.update(call_type="THEFT", priority="4", disposition="ARREST", co_responder_present="false",
                        officer_minutes="135.5", cleared_at=f"2024-05-0{d} 12:35:00")
         row.update(kw)
-        return [row[c] for c in schema.CALLS.column_names]
+        return [row[c] for c in _columns(schema.CALLS)]
 
     calls = [
         (call(1), None),
@@ -881,7 +956,7 @@ def write_bad_rows(out_dir: Path) -> dict[str, Path]:
     for name, (table, rows) in _bad_sets().items():
         path = out_dir / name
         with path.open("w", newline="", encoding="utf-8") as f:
-            f.write(",".join(table.column_names) + "\n")
+            f.write(",".join(_columns(table)) + "\n")
             for i, (fields, problem) in enumerate(rows):
                 assert all("," not in v and '"' not in v for v in fields)
                 f.write(",".join(fields) + "\n")

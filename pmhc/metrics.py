@@ -7,15 +7,15 @@ number from the same SQL.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+from pydantic import Field, create_model
 
 from . import definitions, sql
-from .config import AgencyConfig, config_dir, load_agency
+from .config import AgencyConfig, Strict, config_dir, load_agency, read_toml, toml_dumps, validate
 from .periods import Period
 
 # Families of figures: query name → breakdowns it supports.
@@ -230,21 +230,32 @@ SAVINGS_PARAMS = ("jail_booking", "jail_bed_day", "average_jail_stay_days", "ed_
                   "ambulance_transport", "officer_hour", "program_cost_annual")
 
 
+class _AssumptionEntry(Strict):
+    """One unit cost in config/assumptions.toml: a value with its range, source and year."""
+    label: str | None = None
+    unit: str = ""
+    value: float = Field(ge=0)
+    low: float | None = Field(None, ge=0)
+    high: float | None = Field(None, ge=0)
+    source: str = Field(min_length=1)
+    year: int = Field(ge=1900, le=2200)
+
+
+AssumptionsFile = create_model(
+    "AssumptionsFile", __base__=Strict, **{k: (_AssumptionEntry, ...) for k in SAVINGS_PARAMS})
+
+
 def load_assumptions(path: Path | None = None) -> Assumptions:
+    """config/assumptions.toml, checked by the settings layer (pmhc.config.validate): a
+    missing cost, an unknown key or a value of the wrong kind names the file and the key."""
     path = Path(path) if path else config_dir() / "assumptions.toml"
-    with path.open("rb") as f:
-        raw = tomllib.load(f)
+    f = validate(AssumptionsFile, read_toml(path), path)
     out = Assumptions()
     for key in SAVINGS_PARAMS:
-        if key not in raw:
-            raise ValueError(f"{path}: missing [{key}] (needs value, low, high, source, year)")
-        r = raw[key]
-        missing = [f for f in ("value", "source", "year") if f not in r]
-        if missing:
-            raise ValueError(f"{path}: [{key}] is missing {', '.join(missing)}")
-        v = float(r["value"])
-        out[key] = Assumption(key, r.get("label", key), r.get("unit", ""), v, float(r.get("low", v)),
-                              float(r.get("high", v)), str(r["source"]), int(r["year"]))
+        r: _AssumptionEntry = getattr(f, key)
+        v = float(r.value)
+        out[key] = Assumption(key, r.label or key, r.unit, v, float(r.low if r.low is not None else v),
+                              float(r.high if r.high is not None else v), r.source, int(r.year))
     return out
 
 
@@ -256,10 +267,6 @@ ASSUMPTIONS_HEADER = """\
 """
 
 
-def _toml_text(v: str) -> str:
-    return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
 def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path:
     """Write the assumptions file (an administrator's save from the Savings page).
 
@@ -267,16 +274,16 @@ def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path
     replaced in one step (written beside it, then renamed) so a reader never sees half.
     """
     path = Path(path) if path else config_dir() / "assumptions.toml"
-    lines = [ASSUMPTIONS_HEADER]
+    data = {}
     for key in SAVINGS_PARAMS:
         a = assumptions[key]
         if not (0 <= a.low <= a.value <= a.high):
             raise ValueError(f"[{key}] needs 0 ≤ low ≤ value ≤ high (got {a.low:g}, {a.value:g}, {a.high:g})")
         if not str(a.source).strip():
             raise ValueError(f"[{key}] needs a source: where the value comes from")
-        lines += [f"[{key}]", f"label = {_toml_text(a.label)}", f"unit = {_toml_text(a.unit)}",
-                  f"value = {float(a.value)!r}", f"low = {float(a.low)!r}", f"high = {float(a.high)!r}",
-                  f"source = {_toml_text(str(a.source).strip())}", f"year = {int(a.year)}", ""]
+        data[key] = {"label": a.label, "unit": a.unit, "value": float(a.value), "low": float(a.low),
+                     "high": float(a.high), "source": " ".join(str(a.source).split()), "year": int(a.year)}
+    lines = [ASSUMPTIONS_HEADER + toml_dumps(data)]
     tmp = path.with_name(path.name + ".saving")
     tmp.write_text("\n".join(lines), encoding="utf-8")
     tmp.replace(path)

@@ -16,22 +16,22 @@ See README.md, "Mapping an agency's export (profiles)", and the examples in prof
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
 from . import importer, schema
-from .config import ROOT, AgencyConfig, load_agency
+from .config import ROOT, AgencyConfig, SettingsError, Strict, check_timezone, load_agency, toml_value, validate
 
 PROFILES_DIR = ROOT / "profiles"
 
-TOP_LEVEL_KEYS = ("name", "description", "table", "timezone", "null_values", "columns", "constants",
-                  "values", "formats", "datetimes", "flags", "collapse")
+_SECTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("profile_section", default=None)
 DEFAULT_NULL_VALUES = ("NA", "N/A", "NULL")
 _TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%z", "%f", "%X", "%c", "%T", "%R")
 _TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -41,7 +41,7 @@ _OFFSET = r"(Z|z|[+-]\d\d(:?\d\d)?)$"
 _RANK_OTHER, _RANK_EMPTY = 1_000_000, 1_000_001
 
 
-class ProfileError(ValueError):
+class ProfileError(SettingsError):
     """A profile that cannot be used; the message names the file and the key to fix."""
 
 
@@ -94,10 +94,22 @@ class Profile:
     datetimes: dict[str, DateTimeRule]
     flags: dict[str, FlagRule]
     collapse: Collapse | None
+    # The other tables a several-table profile fills from the same export (this one is the
+    # first of calls, encounters, arrests it fills).
+    also: tuple["Profile", ...] = field(default=(), compare=False)
 
     @property
     def file_label(self) -> str:
         return self.path.name
+
+    @property
+    def outputs(self) -> tuple["Profile", ...]:
+        """One single-table profile per table this profile fills, in import order."""
+        return (self,) + self.also
+
+    @property
+    def tables_label(self) -> str:
+        return ", ".join(p.table.name for p in self.outputs)
 
     def source_columns(self) -> list[str]:
         """Every export column the profile reads, in a stable order."""
@@ -121,7 +133,69 @@ class Profile:
 
 # ------------------------------------------------------------------ loading and validation
 
+# The shape of a profile file, checked by the settings layer (pmhc.config.validate) before
+# the checks below, which need the canonical model (is it a column, is the value in its
+# vocabulary, does the importer accept it). A key of the wrong kind is named TOML-style:
+# `profiles/x.toml: [flags.outcome] order[1].value: …`.
+Scalar = str | bool | int | float
+Strings = str | list[str]
+
+
+class _DateTimesShape(Strict):
+    date: str | None = None
+    date_format: Strings | None = None
+    time: str | None = None
+    time_format: Strings | None = None
+    if_time_missing: str = "quarantine"
+
+
+class _FlagShape(Strict):
+    column: str
+    value: Scalar
+
+
+class _FlagsShape(Strict):
+    order: list[_FlagShape] | None = None
+    if_none: Scalar | None = None
+    yes: Strings | None = None
+    no: Strings | None = None
+
+
+class _CollapseShape(Strict):
+    key: str | None = None
+    precedence: dict[str, Strings] = {}
+
+
+class TableShape(Strict):
+    columns: dict[str, str] = {}
+    constants: dict[str, Scalar] = {}
+    values: dict[str, dict[str, Scalar]] = {}
+    formats: dict[str, Strings] = {}
+    datetimes: dict[str, _DateTimesShape] = {}
+    flags: dict[str, _FlagsShape] = {}
+    collapse: _CollapseShape | None = None
+
+
+class ProfileShape(TableShape):
+    name: str | None = None
+    description: str = ""
+    table: str
+    timezone: str | None = None
+    null_values: Strings | None = None
+
+
+TOP_LEVEL_KEYS = tuple(ProfileShape.model_fields)
+# A profile that feeds several tables from one export has no `table`: the shared settings
+# at the top and one section per table it fills ([calls], [encounters], [arrests]), each
+# with the keys a one-table profile has.
+TABLE_KEYS = tuple(TableShape.model_fields)
+SHARED_KEYS = tuple(k for k in TOP_LEVEL_KEYS if k not in TABLE_KEYS and k != "table")
+
+
 def _err(path: Path, where: str, msg: str) -> ProfileError:
+    section = _SECTION.get()
+    if section and where not in SHARED_KEYS:
+        where = f"[{section}.{where[1:]}" if where.startswith("[") else f"[{section}] {where}"
     return ProfileError(f"{path}: {where}: {msg}")
 
 
@@ -157,25 +231,39 @@ def _scalar(path: Path, where: str, value) -> str | None:
 
 
 def _check_value(path: Path, where: str, col: schema.Column, value: str | None) -> str | None:
-    """A canonical value a profile writes (map target, constant) must be valid for its column."""
+    """A canonical value a profile writes (map target, constant) must be valid for its column:
+    exactly what the importer accepts, so a profile that loads never quarantines every row."""
     if value is None:
+        if not col.nullable:
+            hint = f"use one of {', '.join(col.values)}" if col.values else "map it to an export column"
+            raise _err(path, where, f"{col.name} cannot be empty: the importer needs it on every row; {hint}"
+                       + (" (\"unknown\" when the export does not say)" if schema.UNKNOWN in col.values else ""))
         return None
     if col.values:
         v = value.lower()
         if v not in col.values and v != schema.UNMAPPED:
             raise _err(path, where, f"{value!r} is not one of the {col.name} values{_suggest(v, list(col.values))}; "
-                       f"use one of {', '.join(col.values)} (or \"\" for unknown)")
+                       f"use one of {', '.join(col.values)}" + (" (or \"\" for unknown)" if col.nullable else ""))
         return v
     if col.type == "BOOLEAN":
         v = value.lower()
         if v not in schema.TRUE_WORDS + schema.FALSE_WORDS:
             raise _err(path, where, f"{value!r} is not true/false; {col.name} is a yes/no column")
         return "true" if v in schema.TRUE_WORDS else "false"
-    if col.type in ("INTEGER", "DOUBLE"):
-        try:
+    try:
+        if col.type == "INTEGER":
+            int(value)
+        elif col.type == "DOUBLE":
             float(value)
-        except ValueError:
-            raise _err(path, where, f"{value!r} is not a number; {col.name} is numeric") from None
+        elif col.type == "DATE":
+            date.fromisoformat(value)
+        elif col.type == "TIMESTAMPTZ":
+            datetime.fromisoformat(value)
+    except ValueError:
+        words = {"INTEGER": ("a number", "a whole number"), "DOUBLE": ("a number", "a number"),
+                 "DATE": ("a date", "a date as YYYY-MM-DD"),
+                 "TIMESTAMPTZ": ("a date-time", "a date-time as YYYY-MM-DD HH:MM:SS")}[col.type]
+        raise _err(path, where, f"{value!r} is not {words[0]}; {col.name} needs {words[1]}") from None
     return value
 
 
@@ -215,7 +303,39 @@ def load(path: Path | str) -> Profile:
 
 
 def from_dict(raw: dict, path: Path | str = Path("profile.toml")) -> Profile:
+    """A profile from TOML data: one table (`table = ...`) or several ([calls], [encounters], …)."""
     path = Path(path)
+    if "table" in raw or not any(t in raw for t in schema.TABLES):
+        return _one_table(raw, path)
+    allowed = SHARED_KEYS + tuple(schema.TABLES)
+    unknown = [k for k in raw if k not in allowed]
+    if unknown:
+        k = unknown[0]
+        hint = (f"; in a profile that fills several tables, {k} goes inside each table's section "
+                f"([{next(t for t in schema.TABLES if t in raw)}.{k}])" if k in TABLE_KEYS else "")
+        raise _err(path, k, f"unknown setting{_suggest(k, list(allowed))}{hint}; a profile that fills several "
+                   f"tables has {', '.join(SHARED_KEYS)} and one section per table: {', '.join(schema.TABLES)}")
+    outputs: list[Profile] = []
+    for t in schema.TABLES:
+        if t not in raw:
+            continue
+        sect = raw[t]
+        if not isinstance(sect, dict):
+            raise _err(path, t, f"must be a table ([{t}]) with the keys {', '.join(TABLE_KEYS)}")
+        extra = [k for k in sect if k not in TABLE_KEYS]
+        if extra:
+            raise _err(path, f"[{t}] {extra[0]}", f"unknown setting{_suggest(extra[0], list(TABLE_KEYS))}; a table "
+                       f"section has {', '.join(TABLE_KEYS)}")
+        sub = {k: raw[k] for k in SHARED_KEYS if k in raw} | {"table": t} | sect
+        token = _SECTION.set(t)
+        try:
+            outputs.append(_one_table(sub, path))
+        finally:
+            _SECTION.reset(token)
+    return replace(outputs[0], also=tuple(outputs[1:]))
+
+
+def _one_table(raw: dict, path: Path) -> Profile:
     unknown = [k for k in raw if k not in TOP_LEVEL_KEYS]
     if unknown:
         k = unknown[0]
@@ -226,14 +346,15 @@ def from_dict(raw: dict, path: Path | str = Path("profile.toml")) -> Profile:
         raise _err(path, "table", f"must be one of {', '.join(schema.TABLES)} (the canonical table this "
                    f"export fills), got {tname!r}")
     table = schema.TABLES[tname]
+    section = _SECTION.get()
+    validate(ProfileShape, raw, path, prefix=(section,) if section else (), error=ProfileError)
 
     tz = raw.get("timezone")
     if tz is not None:
         try:
-            ZoneInfo(str(tz))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise _err(path, "timezone", f"{tz!r} is not a time zone name; use an IANA name such as "
-                       "\"America/Chicago\" or \"UTC\"") from None
+            check_timezone(tz)
+        except ValueError as e:
+            raise _err(path, "timezone", str(e)) from None
     nulls = _str_list(path, "null_values", raw.get("null_values", list(DEFAULT_NULL_VALUES)), allow_empty=True)
 
     def section(key: str) -> dict:
@@ -388,9 +509,18 @@ def from_dict(raw: dict, path: Path | str = Path("profile.toml")) -> Profile:
 
     missing_required = [c for c in table.required_names if c not in provided_by]
     if missing_required:
+        hints = []
+        for m in missing_required:
+            c = table.column(m)
+            if c.nullable:
+                hints.append(f'{m} = "" when the export has no such information')
+            elif schema.UNKNOWN in c.values:
+                hints.append(f'{m} = "unknown" when the export does not say')
+            elif c.values:
+                hints.append(f"{m} = one of {', '.join(c.values)}")
         raise _err(path, "[columns]", f"no source for required column(s) {', '.join(missing_required)}; map "
-                   "each to an export column, or set it in [constants] (\"\" when the export has no such "
-                   "information)")
+                   "each to an export column, or set it in [constants]"
+                   + (f" ({'; '.join(hints)})" if hints else ""))
     name = raw.get("name") or path.stem
     return Profile(path=path, name=str(name), description=str(raw.get("description", "")), table=table,
                    timezone=tz, null_values=tuple(nulls), columns=columns, constants=constants, values=values,
@@ -403,10 +533,31 @@ def available(directory: Path = PROFILES_DIR) -> list[Path]:
 
 
 def import_kwargs(path: Path, cfg: AgencyConfig | None = None) -> dict:
-    """Keyword arguments for importer.import_file that import a file through this profile."""
+    """Keyword arguments for importer.import_file that import a file through a one-table profile
+    (a profile that fills several tables is imported with import_plan / import_with_profile)."""
+    plan = import_plan(path, cfg)
+    if len(plan) > 1:
+        raise ProfileError(f"{path}: fills several tables ({', '.join(k['table'] for k in plan)}); import it "
+                           "with profiles.import_with_profile (pmhc import and the Data page do)")
+    return plan[0]
+
+
+def import_plan(path: Path | str, cfg: AgencyConfig | None = None) -> list[dict]:
+    """One set of importer.import_file keyword arguments per table the profile fills, in order."""
     profile = load(path)
-    return {"table": profile.table.name, "stager": profile.stager(cfg), "profile_name": profile.file_label,
-            "allow_unmapped": True}
+    return [{"table": p.table.name, "stager": p.stager(cfg), "profile_name": p.file_label, "allow_unmapped": True}
+            for p in profile.outputs]
+
+
+def import_with_profile(con: duckdb.DuckDBPyConnection, path: Path | str, profile_path: Path | str, *,
+                        cfg: AgencyConfig | None = None, display_name: str | None = None) -> list[importer.FileReport]:
+    """Import one export through a profile: one import (ledger entry, row accounting,
+    quarantine) per table it fills. Each table balances on its own: rows in the export =
+    rows loaded + quarantined + merged into a row with the same key, so a call repeated once
+    per officer is one call. Each table is its own transaction; re-importing the same export
+    replaces rather than adds, so a run stopped half way is repaired by running it again."""
+    return [importer.import_file(con, path, cfg=cfg, display_name=display_name, **kw)
+            for kw in import_plan(profile_path, cfg)]
 
 
 # ------------------------------------------------------------------ staging
@@ -581,8 +732,23 @@ class ProfileStager:
                     exprs[col] = f"CASE WHEN {m}.code IS NOT NULL THEN {m}.value ELSE {self._unmatched(c, v)} END"
                 else:
                     exprs[col] = self._unmatched(c, v)
+            elif col == "outcomes_recorded" and "outcome" in exprs:
+                exprs[col] = self._recorded_expr(exprs["outcome"], src, params)
+            elif col == "received_time_known" and "received_at" in filled:
+                exprs[col] = f"CASE WHEN {filled['received_at']} THEN 'false' END"
             else:
                 exprs[col] = "NULL::VARCHAR"
+
+        if p.collapse:
+            # Rows that will be merged are checked one by one first: a row missing a required
+            # value is quarantined itself, not merged into its key's row (so every table a
+            # several-table profile fills accounts for the same bad rows the same way).
+            for col in table.column_names:
+                c = table.column(col)
+                if not c.nullable and col in p.columns and col not in p.datetimes:
+                    errors.append(err(f"({exprs[col]}) IS NULL", p.columns[col], f"r.{src[p.columns[col]]}",
+                                      "missing", f"{p.columns[col]!r} (→ {col}) is empty; it is required for "
+                                      f"every {table.name} row — fill it in or remove the row"))
 
         join_sql = " ".join(f"LEFT JOIN {tbl} {alias} ON {alias}.code = lower(r.{src[p.columns[col]]})"
                             for col, alias, tbl in joins)
@@ -658,6 +824,30 @@ class ProfileStager:
             return f"CASE WHEN {v} IS NULL THEN NULL WHEN lower({v}) IN ({allowed}) THEN lower({v}) ELSE '{schema.UNMAPPED}' END"
         return v
 
+    def _recorded_expr(self, outcome: str, src: dict[str, str], params: _Params) -> str:
+        """calls.outcomes_recorded: the outcomes this row of the export states yes or no for.
+
+        Yes/No flags record the outcome of each flag column that holds a Yes or a No (and
+        `if_none` when every one does); a value map records its targets when the row's code
+        is mapped. Anything else (a canonical outcome column) leaves it empty = every outcome.
+        """
+        p = self.profile
+        if "outcome" in p.flags:
+            rule = p.flags["outcome"]
+            words = params(list(rule.yes + rule.no))
+            parts = [f"CASE WHEN list_contains({words}, lower(r.{src[f.column]})) THEN {params(f.value)} END"
+                     for f in rule.order]
+            if rule.if_none:
+                every = " AND ".join(f"list_contains({words}, lower(r.{src[f.column]}))" for f in rule.order)
+                parts.append(f"CASE WHEN {every} THEN {params(rule.if_none)} END")
+            return f"nullif(concat_ws(',', {', '.join(parts)}), '')"
+        targets = sorted({v for v in p.values.get("outcome", {}).values()
+                          if v and v not in (schema.UNMAPPED, schema.UNKNOWN)})
+        if targets:
+            return (f"CASE WHEN ({outcome}) NOT IN ('{schema.UNMAPPED}', '{schema.UNKNOWN}') "
+                    f"THEN {params(','.join(targets))}::VARCHAR END")
+        return "NULL::VARCHAR"
+
     @staticmethod
     def _flag_expr(rule: FlagRule, src: dict[str, str], params: _Params) -> str:
         yes, both = params(list(rule.yes)), params(list(rule.yes + rule.no))
@@ -679,9 +869,13 @@ class ProfileStager:
             q = _ident(col)
             if col == key:
                 continue
-            if col in p.collapse.precedence:
-                order = params(list(p.collapse.precedence[col]))
-                rank = (f"coalesce(list_position({order}, {q}), CASE WHEN {q} IS NULL THEN {_RANK_EMPTY} "
+            ranked = col if col in p.collapse.precedence else (
+                "outcome" if col == "outcomes_recorded" and "outcome" in p.collapse.precedence else None)
+            if ranked:
+                # (what the export records is taken from the row whose outcome won)
+                r = _ident(ranked)
+                order = params(list(p.collapse.precedence[ranked]))
+                rank = (f"coalesce(list_position({order}, {r}), CASE WHEN {r} IS NULL THEN {_RANK_EMPTY} "
                         f"ELSE {_RANK_OTHER} END)")
                 aggs.append(f"arg_min({q}, ({rank}, _line)) AS {q}")
             else:
@@ -819,7 +1013,7 @@ def guess_columns(header: list[str], table: str) -> dict[str, str]:
 
 
 def _toml_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return toml_value(s)
 
 
 def draft_from_header(header: list[str], table: str, file_name: str = "the export") -> str:

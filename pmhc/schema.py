@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 # figures can show them.
 UNMAPPED = "unmapped"
 
-RESPONDER_TYPES = ("clinician_liaison", "counseling_intern", "cit_officer", "follow_up_team")
+# Who made a contact. `patrol_officer` (police-only response, no CIT training or clinician
+# named) and `unknown` let a profile say what the export says and no more: it never has to
+# claim a CIT officer or a clinician the data does not name. New values go at the end (the
+# sample generator indexes this tuple).
+RESPONDER_TYPES = ("clinician_liaison", "counseling_intern", "cit_officer", "follow_up_team",
+                   "patrol_officer", "unknown")
 CONTACT_TYPES = ("on_scene", "follow_up", "referral")
 OUTCOMES = (
     "resolved_on_scene",
@@ -25,6 +30,12 @@ OUTCOMES = (
     "arrest",
     "refused_unable_to_contact",
 )
+# How a call ended (calls.outcome): the contact outcomes plus `unknown`, for agencies whose
+# only record is CAD (a disposition code, or Yes/No outcome flags on each call). Set by a
+# profile (a value map or [flags] on the export) or by the agency's disposition map
+# (config/agency.toml [dispositions]); see queries/models.sql :: call_facts.
+UNKNOWN = "unknown"
+CALL_OUTCOMES = OUTCOMES + (UNKNOWN,)
 CHARGE_LEVELS = ("felony", "misdemeanor", "violation", "warrant", "other")
 
 # Outcome groups used by the diversion definitions (see queries/outcomes.sql).
@@ -36,6 +47,7 @@ LABELS = {
     "counseling_intern": "Counseling intern",
     "cit_officer": "CIT officer",
     "follow_up_team": "Follow-up team",
+    "patrol_officer": "Patrol officer (police only)",
     "on_scene": "On scene",
     "follow_up": "Follow-up",
     "referral": "Referral",
@@ -112,6 +124,17 @@ CALLS = Table(
         Column("cit_officer_present", "BOOLEAN", False, True, "At least one CIT-trained officer was on scene."),
         Column("disposition", "VARCHAR", False, True, "CAD disposition code as exported."),
         Column("use_of_force", "BOOLEAN", False, True, "Force was used (where the agency records it)."),
+        Column("outcome", "VARCHAR", False, True,
+               "How the call ended, when the export records it on the call (Yes/No flags, a mapped disposition); "
+               "empty = unknown, and then the agency's disposition map (config/agency.toml [dispositions]) "
+               "reads it from the disposition code.", CALL_OUTCOMES),
+        Column("outcomes_recorded", "VARCHAR", False, True,
+               "Outcomes the export states yes or no for on this call, comma-separated, when it records only "
+               "some (a Yes/No 'apprehension made' flag records involuntary_hold and nothing else); empty = every "
+               "outcome, when the outcome is given. A figure built on outcomes the export never records is not "
+               "measured."),
+        Column("received_time_known", "BOOLEAN", False, True,
+               "false when the export gave the day of the call but not its time (an NA hour); empty = known."),
     ),
     derived=(
         Column("is_bh", "BOOLEAN", False, False,
@@ -173,3 +196,15 @@ def table_for_header(header: list[str]) -> Table | None:
     if "call_id" in cols:
         return CALLS
     return None
+
+
+def markdown_table(table: Table) -> str:
+    """The README's table of a canonical table's columns (a test keeps README.md equal to it)."""
+    lines = ["| column | type | required column | may be empty | meaning |", "|---|---|---|---|---|"]
+    for c in table.columns:
+        vocab = f" One of: {', '.join(f'`{v}`' for v in c.values)}." if c.values else ""
+        lines.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {'yes' if c.nullable else 'no'} "
+                     f"| {c.meaning}{vocab} |")
+    for c in table.derived:
+        lines.append(f"| `{c.name}` | {c.type} | derived | no | {c.meaning} |")
+    return "\n".join(lines)

@@ -1,6 +1,15 @@
 -- Views every metric reads. Created by the writer at import (pmhc.db.ensure_schema);
 -- the dashboard opens the database read-only and only selects from them.
 
+-- name: disposition_map
+-- The agency's CAD disposition map (config/agency.toml [dispositions]): code (trimmed,
+-- lower case) → how the call ended. The writer rewrites it from the config on every
+-- read-write open (pmhc.dispositions.write); call_outcome_facts reads it.
+CREATE TABLE IF NOT EXISTS disposition_map (
+    code    VARCHAR PRIMARY KEY,
+    outcome VARCHAR NOT NULL
+);
+
 -- name: call_facts
 -- One row per CAD call with what call metrics need, on the agency's wall clock.
 CREATE OR REPLACE VIEW call_facts AS
@@ -9,7 +18,9 @@ SELECT
     c.received_local,
     CAST(c.received_local AS DATE)                      AS call_date,
     CAST(date_trunc('month', c.received_local) AS DATE) AS month,
-    hour(c.received_local)                              AS hour,
+    -- NULL when the export gave the day but not the time (never drawn as 00:00)
+    CASE WHEN c.received_time_known IS DISTINCT FROM false THEN hour(c.received_local) END AS hour,
+    c.received_time_known IS DISTINCT FROM false        AS hour_known,
     isodow(c.received_local)                            AS weekday,   -- 1 = Monday
     coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
     c.call_type,
@@ -47,3 +58,86 @@ SELECT
     coalesce(e.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL), false) AS call_has_arrest
 FROM encounters e
 LEFT JOIN calls c ON c.call_id = e.call_id;
+
+-- name: call_outcome_facts
+-- How each CAD call ended, for agencies whose only record is CAD (no clinician log):
+-- one row per call. The outcome is the one the export recorded on the call (a profile's
+-- Yes/No flags or mapped disposition: outcome_source 'export'), else the agency's
+-- disposition map applied to the disposition code ('disposition map'), else 'unknown'.
+-- A disposition code the map does not list is 'unmapped' (shown, never dropped).
+-- `recorded` is the list of outcomes the export states yes or no for on the call: the
+-- profile's flag columns (calls.outcomes_recorded), the targets of the map that gave the
+-- outcome, or every outcome when a canonical file gives it. Each outcome flag below is
+--   NULL  when the export records none of the outcomes that make it true (not measured:
+--         an export whose only outcome is "apprehension made" measures involuntary holds,
+--         never diversion or arrests),
+--   true / false otherwise,
+-- so for any selection count(flag) is the number of calls it is measured on (the
+-- denominator) and count(*) FILTER (WHERE flag) the calls that had it (the numerator).
+-- Arrests: arrest records when any are loaded (arrest_source 'arrest records': a record
+-- names the call), else the call's outcome 'arrest' where the export records arrests
+-- ('call outcome'), else not measured (arrest_source and arrested NULL).
+CREATE OR REPLACE VIEW call_outcome_facts AS
+WITH loaded AS (
+    SELECT EXISTS (SELECT 1 FROM arrests) AS arrest_records,
+           EXISTS (SELECT 1 FROM disposition_map) AS map_configured,
+           (SELECT list(DISTINCT outcome ORDER BY outcome) FROM disposition_map WHERE outcome <> 'unknown')
+               AS map_outcomes
+), o AS (
+    SELECT
+        c.call_id,
+        CAST(c.received_local AS DATE)                      AS call_date,
+        CAST(date_trunc('month', c.received_local) AS DATE) AS month,
+        coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
+        nullif(trim(c.beat), '')                            AS beat,
+        c.call_type,
+        c.is_bh,
+        c.co_responder_present,
+        c.cit_officer_present,
+        c.disposition,
+        CASE
+            WHEN c.outcome IS NOT NULL AND c.outcome <> 'unknown' THEN c.outcome
+            WHEN m.outcome IS NOT NULL THEN m.outcome
+            WHEN nullif(trim(c.disposition), '') IS NOT NULL AND l.map_configured THEN 'unmapped'
+            ELSE 'unknown'
+        END                                                 AS outcome,
+        CASE
+            WHEN c.outcome IS NOT NULL AND c.outcome <> 'unknown' THEN 'export'
+            WHEN m.outcome IS NOT NULL AND m.outcome <> 'unknown' THEN 'disposition map'
+        END                                                 AS outcome_source,  -- of a known outcome
+        CASE
+            WHEN c.outcomes_recorded IS NOT NULL THEN string_split(c.outcomes_recorded, ',')
+            WHEN c.outcome IS NOT NULL AND c.outcome NOT IN ('unknown', 'unmapped')
+                THEN ['resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed',
+                      'involuntary_hold', 'arrest', 'refused_unable_to_contact']
+            WHEN m.outcome IS NOT NULL AND m.outcome <> 'unknown' THEN l.map_outcomes
+            ELSE []::VARCHAR[]
+        END                                                 AS recorded,
+        c.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL) AS has_arrest_record,
+        l.arrest_records
+    FROM calls c
+    CROSS JOIN loaded l
+    LEFT JOIN disposition_map m ON m.code = lower(trim(c.disposition))
+)
+SELECT
+    o.* EXCLUDE (arrest_records),
+    o.outcome NOT IN ('unknown', 'unmapped')                AS outcome_known,
+    CASE WHEN list_has_any(o.recorded, ['resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed'])
+        THEN o.outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed')
+             AND NOT (o.arrest_records AND o.has_arrest_record)
+    END                                                     AS diverted,
+    CASE WHEN list_has_any(o.recorded, ['referred_outpatient', 'crisis_center', 'voluntary_ed'])
+        THEN o.outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed')
+    END                                                     AS connected_to_care,
+    CASE WHEN list_contains(o.recorded, 'involuntary_hold') THEN o.outcome = 'involuntary_hold' END
+                                                            AS involuntary_hold,
+    CASE WHEN list_has_any(o.recorded, ['voluntary_ed', 'involuntary_hold'])
+        THEN o.outcome IN ('voluntary_ed', 'involuntary_hold')
+    END                                                     AS transported,
+    CASE WHEN o.arrest_records THEN 'arrest records'
+         WHEN list_contains(o.recorded, 'arrest') THEN 'call outcome' END
+                                                            AS arrest_source,
+    CASE WHEN o.arrest_records THEN o.has_arrest_record
+         WHEN list_contains(o.recorded, 'arrest') THEN o.outcome = 'arrest' END
+                                                            AS arrested
+FROM o;

@@ -193,3 +193,16 @@ def test_the_page_refuses_roles_other_than_admin(small_db_path):
     assert "for administrators" in at.error[0].value
     assert not at.file_uploader
     assert "data" not in [p.key for p in access.pages_for("analyst")]
+
+
+def test_run_import_through_a_several_table_profile_fills_each_table(tmp_path, monkeypatch):
+    monkeypatch.setenv("PMHC_DB", str(tmp_path / "new.duckdb"))
+    export = FIXTURES / "real_layouts" / "seattle_crisis" / "crisis_data.csv"
+    report = page_module().run_import(export.read_bytes(), "crisis_data.csv",
+                                      profile_path=profiles.PROFILES_DIR / "seattle_crisis_templates.toml")
+    assert (report.table, report.rows_loaded, report.rows_quarantined, report.rows_collapsed) == ("calls", 13, 2, 14)
+    (other,) = report.extra["also"]
+    assert other["status"] == "loaded" and other["quarantined"] == 2
+    assert other["summary"].startswith("crisis_data.csv → encounters: 29 rows in file = 13 loaded")
+    assert {k: v for k, v in counts(tmp_path / "new.duckdb").items() if k in ("calls", "encounters")} == {
+        "calls": 13, "encounters": 13}

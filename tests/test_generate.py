@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -51,7 +52,9 @@ def test_files_have_the_canonical_columns_and_formats(small, tmp_path):
     paths, data = small
     for name, p in paths.items():
         with gzip.open(p, "rt") as f:
-            assert f.readline().rstrip("\n").split(",") == schema.TABLES[name].column_names
+            # every canonical column, less the call-level outcome columns the sample leaves unknown
+            expected = [c for c in schema.TABLES[name].column_names if (name, c) not in generate.NOT_GENERATED]
+            assert f.readline().rstrip("\n").split(",") == expected
     assert len(data["calls"]) == 9000
     ts = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
     for row in data["calls"][:500]:
@@ -144,7 +147,7 @@ def test_milestones_file_is_written_from_the_generator_dates(tmp_path):
 
 def _first_problem(table: schema.Table, row: dict) -> tuple[str, str] | None:
     for c in table.columns:
-        v = row[c.name].strip()
+        v = row.get(c.name, "").strip()  # a column the file does not have is empty
         if v == "":
             if not c.nullable:
                 return c.name, "missing"
@@ -172,7 +175,7 @@ def _first_problem(table: schema.Table, row: dict) -> tuple[str, str] | None:
 def _bad_lines(table: schema.Table, path: Path) -> set[tuple[int, str, str]]:
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
-    assert header == table.column_names
+    assert header == [c for c in table.column_names if (table.name, c) not in generate.NOT_GENERATED]
     found: dict[int, tuple[str, str]] = {}
     last_line_of: dict[str, int] = {}
     for line_no, text in enumerate(lines[1:], start=2):
@@ -213,3 +216,26 @@ def test_committed_sample_bad_rows_are_the_generated_ones(tmp_path):
         pytest.skip("sample_data/bad not generated")
     for name, p in generate.write_bad_rows(tmp_path).items():
         assert (committed / p.name).read_bytes() == p.read_bytes(), p.name
+
+
+def test_the_sample_agency_rollout_file_is_the_generator_rollout(tmp_path):
+    written = generate.write_rollout(tmp_path / "program_rollout.csv").read_text()
+    assert (ROOT / "config" / "program_rollout.csv").read_text() == written
+    assert [r["district"] for r in read(tmp_path / "program_rollout.csv")] == list(generate.DISTRICTS)
+
+
+def test_co_response_starts_in_each_district_on_its_rollout_date(small):
+    _, data = small
+    starts = dict(generate.ROLLOUT)
+    co = [r for r in data["calls"] if r["co_responder_present"] == "true" and r["district"]]
+    assert co and all(r["received_at"][:10] >= starts[r["district"]].isoformat() for r in co)
+
+
+def test_the_planted_effect_lowers_expected_bh_arrests_and_holds_only_where_the_program_serves(small):
+    paths, _ = small
+    truth = json.loads((paths["calls"].parent / "planted_effect.json").read_text())
+    served = [(c["district"], c["month"]) for c in truth["cells"] if c["served"]]
+    unserved = [(c["district"], c["month"]) for c in truth["cells"] if not c["served"]]
+    for outcome in ("bh_arrests", "involuntary_holds"):
+        assert generate.planted_effect(truth, outcome, served)["relative"] < -0.2
+        assert generate.planted_effect(truth, outcome, unserved)["relative"] == pytest.approx(0)

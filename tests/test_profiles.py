@@ -420,3 +420,136 @@ def test_a_draft_with_its_guesses_uncommented_is_a_loadable_profile():
     assert p.columns == {"call_id": "Incident Number", "received_at": "Call Received", "call_type": "Nature",
                          "district": "District", "co_responder_present": "Co Responder",
                          "disposition": "Disposition"}
+
+
+# ---------------------------------------------------------------- the loader accepts only what the importer loads
+
+ENC = {"table": "encounters",
+       "columns": {"encounter_id": "ID", "encounter_date": "Date", "outcome": "Outcome"},
+       "constants": {"call_id": "", "person_key": "", "contact_type": "on_scene", "responder_type": "unknown"}}
+
+
+def enc(**constants) -> dict:
+    raw = json.loads(json.dumps(ENC))
+    raw["constants"].update(constants)
+    return raw
+
+
+@pytest.mark.parametrize("column", ["responder_type", "contact_type"])
+def test_an_empty_constant_for_a_required_column_is_refused_naming_the_allowed_values(column):
+    # the importer would quarantine every row as "missing"; the loader says so first
+    with pytest.raises(profiles.ProfileError) as e:
+        profiles.from_dict(enc(**{column: ""}), Path("profiles/log.toml"))
+    msg = str(e.value)
+    assert msg.startswith(f"profiles/log.toml: [constants] {column}: {column} cannot be empty")
+    for value in schema.ENCOUNTERS.column(column).values:
+        assert value in msg
+
+
+def test_a_value_map_to_empty_for_a_required_column_is_refused():
+    raw = enc()
+    raw["constants"].pop("responder_type")
+    raw["columns"]["responder_type"] = "Role"
+    raw["values"] = {"responder_type": {"LCSW": "clinician_liaison", "OFFICER": ""}}
+    with pytest.raises(profiles.ProfileError, match=r"\[values.responder_type\] 'OFFICER': responder_type cannot be empty"):
+        profiles.from_dict(raw)
+
+
+def test_a_missing_required_vocabulary_column_suggests_unknown():
+    raw = enc()
+    raw["constants"].pop("responder_type")
+    with pytest.raises(profiles.ProfileError, match='responder_type = "unknown" when the export does not say'):
+        profiles.from_dict(raw)
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("encounter_date", "yesterday", "not a date"), ("minutes", "ten", "not a number")])
+def test_a_constant_that_the_importer_cannot_read_is_refused(column, value, words):
+    with pytest.raises(profiles.ProfileError, match=rf"\[constants\] {column}: '{value}' is {words}"):
+        profiles.from_dict(enc(**{column: value}) | {"columns": {"encounter_id": "ID", "outcome": "Outcome",
+                                                                  **({"encounter_date": "Date"}
+                                                                     if column != "encounter_date" else {})}})
+
+
+@pytest.mark.parametrize("responder", ["unknown", "patrol_officer"])
+def test_a_profile_can_say_the_responder_is_unknown_or_a_patrol_officer(responder, tmp_path):
+    export = tmp_path / "log.csv"
+    export.write_text("ID,Date,Outcome\nE1,2024-01-05,resolved_on_scene\nE2,2024-01-06,\n")
+    profile = tmp_path / "log.toml"
+    raw = enc(responder_type=responder)
+    profile.write_text("\n".join([
+        'table = "encounters"', "[columns]", *[f'{k} = "{v}"' for k, v in raw["columns"].items()],
+        "[constants]", *[f'{k} = "{v}"' for k, v in raw["constants"].items()]]) + "\n")
+    con = db.connect(":memory:")
+    r = importer.import_file(con, export, **profiles.import_kwargs(profile))
+    assert (r.rows_loaded, r.rows_quarantined) == (2, 0)
+    assert db.rows(con, "SELECT DISTINCT responder_type FROM encounters") == [{"responder_type": responder}]
+
+
+# ---------------------------------------------------------------- one export, several tables
+
+MULTI = {"name": "Crisis export", "null_values": ["-"],
+         "calls": {"columns": {"call_id": "Case", "received_at": "When", "call_type": "Type", "outcome": "Result"},
+                   "constants": {"district": "", "co_responder_present": ""},
+                   "values": {"outcome": {"ARR": "arrest"}}},
+         "encounters": {"columns": {"encounter_id": "Case", "call_id": "Case", "encounter_date": "When"},
+                        "constants": {"responder_type": "patrol_officer", "contact_type": "on_scene",
+                                      "person_key": "", "outcome": ""}}}
+
+
+def test_a_profile_with_table_sections_fills_each_table_in_order():
+    p = profiles.from_dict(json.loads(json.dumps(MULTI)))
+    assert [o.table.name for o in p.outputs] == ["calls", "encounters"]
+    assert p.tables_label == "calls, encounters"
+    assert all(o.null_values == ("-",) and o.name == "Crisis export" for o in p.outputs)
+
+
+def test_an_error_in_a_table_section_names_the_section():
+    raw = json.loads(json.dumps(MULTI))
+    raw["encounters"]["columns"]["encounter_dat"] = raw["encounters"]["columns"].pop("encounter_date")
+    with pytest.raises(profiles.ProfileError, match=r"^p.toml: \[encounters.columns\] encounter_dat: .*did you mean "
+                                                    "'encounter_date'"):
+        profiles.from_dict(raw, Path("p.toml"))
+
+
+def test_table_keys_at_the_top_of_a_several_table_profile_are_pointed_to_their_section():
+    raw = json.loads(json.dumps(MULTI)) | {"formats": {"received_at": "%Y"}}
+    with pytest.raises(profiles.ProfileError, match=r"formats: unknown setting; in a profile that fills several "
+                                                    r"tables, formats goes inside each table's section \(\[calls.formats\]\)"):
+        profiles.from_dict(raw)
+
+
+def test_import_kwargs_refuses_a_several_table_profile_and_import_plan_lists_both(tmp_path):
+    path = PROFILES / "seattle_crisis_templates.toml"
+    with pytest.raises(profiles.ProfileError, match=r"fills several tables \(calls, encounters\)"):
+        profiles.import_kwargs(path)
+    assert [k["table"] for k in profiles.import_plan(path)] == ["calls", "encounters"]
+
+
+def test_cli_import_with_a_several_table_profile_reports_each_table(tmp_path, capsys):
+    code = cli.main(["import", "--db", str(tmp_path / "cli.duckdb"), "--profile",
+                     str(PROFILES / "seattle_crisis_templates.toml"),
+                     str(FIXTURES / "real_layouts/seattle_crisis/crisis_data.csv")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "crisis_data.csv → calls: 29 rows in file = 13 loaded (13 new, 0 updated) + 2 quarantined + 14 merged" in out
+    assert "crisis_data.csv → encounters: 29 rows in file = 13 loaded (13 new, 0 updated) + 2 quarantined + 14 merged" in out
+
+
+# ---------------------------------------------------------------- call-level outcomes in canonical files
+
+def test_a_canonical_calls_file_may_give_the_outcome_and_unknown(tmp_path):
+    export = tmp_path / "calls.csv"
+    export.write_text("call_id,received_at,call_type,district,co_responder_present,outcome\n"
+                      "C1,2024-01-05 10:00:00,MENTAL HEALTH CRISIS,D1,,arrest\n"
+                      "C2,2024-01-05 11:00:00,MENTAL HEALTH CRISIS,D1,,unknown\n"
+                      "C3,2024-01-05 12:00:00,MENTAL HEALTH CRISIS,D1,,arested\n")
+    con = db.connect(":memory:")
+    r = importer.import_file(con, export)
+    assert (r.rows_loaded, r.rows_quarantined) == (2, 1)
+    q = db.rows(con, "SELECT line, column_name, reason, message FROM quarantine")[0]
+    assert (q["line"], q["column_name"], q["reason"]) == (4, "outcome", "vocabulary")
+    assert "unknown" in q["message"] and "involuntary_hold" in q["message"]
+    assert db.rows(con, "SELECT call_id, outcome, outcome_source FROM call_outcome_facts ORDER BY 1") == [
+        {"call_id": "C1", "outcome": "arrest", "outcome_source": "export"},
+        {"call_id": "C2", "outcome": "unknown", "outcome_source": None}]

@@ -16,7 +16,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import definitions, metrics, release
+from .. import definitions, evaluation, metrics, release
 from ..config import AgencyConfig, load_agency
 from ..periods import Period
 from ..release import Unstable, Withheld
@@ -125,6 +125,7 @@ class ReportData:
     assumptions: metrics.Assumptions
     loaded: tuple[date, date] | None  # first and last dated call or contact
     notes: list[str] = field(default_factory=list)  # caveats printed on every layout
+    evaluation: str = ""  # the Program evaluation headline with its interval and caveat (pmhc.evaluation)
 
     @property
     def period(self) -> Period:
@@ -201,7 +202,7 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
     headlines = _headlines(source, filters, now, loaded)
     return ReportData(cfg, filters, public, datetime.now().astimezone().replace(microsecond=0), now.figures,
                       headlines, now.monthly(loaded), now.by_district(), now.savings_parts(), assumptions, loaded,
-                      notes)
+                      notes, evaluation.report_headline(con))
 
 
 # ------------------------------------------------------------------ the one public switch

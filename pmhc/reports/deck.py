@@ -70,6 +70,8 @@ def build(data: ReportData) -> bytes:
     _title_slide(prs, data)
     for h in data.headlines:
         _figure_slide(prs, data, h)
+    if data.evaluation:
+        _evaluation_slide(prs, data)
     _methodology_slide(prs, data)
     _assumptions_slide(prs, data)
     for i, slide in enumerate(prs.slides, start=1):
@@ -147,6 +149,18 @@ def _change_line(change: str | None, against: str, why: str = "") -> str:
     if change:
         return f"{change} {against}"
     return f"No change shown {against}" + (f": {why}" if why else "")
+
+
+def _evaluation_slide(prs, data: ReportData) -> None:
+    """What the program changed: the before-and-after estimate with its interval and caveat."""
+    s = _blank(prs)
+    _text(s, Inches(0.5), Inches(0.35), Inches(12.3), Inches(0.8), "Did the program change arrests?", 30, INK,
+          bold=True)
+    _text(s, Inches(0.6), Inches(1.5), Inches(12.1), Inches(4.5), data.evaluation, 20, INK)
+    _text(s, Inches(0.6), Inches(6.3), Inches(12.1), Inches(0.8),
+          "Other figures in this deck compare co-responded with other BH calls in the same period (descriptive). "
+          "This one compares the same districts before and after the start. Details: the dashboard's Program "
+          "evaluation page.", 12, GREY, italic=True)
 
 
 def _methodology_slide(prs, data: ReportData) -> None:

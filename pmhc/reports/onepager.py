@@ -127,6 +127,7 @@ def build(data: ReportData) -> bytes:
     net = next((h for h in data.headlines if h.key == "net_cost_avoidance"), None)
     net_note = f" {net.note}" if net is not None and net.note and not net.suppressed else ""
     notes = [*data.notes,  # e.g. "the period runs outside the loaded data": first, so it is never cut
+             *([data.evaluation] if data.evaluation else []),
              "Savings are estimates, not measured savings: net cost avoidance prices avoided jail bookings, "
              "ED transports and officer time with the unit costs of config/assumptions.toml (each with its source "
              "and year) minus the program's cost, comparing co-responded BH calls with other BH calls in the same "
