@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 $(DB): $(STAMP) $(SAMPLE)
-	@rm -f $(DB) $(DB).wal
+	@rm -rf $(DB) $(DB).wal $(DB).d
 	$(BIN)/pmhc import $(SAMPLE) --db $(DB)
 
 run: $(STAMP) $(DB)

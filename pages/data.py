@@ -2,10 +2,9 @@
 mapping profile), see what each import loaded, quarantined or merged and why, read its
 data-quality report, check the whole database, and start a profile for a new export.
 
-The dashboard holds a cached read-only DuckDB connection, and DuckDB will not open the
-same file read-write in the same process while it is open: an import here closes that
-connection, writes with its own read-write connection, closes it and clears the caches,
-so every page shows the new data on its next run.
+An import here is the same run as `pmhc import` (pmhc.imports): it writes a new snapshot
+of the database and swaps it in, so viewers on other pages keep the previous data until
+it commits and see the new data on their next run, with no connection closed under them.
 
 The page body runs only when Streamlit runs the file (module name "__main__"), so tests
 can import `run_import` and the header helpers without drawing the page.
@@ -23,7 +22,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, db, escape, importer, login, profiles, quality, schema, sql, ui
+from pmhc import access, audit, escape, importer, imports, login, profiles, quality, schema, snapshots, sql, ui
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -35,6 +34,17 @@ QUARANTINE_LIMIT = 5000
 
 def header_of(data: bytes, file_name: str) -> list[str]:
     """The header row of an uploaded CSV (plain or gzip)."""
+    if file_name.lower().endswith(".xlsx"):
+        from pmhc import reading
+
+        with tempfile.TemporaryDirectory(prefix="pmhc-sheet-") as tmp:
+            book, out = Path(tmp) / "sheet.xlsx", Path(tmp) / "sheet.csv"
+            book.write_bytes(data)
+            try:
+                reading.xlsx_to_csv(book, out)
+            except reading.Refused:
+                return []
+            data, file_name = out.read_bytes(), "sheet.csv"
     raw = gzip.decompress(data) if file_name.lower().endswith(".gz") else data
     first = raw.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").rstrip("\r")
     return [h.strip() for h in next(csv.reader(io.StringIO(first)), [])]
@@ -53,33 +63,33 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
                db_path: Path | None = None) -> importer.FileReport:
     """Import uploaded bytes into the dashboard database and return the import's report.
 
-    Closes the app's read-only connection first (DuckDB refuses a read-write open of a
-    file this process holds read-only) and clears cached figures afterwards.
-    Raises profiles.ProfileError for a broken profile and duckdb.Error when another
-    program holds the database.
+    The import writes a new snapshot and swaps it in (pmhc.imports, pmhc.snapshots), so the
+    viewers on other pages go on reading the previous data until it commits, and nobody's
+    connection is closed under them. Raises imports.RunError for a profile that cannot be used.
     """
-    # one import per table the profile fills (a crisis export can feed calls and contacts)
-    plan: list[dict] = profiles.import_plan(profile_path) if profile_path else [{"table": table} if table else {}]
-    path = Path(db_path or default_db_path())
     with tempfile.TemporaryDirectory(prefix="pmhc-upload-") as tmp:
         upload = Path(tmp) / Path(file_name).name
         upload.write_bytes(data)
-        ui.release_connection()
-        con = db.connect(path)
-        try:
-            reports = [importer.import_file(con, upload, display_name=file_name, **kw) for kw in plan]
-            report = reports[0]
-            if len(reports) > 1:  # the other tables' accounts, shown with the first
-                report.extra["also"] = [{"summary": r.summary(), "status": r.status,
-                                         "quarantined": r.rows_quarantined} for r in reports[1:]]
-        finally:
-            con.close()
-        # Recorded before anything is drawn: a closed tab stops the script at its next
-        # Streamlit call, which must not come between a committed import and its audit line.
-        report.extra["audited"] = all([audit_import(file_name, {"status": r.status}, r, profile_path)
-                                       for r in reports])
+        # Each file's audit line is written as soon as its import returns, before the new data
+        # is swapped in and before anything is drawn: a closed tab stops the script at its next
+        # Streamlit call, which must not come between an import and its audit line.
+        audited: list[bool] = []
+        result = imports.run([upload], db_path=db_path or default_db_path(), profile=profile_path, table=table,
+                             via="dashboard", display_names=[file_name], on_wait=_say_waiting,
+                             on_report=lambda r: audited.append(audit_import(file_name, {"status": r.status}, r,
+                                                                             profile_path)))
     st.cache_data.clear()
+    report = result.reports[0]
+    report.extra["audited"] = all(audited)
+    if len(result.reports) > 1:  # a profile that fills several tables: the others' accounts, shown with the first
+        report.extra["also"] = [{"summary": r.summary(), "status": r.status, "quarantined": r.rows_quarantined}
+                                for r in result.reports[1:]]
     return report
+
+
+def _say_waiting() -> None:
+    st.info("Another import of this database is running (from the command line or another browser); this one "
+            "starts as soon as it has finished.", icon=":material/hourglass_top:")
 
 
 def profile_from_upload(data: bytes, file_name: str, folder: Path) -> Path:
@@ -131,7 +141,7 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
     st.caption("Rows are upserted on their key (call_id, encounter_id, arrest_id): importing the same or an "
                "overlapping export again never double-counts. Bad rows are quarantined, never dropped.")
     upload = st.file_uploader(
-        "Export file (.csv or .csv.gz)", type=["csv", "gz"], key="data_upload",
+        "Export file (.csv, .csv.gz or .xlsx)", type=["csv", "gz", "xlsx"], key="data_upload",
         help="Up to 200 MB per file. Gzip a larger export first (a CAD export shrinks about fivefold), or import it "
              "on the server with `pmhc import FILE --db PATH`.")
     shipped = profiles.available()
@@ -185,12 +195,14 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                     report = run_import(upload.getvalue(), upload.name, profile_path=profile_path, table=table)
             except profiles.ProfileError as e:
                 st.session_state["data_result"] = {"status": "rejected", "summary": f"Profile not used: {e}"}
-            except duckdb.Error as e:
+            except imports.RunError as e:
+                st.session_state["data_result"] = {"status": "rejected", "summary": str(e)}
+            except (duckdb.Error, OSError) as e:
                 st.session_state["data_result"] = {
                     "status": "rejected",
-                    "summary": f"The database could not be opened for writing ({e}). Another program (a "
-                               "`pmhc import` in a terminal, another dashboard server) may have it open: "
-                               "close it and import again."}
+                    "summary": f"The import could not write the new database snapshot ({type(e).__name__}: {e}); "
+                               "nothing was changed. Check the free disk space and that the data folder is "
+                               "writable, then import again."}
             else:
                 also = report.extra.get("also", [])
                 st.session_state["data_result"] = {
@@ -347,6 +359,9 @@ def main() -> None:
         st.stop()
     path = default_db_path()
     st.caption(f"For {spec.audience} · database `{path}`")
+    for e in snapshots.unfinished(path):
+        st.warning(snapshots.interrupted_message(e) + " The next import records it in the import history.",
+                   icon="⚠️")
     result = st.session_state.pop("data_result", None)
     if result:
         show_result(result)

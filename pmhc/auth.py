@@ -340,7 +340,8 @@ def demo_refusal(ledger: list[dict], allowed: dict[str, str] | set[str]) -> str 
             "`.streamlit/secrets.toml`), or point `PMHC_DB` at a database built from `sample_data/`.")
 
 
-LEDGER_SQL = "SELECT file_name, sha256 FROM imports ORDER BY import_id"
+# An 'interrupted' ledger row (pmhc.snapshots) is an import that loaded nothing.
+LEDGER_SQL = "SELECT file_name, sha256 FROM imports WHERE status IS DISTINCT FROM 'interrupted' ORDER BY import_id"
 
 
 def demo_refusal_for(con) -> str | None:

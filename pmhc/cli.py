@@ -3,42 +3,47 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .config import default_db_path
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from . import importer
-    from .db import connect, table_counts
-
-    plan = [{}]
-    if args.profile:
-        from . import profiles
-
-        plan = profiles.import_plan(Path(args.profile))  # one import per table the profile fills
-    elif args.table:
-        plan = [{"table": args.table}]
-    con = connect(args.db)
-    failed = 0
+def _say(text: str = "", err: bool = False) -> None:
+    """Print without letting a closed pipe (`pmhc import … | head`) stop the import: once the
+    reader is gone, the rest of the output goes nowhere and the import carries on."""
+    stream = sys.stderr if err else sys.stdout
     try:
-        for path, kwargs in ((p, k) for p in args.files for k in plan):
-            report = importer.import_file(con, Path(path), **kwargs)
-            print(report.summary())
-            _audit_import(args, path, report)
-            if report.status != "loaded":
-                failed += 1
-            elif report.rows_quarantined:
-                print(f"  {report.rows_quarantined:,} row(s) quarantined: see `pmhc quarantine --db {args.db or default_db_path()}` "
-                      "or the Data page for line, column and reason")
-            if report.extra.get("quality_text"):
-                print(report.extra["quality_text"])
-        counts = table_counts(con)
-    finally:
-        con.close()
-    print("Tables now hold: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    return 1 if failed else 0
+        print(text, file=stream, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from . import imports
+
+    db = args.db or str(default_db_path())
+
+    def report(r) -> None:
+        _say(r.summary())
+        _audit_import(args, r.file, r)
+        if r.status == "loaded" and r.rows_quarantined:
+            _say(f"  {r.rows_quarantined:,} row(s) quarantined: see `pmhc quarantine --db {db}` "
+                 "or the Data page for line, column and reason")
+        if r.extra.get("quality_text"):
+            _say(r.extra["quality_text"])
+
+    result = imports.run(args.files, db_path=db, profile=args.profile, table=args.table, via="cli",
+                         on_wait=lambda: _say("Waiting for another import of this database to finish…", err=True),
+                         on_report=report)
+    for e in result.interrupted:
+        _say(f"Note: an earlier import of {', '.join(e.get('files') or [])} (started {e.get('started_at')}) did not "
+             "finish; it is now in the import ledger as 'interrupted' and none of its rows were loaded.")
+    _say("Tables now hold: " + ", ".join(f"{k} {v:,}" for k, v in result.counts.items()))
+    return 1 if result.failed else 0
 
 
 def _audit_import(args: argparse.Namespace, path: str, report) -> None:
@@ -159,10 +164,12 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pmhc", description=__doc__)
+    p.add_argument("--db", dest="db_before", default=None,
+                   help="database file (default: data/pmhc.duckdb or $PMHC_DB); also accepted after the command")
     sub = p.add_subparsers(dest="command", required=True)
 
     imp = sub.add_parser("import", help="import CAD / co-responder / arrest exports into the database")
-    imp.add_argument("files", nargs="+", help="CSV files (.csv or .csv.gz)")
+    imp.add_argument("files", nargs="+", help="CSV files (.csv or .csv.gz) or Excel sheets (.xlsx, first sheet)")
     imp.add_argument("--db", default=None, help="database file (default: data/pmhc.duckdb or $PMHC_DB)")
     imp.add_argument("--table", choices=["calls", "encounters", "arrests"],
                      help="canonical table of the files (default: from the key column in the header)")
@@ -237,13 +244,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. A user error (missing file, broken profile, database that cannot be
+    opened, closed pipe) ends with one line on stderr and exit status 2, never a traceback."""
     from .config import SettingsError
 
     args = build_parser().parse_args(argv)
+    if getattr(args, "db", None) is None:
+        args.db = args.db_before  # `pmhc --db PATH import …` as well as `pmhc import … --db PATH`
     try:
         return args.func(args)
-    except SettingsError as e:  # a settings file or profile to fix: one line, no traceback
-        print(f"error: {e}", file=sys.stderr)
+    except BrokenPipeError:
+        _say()  # points stdout at /dev/null so the exit does not raise again
+        return 0
+    except KeyboardInterrupt:
+        _say(f"pmhc {args.command}: interrupted", err=True)
+        return 130
+    except SettingsError as e:  # a settings file or profile to fix: one line naming file, key, allowed values
+        _say(f"error: {e}", err=True)
+        return 2
+    except Exception as e:  # noqa: BLE001 — the one place a command's error becomes a message
+        from . import imports, profiles
+
+        if os.environ.get("PMHC_DEBUG"):
+            raise
+        known = (imports.RunError, profiles.ProfileError, OSError, ValueError, LookupError)
+        import duckdb
+
+        if isinstance(e, known + (duckdb.Error,)):
+            _say(f"pmhc {args.command}: {e}", err=True)
+        else:
+            _say(f"pmhc {args.command}: internal error ({type(e).__name__}: {e}). Please report it; "
+                 "PMHC_DEBUG=1 shows the traceback.", err=True)
         return 2
 
 

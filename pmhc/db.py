@@ -1,7 +1,8 @@
 """DuckDB file lifecycle: one writer (imports), many readers (the app, figures, exports).
 
-DuckDB allows one read-write process or many read-only ones per file, so the import
-path opens the file read-write briefly and everything else opens it read-only.
+DuckDB allows one read-write process or many read-only ones per file, so imports write a
+new snapshot of the file and swap it in (pmhc.snapshots) and everything else opens the
+current snapshot read-only.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_new       BIGINT,
     rows_updated   BIGINT,
     rows_quarantined BIGINT,
-    status         VARCHAR NOT NULL,   -- loaded | rejected
+    status         VARCHAR NOT NULL,   -- loaded | rejected | interrupted (the import process stopped)
     message        VARCHAR
 );
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -39,9 +40,13 @@ CREATE TABLE IF NOT EXISTS quarantine (
     line         BIGINT,               -- physical line in the file; header is line 1
     column_name  VARCHAR,              -- '*' when the whole row is malformed
     value        VARCHAR,
-    reason       VARCHAR NOT NULL,     -- missing | type | vocabulary | negative | columns | duplicate
+    reason       VARCHAR NOT NULL,     -- missing | type | vocabulary | negative | columns | duplicate |
+                                       -- not_finite | not_whole | out_of_range | date_only | hour_24 |
+                                       -- dst_gap | dst_ambiguous | encoding | quote | too_long
     message      VARCHAR NOT NULL,     -- what is wrong and what to do
-    record       VARCHAR               -- the raw row as read
+    record       VARCHAR,              -- the row as read (person identifiers as pseudonyms)
+    record_key   VARCHAR               -- the row's key when it could be read: a later import of
+                                       -- the fixed row replaces this entry
 );
 CREATE TABLE IF NOT EXISTS settings (
     key   VARCHAR PRIMARY KEY,
@@ -63,6 +68,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for c in table.columns + table.derived:
             con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type}")
     con.execute(BOOKKEEPING_DDL)
+    con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS record_key VARCHAR")  # databases from before
     from . import sql
 
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
@@ -92,7 +98,12 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
             )
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    if read_only and str(path) != ":memory:":
+        from .snapshots import open_read_only
+
+        con = open_read_only(path)  # the current snapshot (pmhc.snapshots)
+    else:
+        con = duckdb.connect(str(path), read_only=read_only)
     _configure(con, cfg)
     if not read_only:
         ensure_schema(con)

@@ -5,25 +5,34 @@ stage as canonical columns → validate and cast in DuckDB → bad rows to `quar
 with line, column and reason → good rows upserted on the natural key. The ledger
 holds rows in file = rows loaded + rows quarantined for every file.
 
-The validation SQL is generated from `schema.py` (identifiers are schema constants,
-values are bound parameters) so that adding a column needs one edit.
+The validation SQL is generated from `schema.py` by pmhc.value_rules (identifiers are
+schema constants, values are bound parameters) so that adding a column needs one edit.
+Files are counted a second time by pmhc.reading; one run of several files, its snapshot
+and its ledger of unfinished runs are pmhc.imports and pmhc.snapshots.
+
+Its size (~700 lines) is the one path from a staged file to the tables, kept in one
+place on purpose: reading with line accounting, quarantine with the person identifiers
+protected, and the upsert share the same temp tables and transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import duckdb
 
-from . import rollups, schema
+from . import reading, rollups, schema
+from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
+                          date_window, trimmed_sql)
 from .config import AgencyConfig, load_agency
-from .db import connect
 from .pseudonym import SecretError, person_key_sql, person_params, pseudonym
+from .snapshots import fault_point
 
 # A stager turns a file into a temp table `stage_raw` of canonical VARCHAR columns plus
 # `_line` (physical line of the record), and returns rejected records (structure errors)
@@ -61,6 +70,7 @@ class FileReport:
     message: str = ""
     import_id: int | None = None
     extra: dict = field(default_factory=dict)
+    flags: list[dict] = field(default_factory=list)  # loaded rows with a value read in a stated way
 
     @property
     def balanced(self) -> bool:
@@ -74,6 +84,7 @@ class FileReport:
             f"{self.rows_loaded:,} loaded ({self.rows_new:,} new, {self.rows_updated:,} updated) + "
             f"{self.rows_quarantined:,} quarantined"
             + (f" + {self.rows_collapsed:,} merged into a row with the same key" if self.rows_collapsed else "")
+            + "".join(f"\n  flagged: {f['rows']:,} row(s): {f['message']}" for f in self.flags)
         )
 
 
@@ -93,16 +104,32 @@ def sha256_of(path: Path) -> str:
 
 
 def read_header(path: Path) -> list[str]:
-    """First line of a CSV (plain or .gz), split with the csv module."""
+    """First record of a CSV (plain or .gz), split with the csv module; a damaged gzip file
+    or UTF-16 text is refused here (reading.Refused) rather than read as garbage."""
     import csv
-    import gzip
     import io
 
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        first = f.readline()
-    text = first.decode("utf-8-sig").rstrip("\r\n")
+    try:
+        with reading.open_binary(path) as f:
+            first = f.readline(1 << 20)
+    except (EOFError, OSError, zlib.error) as e:
+        if not reading.is_gzip(path):
+            raise
+        raise reading.Refused(f"{path.name}: the gzip file is damaged ({e}); nothing was imported. Compress the "
+                              "export again, or import the uncompressed .csv.") from None
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise reading.Refused(f"{path.name}: the file is UTF-16 text; nothing was imported. Save it as UTF-8 "
+                              "(in Excel: 'CSV UTF-8 (Comma delimited)') and import again.")
+    if not first.strip():
+        raise reading.Refused(f"{path.name}: the file is empty{'' if first else ' (0 bytes)'}: it has no header "
+                              "row; nothing was imported. Export it again.")
+    text = first.decode("utf-8-sig", errors="replace").rstrip("\r\n")
     return next(csv.reader(io.StringIO(text)), [])
+
+
+def ident(name: str) -> str:
+    """A column name from an export header as a quoted SQL identifier (a `"` in it is doubled)."""
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def _csv_options(columns: list[str]) -> dict:
@@ -122,17 +149,25 @@ def _csv_options(columns: list[str]) -> dict:
     }
 
 
+# Sheet row numbers of CSV files converted from a workbook (reading.xlsx_to_csv), by path:
+# quarantine reports the row a user sees in Excel, not a line of the temporary CSV.
+_LINE_NUMBERS: dict[str, list[int]] = {}
+
+
 def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], target: str) -> tuple[int, list[dict]]:
     """Read a CSV into temp table `target` (all VARCHAR, columns as in the header) plus `_line`.
 
-    Returns (records in file, structural rejects). Lines assume one physical line per
-    record, which holds for CAD exports; embedded newlines shift later line numbers.
+    Returns (records in file, structural rejects). The record count is checked against a
+    second reader (pmhc.reading): a file whose counts disagree is refused whole with the
+    first line where reading went wrong, and `_line` is the physical line where a record
+    starts, also after values with embedded newlines and blank lines.
     """
+    lines = reading.count_lines(path)
     con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_rejects_scan")
     opts = _csv_options(header)
     # read_csv options are bound as parameters; the column names come from the file header,
     # quoted as identifiers.
-    cols = ", ".join(f'"{c}"' for c in header)
+    cols = ", ".join(ident(c) for c in header)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT {cols} FROM read_csv($path, "
         "header=$header, delim=$delim, quote=$quote, escape=$escape, auto_detect=$auto_detect, "
@@ -141,57 +176,130 @@ def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, header: list[str],
         "encoding=$encoding)",
         {"path": str(path), **opts},
     )
-    # A row several fields short gets one reject per missing field: one record, one quarantine row.
-    rejects = rows(con, "SELECT line, string_agg(DISTINCT error_message, '; ') AS error_message, "
-                        "any_value(csv_line) AS csv_line FROM csv_rejects GROUP BY line ORDER BY line")
-    reject_lines = [r["line"] for r in rejects]
+    raw_rejects = rows(con, "SELECT line, error_type, error_message, column_name, csv_line FROM csv_rejects "
+                            "ORDER BY line, column_idx")
     # The rejects tables hold the raw lines (person identifiers included): gone once read.
     con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_rejects_scan")
-    # Good record k (0-based, file order) sits on line 2 + k + (rejected lines before it);
-    # the few rejected lines become (first k shifted, shift) breakpoints.
+    by_line: dict[int, list[dict]] = {}
+    for r in raw_rejects:
+        by_line.setdefault(int(r["line"]), []).append(r)
+    n_good = rows(con, f"SELECT count(*) AS n FROM {target}")[0]["n"]
+    n_read = n_good + len(by_line)
+
+    override = _LINE_NUMBERS.get(str(path))
+    fast = lines.physical - 1 == n_read
+    if fast:
+        # One physical line per record and none skipped: DuckDB's line is the physical line.
+        ordinal_of = {line: line - 2 for line in by_line}
+        line_of = None
+    else:
+        records = reading.scan_records(path, len(header))
+        if len(records) != n_read:
+            first_quote = next((ln for ln, rs in by_line.items()
+                                if any(x["error_type"] == "UNQUOTED VALUE" for x in rs)), None)
+            if first_quote is not None:
+                # DuckDB counts lines without the newlines inside values: find the physical line.
+                raise reading.Refused(reading.unclosed_quote(path.name, _physical(records, first_quote)))
+            raise reading.Refused(
+                f"{path.name}: the file holds {len(records):,} records but the CSV reader read {n_read:,}; "
+                f"nothing was imported. Reading first went wrong near line {_first_gap(records, by_line, n_good)}: "
+                "check that line's quotes and separators, then import again.")
+        ordinal_of, embedded = {}, 0
+        duck_line = {}
+        for i, r in enumerate(records):
+            duck_line[r.start - embedded] = i
+            embedded += r.end - r.start
+        for line in by_line:
+            if line not in duck_line:
+                raise reading.Refused(f"{path.name}: line {line}: the CSV reader and an independent count of the "
+                                      "file's records disagree here; nothing was imported. Check that line's "
+                                      "quotes and separators, then import again.")
+            ordinal_of[line] = duck_line[line]
+        line_of = [r.start for r in records]
+    if override is not None:
+        if len(override) != n_read:
+            raise reading.Refused(f"{path.name}: the sheet holds {len(override):,} rows but {n_read:,} were read; "
+                                  "nothing was imported.")
+        line_of = override
+    reject_ords = sorted(ordinal_of[line] for line in by_line)
+    for line, rs in by_line.items():
+        for r in rs:
+            if r["error_type"] == "UNQUOTED VALUE" and "\n" in (r["csv_line"] or ""):
+                phys = line_of[ordinal_of[line]] if line_of else line
+                raise reading.Refused(reading.unclosed_quote(path.name, phys, (r["csv_line"] or "").count("\n") + 1))
+
+    # Good record k (0-based, file order) is record k + (rejected records before it); the
+    # few rejected records become (first k shifted, shift) breakpoints.
     # rowids of a fresh table are contiguous in file order (insertion order is preserved);
     # inside a transaction they start at a large offset, hence the subtraction. Numbered in
     # place (ALTER + UPDATE), not copied: a copy of 10 million rows costs seconds.
     first = rows(con, f"SELECT coalesce(min(rowid), 0) AS m FROM {target}")[0]["m"]
     con.execute(f"ALTER TABLE {target} ADD COLUMN _k BIGINT")
     con.execute(f"UPDATE {target} SET _k = rowid - $first", {"first": first})
-    if reject_lines:
-        # Breakpoints: good rows with _k >= b_i are shifted by i+1 lines.
-        breaks = []
-        shift = 0
-        for line in reject_lines:
-            # first good index whose line would be >= this reject line
-            k_at = line - 2 - shift
-            breaks.append((k_at, shift + 1))
-            shift += 1
+    ord_sql = "_k"
+    if reject_ords:
+        breaks = [(o - i, i + 1) for i, o in enumerate(reject_ords)]
         con.execute("CREATE OR REPLACE TEMP TABLE _line_shift (k_from BIGINT, shift BIGINT)")
         con.executemany("INSERT INTO _line_shift VALUES (?, ?)", breaks)
-        con.execute(
-            f"ALTER TABLE {target} ADD COLUMN _line BIGINT;"
-            f"UPDATE {target} SET _line = _k + 2 + coalesce((SELECT max(shift) FROM _line_shift s "
-            f"WHERE s.k_from <= {target}._k), 0)"
-        )
+        ord_sql = (f"_k + coalesce((SELECT max(shift) FROM _line_shift s WHERE s.k_from <= {target}._k), 0)")
+    if line_of is None:
+        con.execute(f"ALTER TABLE {target} ADD COLUMN _line BIGINT; UPDATE {target} SET _line = {ord_sql} + 2")
     else:
-        con.execute(f"ALTER TABLE {target} ADD COLUMN _line BIGINT; UPDATE {target} SET _line = _k + 2")
-    n_good = rows(con, f"SELECT count(*) AS n FROM {target}")[0]["n"]
-    rejected = [
-        {
-            "line": r["line"],
-            "column_name": "*",
-            "value": None,
-            "reason": "columns",
-            "message": f"{r['error_message']}: fix the row so it has exactly {len(header)} comma-separated "
-                       "fields (quote values that contain commas)",
-            "record": r["csv_line"],
-        }
-        for r in rejects
-    ]
-    return n_good + len(rejected), rejected
+        import pandas as pd
+
+        con.register("_line_map_df", pd.DataFrame({"ord": range(len(line_of)), "line": line_of}))
+        con.execute(f"ALTER TABLE {target} ADD COLUMN _ord BIGINT; UPDATE {target} SET _ord = {ord_sql}")
+        con.execute(f"ALTER TABLE {target} ADD COLUMN _line BIGINT; UPDATE {target} SET _line = m.line "
+                    f"FROM _line_map_df m WHERE m.ord = {target}._ord")
+        con.unregister("_line_map_df")
+    con.execute("DROP TABLE IF EXISTS _line_shift")
+    rejected = []
+    for line, rs in sorted(by_line.items()):
+        worst = min(rs, key=lambda x: reading.REJECT_ORDER.index(x["error_type"])
+                    if x["error_type"] in reading.REJECT_ORDER else len(reading.REJECT_ORDER))
+        reason, message = reading.reject_reason(worst["error_type"], worst["error_message"], worst["column_name"],
+                                                len(header))
+        record = worst["csv_line"]
+        if reason == "too_long":
+            record = None  # megabytes of text are not kept; the line number finds the row
+        rejected.append({
+            "line": line_of[ordinal_of[line]] if line_of else line,
+            "column_name": worst["column_name"] if reason in ("encoding", "quote") and worst["column_name"] else "*",
+            "value": None, "reason": reason, "message": message, "record": record,
+        })
+    return n_read, rejected
+
+
+def _physical(records: list[reading.Record], duck_line: int) -> int:
+    embedded = 0
+    for r in records:
+        if r.start - embedded >= duck_line:
+            return r.start
+        embedded += r.end - r.start
+    return duck_line
+
+
+def _first_gap(records: list[reading.Record], by_line: dict, n_good: int) -> int:
+    """The first record the second reader found that the CSV reader did not account for."""
+    if by_line:
+        return _physical(records, min(by_line))
+    return records[min(n_good, len(records) - 1)].start if records else 2
+
+
+def separator_hint(raw_header: list[str]) -> str:
+    """A sentence for a header that is one field holding another separator, else ''."""
+    if len(raw_header) == 1:
+        for sep, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if sep in raw_header[0]:
+                return (f" The file looks separated by {word}, not commas: export it as comma-separated CSV "
+                        "(or use a mapping profile that names the delimiter).")
+    return ""
 
 
 def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.Table) -> StageResult:
     """Stage a canonical CSV: header must name exactly the table's columns (any order)."""
-    header = [h.strip().lower() for h in read_header(path)]
+    raw_header = read_header(path)
+    header = [clean_name(h) for h in raw_header]
     known = set(table.column_names)
     missing = [c for c in table.required_names if c not in header]
     unknown = [h for h in header if h not in known]
@@ -204,11 +312,12 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
             problems.append(f"unknown column(s) {', '.join(unknown)}")
         if dupes:
             problems.append(f"repeated column(s) {', '.join(dupes)}")
+        separator = separator_hint(raw_header)
         raise ImportError_(
             f"{path.name}: {'; '.join(problems)}. Columns found: {', '.join(header) or '(none)'}. "
             f"A {table.name} file needs: {', '.join(table.required_names)}"
             f" (optional: {', '.join(c for c in table.column_names if c not in table.required_names) or 'none'}). "
-            "Rename the columns, or import with a mapping profile (--profile)."
+            "Rename the columns, or import with a mapping profile (--profile)." + separator
         )
     n, rejected = read_csv_text(con, path, header, "stage_read")
     # Renamed, not copied (a copy of 10 million rows costs seconds); optional columns the
@@ -221,85 +330,35 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
     return StageResult(rows_in_file=n, rejected=rejected)
 
 
-# ---------------------------------------------------------------- validation
-
-def _bool_sql(raw: str) -> str:
-    t = ", ".join(f"'{w}'" for w in schema.TRUE_WORDS)
-    f = ", ".join(f"'{w}'" for w in schema.FALSE_WORDS)
-    return f"CASE WHEN lower({raw}) IN ({t}) THEN true WHEN lower({raw}) IN ({f}) THEN false END"
-
-
-def _typed_sql(col: schema.Column, raw: str) -> str:
-    if col.type == "VARCHAR":
-        if col.values:
-            return f"lower({raw})"
-        return raw
-    if col.type == "BOOLEAN":
-        return _bool_sql(raw)
-    if col.type == "INTEGER":
-        return f"TRY_CAST({raw} AS INTEGER)"
-    if col.type == "DOUBLE":
-        return f"TRY_CAST({raw} AS DOUBLE)"
-    if col.type == "DATE":
-        return f"TRY_CAST({raw} AS DATE)"
-    if col.type == "TIMESTAMPTZ":
-        return f"TRY_CAST({raw} AS TIMESTAMPTZ)"
-    raise ValueError(col.type)
-
-
-_TYPE_WORDS = {
-    "BOOLEAN": "true/false (also yes/no, y/n, 1/0)",
-    "INTEGER": "a whole number",
-    "DOUBLE": "a number",
-    "DATE": "a date as YYYY-MM-DD",
-    "TIMESTAMPTZ": "a date-time as YYYY-MM-DD HH:MM:SS (optionally with a +HH:MM offset)",
-}
-
-
-def _problem_selects(table: schema.Table, allow_unmapped: bool) -> list[tuple[str, str, str, str]]:
-    """(column, reason, condition on typed table t, message) for every rule."""
-    out = []
-    for c in table.columns:
-        raw = f"t.raw_{c.name}"
-        typed = f"t.{c.name}"
-        if not c.nullable:
-            out.append((c.name, "missing", f"{raw} IS NULL",
-                        f"{c.name} is empty; it is required for every {table.name} row — fill it in or remove the row"))
-        if c.type != "VARCHAR":
-            out.append((c.name, "type", f"{raw} IS NOT NULL AND {typed} IS NULL",
-                        f"{c.name} must be {_TYPE_WORDS[c.type]}; correct the value or leave it empty"
-                        + ("" if c.nullable else " (it is required)")))
-        if c.values:
-            allowed = list(c.values) + ([schema.UNMAPPED] if allow_unmapped else [])
-            lst = ", ".join(f"'{v}'" for v in allowed)
-            out.append((c.name, "vocabulary", f"{raw} IS NOT NULL AND {typed} NOT IN ({lst})",
-                        f"{c.name} must be one of {', '.join(c.values)}; map your code to one of these "
-                        "(a mapping profile can do it) or leave it empty if unknown"))
-        if c.name in ("minutes", "officer_minutes"):
-            out.append((c.name, "negative", f"{typed} < 0",
-                        f"{c.name} cannot be negative; correct the value or leave it empty"))
-    return out
-
+# ---------------------------------------------------------------- validation (rules: pmhc.value_rules)
 
 def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: AgencyConfig,
                       import_id: int, report: FileReport, rejected: list[dict],
-                      allow_unmapped: bool = False, rejected_table: str | None = None) -> None:
+                      allow_unmapped: bool = False, rejected_table: str | None = None,
+                      window: tuple[date, date] | None = None) -> None:
     """stage_raw → typed → quarantine + upsert. Fills the report's counts."""
     casts = []
     for c in table.columns:
-        raw = f"nullif(trim(s.{c.name}), '')"
+        raw = trimmed_sql(f"s.{c.name}", key=c.name.endswith("_id"))
         casts.append(f"{raw} AS raw_{c.name}")
         casts.append(f"{_typed_sql(c, raw)} AS {c.name}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT s._line, {', '.join(casts)} FROM stage_raw s")
 
-    problems = _problem_selects(table, allow_unmapped)
+    problems, flag_rules = _problem_selects(table, allow_unmapped, cfg, window, with_flags=True)
     con.execute("CREATE OR REPLACE TEMP TABLE problems (_line BIGINT, column_name VARCHAR, value VARCHAR, "
                 "reason VARCHAR, message VARCHAR, ord INTEGER)")
     for i, (col, reason, cond, msg) in enumerate(problems):
         con.execute(
-            f"INSERT INTO problems SELECT t._line, $col, t.raw_{col}, $reason, $msg, $ord FROM typed t WHERE {cond}",
+            f"INSERT INTO problems SELECT t._line, $col, t.raw_{col}, $reason, "
+            f"replace($msg, '{{v}}', coalesce(left(t.raw_{col}, 80), '')), $ord FROM typed t WHERE {cond}",
             {"col": col, "reason": reason, "msg": msg, "ord": i},
         )
+    flags = []
+    for col, reason, cond, msg in flag_rules:
+        n = rows(con, f"SELECT count(*) AS n FROM typed t WHERE {cond}")[0]["n"]
+        if n:
+            flags.append({"column": col, "reason": reason, "rows": n, "message": msg})
+    report.flags = flags
     # Duplicate keys among otherwise valid rows: the last row in the file wins.
     key = table.key
     con.execute(
@@ -327,10 +386,10 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     note = (f"CASE WHEN t.raw_person_key IS NOT NULL THEN '{PSEUDONYMISED_NOTE}' ELSE '' END"
             if has_person else "''")
     con.execute(
-        f"""INSERT INTO quarantine
+        f"""INSERT INTO quarantine ({QUARANTINE_COLUMNS}, record_key)
         SELECT $import_id, $file, $sha, $table, p._line, p.column_name, {value}, p.reason,
                p.message || coalesce(' | also: ' || p.others, '') || {note},
-               json_object({raw_cols})::VARCHAR
+               json_object({raw_cols})::VARCHAR, t.raw_{key}
         FROM (
             SELECT _line,
                    arg_min(column_name, ord) AS column_name, arg_min(value, ord) AS value,
@@ -344,14 +403,15 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     )
     if rejected:
         con.executemany(
-            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO quarantine ({QUARANTINE_COLUMNS}, record_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(import_id, report.file, report.sha256, table.name, r["line"], r["column_name"], r["value"],
-              r["reason"], r["message"], r["record"]) for r in rejected],
+              r["reason"], r["message"], r["record"], r.get("record_key")) for r in rejected],
         )
     n_bad = rows(con, "SELECT count(DISTINCT _line) AS n FROM problems")[0]["n"] + len(rejected)
     if rejected_table:
         con.execute(
-            f"INSERT INTO quarantine SELECT $import_id, $file, $sha, $table, line, column_name, value, reason, "
+            f"INSERT INTO quarantine ({QUARANTINE_COLUMNS}) SELECT $import_id, $file, $sha, $table, line, "
+            "column_name, value, reason, "
             f"message, record FROM {rejected_table}",
             {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name},
         )
@@ -379,12 +439,23 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         {"import_id": import_id, **person_params(table, con),
          **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})},
     )
+    # A fixed row imported again replaces its earlier quarantine entry: quarantine rows of
+    # earlier imports whose key is now loaded, or quarantined again by this import, are gone.
+    con.execute(
+        f"""DELETE FROM quarantine WHERE table_name = $table AND import_id <> $import_id AND record_key IS NOT NULL
+        AND (record_key IN (SELECT {key} FROM good)
+             OR record_key IN (SELECT record_key FROM quarantine WHERE import_id = $import_id))""",
+        {"table": table.name, "import_id": import_id})
     for tmp in ("typed", "problems", "good", "stage_raw"):
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
     report.rows_quarantined = n_bad
     report.rows_loaded = n_good
     report.rows_updated = n_updated
     report.rows_new = n_good - n_updated
+
+
+QUARANTINE_COLUMNS = ("import_id, file_name, sha256, table_name, line, column_name, value, reason, message, "
+                      "record")
 
 
 def _is_bh_sql(alias: str) -> str:
@@ -519,6 +590,28 @@ def _protect_rejects(con: duckdb.DuckDBPyConnection, path: Path, tbl: schema.Tab
         con.executemany(f"UPDATE {t} SET value = ?, message = ?, record = ? WHERE rowid = ?", updates)
 
 
+def _key_rejects(path: Path, tbl: schema.Table, staged: StageResult, stager) -> None:
+    """The key of each row rejected for its structure (wrong field count, encoding…), read
+    from its raw line where the key's field is there, so that importing the fixed row later
+    clears this quarantine entry like any other."""
+    if not staged.rejected:
+        return
+    import csv
+
+    profile = getattr(stager, "profile", None)
+    source = profile.columns.get(tbl.key) if profile is not None and hasattr(profile, "columns") else tbl.key
+    header = [clean_name(h) for h in read_header(path)]
+    if not isinstance(source, str) or clean_name(source) not in header:
+        return
+    at = header.index(clean_name(source))
+    for r in staged.rejected:
+        fields = next(csv.reader([r["record"]]), []) if isinstance(r.get("record"), str) else []
+        if len(fields) > at and "\n" not in r["record"]:
+            key = fields[at].strip(_SPACE_CHARS)
+            r["record_key"] = "".join(ch for ch in key if ch.isprintable() and ch not in "\u200b\u200c\u200d\u2060\ufeff") \
+                or None
+
+
 def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     return rows(con, "SELECT coalesce(max(import_id), 0) + 1 AS n FROM imports")[0]["n"]
 
@@ -536,25 +629,40 @@ def _record(con: duckdb.DuckDBPyConnection, r: FileReport, profile: str | None) 
 def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str | None = None,
                 cfg: AgencyConfig | None = None, stager: Stager | None = None,
                 profile_name: str | None = None, allow_unmapped: bool = False,
-                display_name: str | None = None) -> FileReport:
-    """Import one file in one transaction; the ledger entry is written even when the file is rejected."""
+                display_name: str | None = None, window: tuple[date, date] | None = None,
+                sheet: str | int | None = None) -> FileReport:
+    """Import one file in one transaction; the ledger entry is written even when the file is rejected.
+
+    A workbook (.xlsx) is read as its first sheet (or `sheet`) through the same stager,
+    validation and quarantine as a CSV, with the sheet's row numbers as line numbers."""
     path = Path(path)
     cfg = cfg or load_agency()
     report = FileReport(file=display_name or path.name, table=None, sha256=sha256_of(path))
     report.import_id = _next_import_id(con)
+    workdir = None
     try:
+        window = window or date_window(cfg)
+        if reading.is_xlsx(path):
+            import tempfile
+
+            workdir = tempfile.TemporaryDirectory(prefix="pmhc-sheet-")
+            csv_path = Path(workdir.name) / (path.stem + ".csv")
+            _LINE_NUMBERS[str(csv_path)] = reading.xlsx_to_csv(path, csv_path, sheet)
+            path = csv_path
         if table:
             if table not in schema.TABLES:
                 raise ImportError_(f"{path.name}: unknown table {table!r}; use one of {', '.join(schema.TABLES)}")
             tbl = schema.TABLES[table]
         else:
-            header = read_header(path)
+            raw_header = read_header(path)
+            header = [clean_name(h) for h in raw_header]
             tbl = schema.table_for_header(header)
             if tbl is None:
                 raise ImportError_(
                     f"{path.name}: cannot tell which table this file is: it has none of the key columns "
                     f"call_id, encounter_id, arrest_id. Columns found: {', '.join(header) or '(none)'}. "
                     "Rename the key column, pass --table, or use a mapping profile (--profile)."
+                    + separator_hint(raw_header)
                 )
         report.table = tbl.name
         con.execute("BEGIN TRANSACTION")
@@ -568,42 +676,36 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 # updates nothing, where afterwards it would rewrite every call just loaded.
                 reclassify(con, cfg)
             staged = (stager or canonical_stager)(con, path, tbl)
+            _key_rejects(path, tbl, staged, stager)
             _protect_rejects(con, path, tbl, staged, stager)
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra
             report.rows_collapsed = staged.rows_collapsed
             validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped,
-                              staged.rejected_table)
+                              staged.rejected_table, window)
             if not report.balanced:
                 raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
             rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
             from . import quality  # the data-quality report of this import, stored with it
 
             quality.record_import(con, tbl, report, cfg)
+            if report.flags:
+                report.message = "; ".join(f"flagged {f['rows']:,} row(s): {f['message']}" for f in report.flags)
             _record(con, report, profile_name)
+            fault_point("before_commit")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    except (ImportError_, SecretError, duckdb.Error, UnicodeDecodeError, OSError) as e:
+    except (ImportError_, SecretError, reading.Refused, WindowError, duckdb.Error, UnicodeDecodeError, OSError) as e:
         report.status = "rejected"
-        report.message = str(e) if isinstance(e, (ImportError_, SecretError)) else f"{path.name}: {type(e).__name__}: {e}"
+        report.message = str(e) if isinstance(e, (ImportError_, SecretError, reading.Refused, WindowError)) else \
+            f"{path.name}: {type(e).__name__}: {e}"
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_quarantined = 0
         report.rows_collapsed = 0
         _record(con, report, profile_name)
-    return report
-
-
-def import_files(paths: Iterable[Path | str], db_path: Path | str | None = None, *,
-                 cfg: AgencyConfig | None = None, con: duckdb.DuckDBPyConnection | None = None,
-                 **kwargs) -> list[FileReport]:
-    """Import several files in order calls → encounters → arrests (the order does not change results)."""
-    cfg = cfg or load_agency()
-    own = con is None
-    con = con or connect(db_path, cfg=cfg)
-    try:
-        reports = [import_file(con, p, cfg=cfg, **kwargs) for p in paths]
     finally:
-        if own:
-            con.close()
-    return reports
+        if workdir is not None:
+            _LINE_NUMBERS.pop(str(path), None)
+            workdir.cleanup()
+    return report

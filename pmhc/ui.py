@@ -87,9 +87,11 @@ def _stamp() -> tuple:
     return tuple(parts)
 
 
-@st.cache_resource(ttl=6 * 3600, max_entries=2, show_spinner=False, on_release=lambda con: con.close())
+@st.cache_resource(ttl=6 * 3600, max_entries=2, show_spinner=False)
 def _open(path: str, stamp: tuple) -> duckdb.DuckDBPyConnection:
-    # Keyed by the file's stamp so a re-imported file is reopened.
+    # Keyed by the file's stamp so a re-imported file (a new snapshot, pmhc.snapshots) is
+    # reopened. An evicted connection is not closed here: a viewer may be mid-query on it;
+    # it closes when the last reference goes.
     return db.connect(path, read_only=True)
 
 
