@@ -63,7 +63,7 @@ def canonical(rel, label) -> tuple:
 
 
 class Union:
-    def __init__(self, releases):
+    def __init__(self, releases, threshold: int = 11):
         self.table = CellTable()
         self.index: dict[tuple, int] = {}
         shown: set[int] = set()
@@ -93,7 +93,7 @@ class Union:
         self._periods()
         self.hidden = hidden_somewhere - shown
         self.masked = frozenset(i for i in self.hidden if i not in small_shown_as_range
-                                and 0 < self.table.values[i] < 11)
+                                and 0 < self.table.values[i] < threshold)
 
     def _sum(self, total, parts):
         try:
@@ -142,6 +142,6 @@ def recovered(releases, threshold: int = 11) -> list[tuple]:
 
     from .test_suppression import readable_cells
 
-    u = Union(releases)
+    u = Union(releases, threshold)
     found = readable_cells(u.table, set(u.hidden), Rules(threshold=threshold), u.masked)
     return [u.table.labels[i] for i in found if 0 < u.table.values[i] < threshold]
