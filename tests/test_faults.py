@@ -303,7 +303,11 @@ def figures_after(path: Path):
         metrics.outcome_mix(con, filters)
     finally:
         con.close()
-    bad = {k: v for k, v in head.items() if isinstance(v, float) and not math.isfinite(v)}
+    from pmhc import present
+
+    # Not measured (an input the baseline lacks, with its reason) is a marker, not a poisoned value.
+    bad = {k: v for k, v in head.items()
+           if isinstance(v, float) and not isinstance(v, present.NotMeasured) and not math.isfinite(v)}
     return span, bad
 
 
