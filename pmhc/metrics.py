@@ -225,8 +225,11 @@ def partial_months(span) -> dict[str, str]:
 
 
 def span_covers(first, last, period: Period) -> bool:
-    """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
-    return period.start >= first.replace(day=1) and period.last_day <= last
+    """Is the whole period inside the loaded data? (A change against a half-loaded period
+    misleads: a partial first or last month — data starting after the 1st or ending before
+    the month's last day, see partial_months — is not covered, so month-over-month change
+    leaves it out.)"""
+    return period.start >= first and period.last_day <= last
 
 
 def districts(con: duckdb.DuckDBPyConnection) -> list[str]:
