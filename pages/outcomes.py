@@ -17,8 +17,12 @@ ui.metric_row(values, [("diversion_rate", "Diversion rate"), ("connection_to_car
                        ("involuntary_holds", "Involuntary holds"), ("arrest_rate_co_responded", "Arrest rate, co-responded"),
                        ("arrest_rate_not_co_responded", "Arrest rate, other BH calls"),
                        ("unknown_outcome_contacts", "Unknown outcome")])
-st.caption("Diversion and connection-to-care rates are over contacts with a known outcome "
-           f"({ui.fmt(values.get('known_outcome_contacts'), 'count', 'known_outcome_contacts')}); contacts with no "
+source_line = ui.coverage(f).outcome_source_text()
+if source_line:
+    st.info(source_line, icon=":material/info:")
+unit = "BH calls" if ui.coverage(f).from_calls else "contacts"
+st.caption(f"Diversion and connection-to-care rates are over {unit} with a known outcome "
+           f"({ui.fmt(values.get('known_outcome_contacts'), 'count', 'known_outcome_contacts')}); {unit} with no "
            "recorded or an unmapped outcome "
            f"({ui.fmt(values.get('unknown_outcome_contacts'), 'count', 'unknown_outcome_contacts')}) are left out.")
 if not ui.has_data(values, "contacts_total", "bh_calls"):

@@ -12,7 +12,9 @@ table = ui.compare(f, [fig.key for fig in headline]).set_index("key")
 values = ui.headline(f)
 previous, year_ago = f.period.previous(), f.period.year_ago()
 # A change against a period that is not (fully) loaded would compare with missing data.
-has_previous, has_year_ago = ctx.span.covers(previous), ctx.span.covers(year_ago)
+# The selected period itself must be whole too: a partial month against a full one is no change.
+has_previous = ctx.span.covers(f.period) and ctx.span.covers(previous)
+has_year_ago = ctx.span.covers(f.period) and ctx.span.covers(year_ago)
 
 if not ui.has_data(values, "calls_total", "contacts_total"):
     ui.no_data("No calls or contacts for this selection: choose another period or district.")
@@ -42,10 +44,13 @@ for row_start in range(0, len(headline), 3):
             st.markdown(ui.first_sentence(fig.definition))
 
 notes = ["Rates change in percentage points (pts), dollars in dollars, counts and hours in percent."]
-if not has_previous:
-    notes.append(f"No change vs the previous period: {previous.label} is not fully in the loaded data.")
-if not has_year_ago:
-    notes.append(f"No change vs a year earlier: {year_ago.label} is not fully in the loaded data.")
+if not ctx.span.covers(f.period):
+    notes.append(f"No change shown: {f.period.label} is not fully in the loaded data (a partial month).")
+else:
+    if not has_previous:
+        notes.append(f"No change vs the previous period: {previous.label} is not fully in the loaded data.")
+    if not has_year_ago:
+        notes.append(f"No change vs a year earlier: {year_ago.label} is not fully in the loaded data.")
 notes.append("A change is also left out when a figure is not defined in one of the two periods.")
 st.caption(" ".join(notes))
 

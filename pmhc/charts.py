@@ -323,6 +323,11 @@ def heatmap(df: pd.DataFrame, title: str, value: str = "bh_calls",
     if counts.fillna(0).sum() == 0:
         return empty(title, SUPPRESSED if withheld.any() else NO_DATA, subtitle=subtitle)
     cells = df.assign(**{value: counts})
+    # Calls whose export gave the day but not the hour (hour NULL) are never drawn at 00:00:
+    # they get a column of their own, "hour unknown", and a caveat under the chart.
+    no_hour = cells["hour"].isna()
+    unknown = cells[no_hour].groupby("weekday")[value].sum(min_count=1).reindex(range(1, 8))
+    cells = cells[~no_hour].astype({"hour": int})
     grid = (cells.groupby(["weekday", "hour"])[value].sum(min_count=1).unstack()
             .reindex(index=range(1, 8), columns=range(24)))
     known = set(zip(cells["weekday"], cells["hour"]))
@@ -330,19 +335,30 @@ def heatmap(df: pd.DataFrame, title: str, value: str = "bh_calls",
         for h in range(24):
             if (w, h) not in known:
                 grid.loc[w, h] = 0
+    hours = [f"{h:02d}:00–{h:02d}:59" for h in range(24)]
+    if no_hour.any():
+        with_rows = set(df.loc[no_hour, "weekday"])
+        grid[24] = [unknown[w] if w in with_rows else 0 for w in range(1, 8)]  # NaN: withheld
+        hours.append("hour unknown")
     text = [[f"{z:,.0f} {value_title}" if pd.notna(z) else "suppressed for privacy" for z in row]
             for row in grid.to_numpy()]
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(dtype=float), x=list(range(24)), y=list(WEEKDAYS), colorscale="Blues", xgap=1, ygap=1,
+        z=grid.to_numpy(dtype=float), x=list(grid.columns), y=list(WEEKDAYS), colorscale="Blues", xgap=1, ygap=1,
         colorbar={"title": {"text": value_title}}, text=text,
-        hovertemplate="%{y} %{x}:00–%{x}:59: %{text}<extra></extra>",
+        customdata=[hours for _ in range(7)],
+        hovertemplate="%{y} %{customdata}: %{text}<extra></extra>",
     ))
 
     _layout(fig, title, "Hour of day received (agency time zone)", "Weekday", height=400, subtitle=subtitle)
     if withheld.any():
         fig.update_layout(plot_bgcolor="#bdbdbd")  # a withheld cell is a grey hole, not a pale zero
         _note(fig, "Grey cells are counts suppressed for privacy (too small to publish).")
-    fig.update_xaxes(tickvals=list(range(0, 24, 3)), ticktext=[f"{h:02d}:00" for h in range(0, 24, 3)])
+    ticks = list(range(0, 24, 3)) + ([24] if no_hour.any() else [])
+    fig.update_xaxes(tickvals=ticks, ticktext=[f"{h:02d}:00" if h < 24 else "hour unknown" for h in ticks])
+    if no_hour.any():
+        n = "Some" if unknown.isna().any() and withheld.any() else f"{int(unknown.fillna(0).sum()):,}"
+        _note(fig, f"{n} {value_title} have no hour in the export (time not recorded): shown as "
+                   "“hour unknown”, not at 00:00.")
     fig.update_yaxes(autorange="reversed", rangemode="normal")
     fig.update_layout(hovermode="closest")
     _legend(fig, False)

@@ -43,6 +43,67 @@ class Coverage:
     filtered: bool  # a district or responder filter narrows the selection
     assumptions_set: frozenset[str] = frozenset()
     co_responder_rule: str = ""
+    responder_filtered: bool = False  # a responder filter selects contacts, never calls
+
+    @property
+    def from_calls(self) -> bool:
+        """No clinician log loaded but calls: outcome figures are counted on the calls'
+        recorded outcome (figures.FROM_CALLS) instead of on contacts. Decided on everything
+        loaded, not on the selection, so a period before the log starts is not compared
+        with the log's periods in another counting unit."""
+        return not self.loaded.get("contacts") and bool(self.loaded.get("calls")) and not self.responder_filtered
+
+    @property
+    def arrests_from_calls(self) -> bool:
+        """No arrest records for the selection but the calls record arrests as an outcome."""
+        return self.input_reason("arrests") is not None and bool(self.loaded.get("call_arrest"))
+
+    def source(self, fig: figures.Figure) -> figures.CallSource | None:
+        """Where `fig` is read from on calls for this selection, or None (its own query)."""
+        if self.from_calls and fig.key in figures.FROM_CALLS:
+            return figures.FROM_CALLS[fig.key]
+        if fig.key in figures.ARRESTS_FROM_CALLS and self.arrests_from_calls:
+            return figures.ARRESTS_FROM_CALLS[fig.key]
+        return None
+
+    def sources(self, keys) -> dict[str, figures.CallSource]:
+        out = {}
+        for key in keys:
+            fig = figures.lookup(key)
+            src = self.source(fig) if fig is not None else None
+            if src is not None:
+                out[key] = src
+        return out
+
+    def outcome_source_text(self) -> str:
+        """Which record the outcome figures of the selection are counted on, when it is not
+        plain: calls without a clinician log, or a log beside calls that record outcomes too."""
+        if self.from_calls:
+            text = ("No clinician log loaded: diversion, connection to care and holds are counted "
+                    "per BH call, from the outcome recorded on the call (disposition or outcome flags).")
+        elif self.here.get("contacts") and self.here.get("call_outcome"):
+            text = ("Diversion, connection to care and holds are counted per logged contact (the clinician log); "
+                    "the outcomes also recorded on the calls are not used for them.")
+        else:
+            text = ""
+        if self.arrests_from_calls:
+            text = (text + " Arrests are counted from the call outcome (no arrest records loaded).").strip()
+        return text
+
+    def inputs_of(self, fig: figures.Figure) -> tuple[str, ...]:
+        src = self.source(fig)
+        return ("calls", src.input) if src is not None else fig.inputs
+
+    def label(self, fig: figures.Figure) -> str:
+        src = self.source(fig)
+        return src.label if src is not None else fig.label
+
+    def counting_unit(self, fig: figures.Figure) -> str:
+        return "CAD call" if self.source(fig) is not None else fig.counting_unit
+
+    def definition(self, fig: figures.Figure) -> str:
+        src = self.source(fig)
+        return src.definition if src is not None else fig.definition
 
     def input_reason(self, name: str) -> str | None:
         """Why this input is missing for the selection; None when it is there."""
@@ -82,9 +143,13 @@ class Coverage:
 
     def reason(self, fig: figures.Figure) -> str | None:
         """Why `fig` is not measured for the selection (the first missing input), or None."""
-        for name in fig.inputs:
+        for name in self.inputs_of(fig):
             r = self.input_reason(name)
             if r is not None:
+                if self.source(fig) is not None and name != "calls":  # neither record has it
+                    first = ("no arrest records loaded" if fig.key in figures.ARRESTS_FROM_CALLS
+                             else "no clinician log loaded")
+                    return f"{first}, and {r}"
                 return r
         return None
 
@@ -93,6 +158,9 @@ class Coverage:
         `public`: in words only (exact counts of recorded rows could reveal a small count)."""
         if self.reason(fig) is not None:
             return ""
+        src = self.source(fig)
+        if src is not None:
+            return self._call_note(src, public)
         notes = []
         for name in fig.inputs:
             inp = figures.INPUTS[name]
@@ -107,6 +175,16 @@ class Coverage:
         if "co_responder" in fig.inputs and self.co_responder_rule:
             text = (text + " " + self.co_responder_rule).strip()
         return text
+
+    def _call_note(self, src: figures.CallSource, public: bool) -> str:
+        """Which record a call-counted figure shows, and on how many BH calls it is measured."""
+        why = ("no arrest records loaded for this period" if src in figures.ARRESTS_FROM_CALLS.values()
+               else "no clinician log loaded")
+        if public:
+            return f"counted on BH calls from the outcome recorded on each call ({why})."
+        rec, of = int(self.here.get(src.input) or 0), int(self.here.get("bh_calls") or 0)
+        return (f"counted per BH call from the outcome recorded on the call ({why}); "
+                f"measured on {rec:,} of {of:,} BH calls.")
 
     def mark(self, values: dict) -> dict:
         """`values` with every not-measured figure replaced by a NotMeasured marker."""
@@ -149,7 +227,8 @@ def measure(con: duckdb.DuckDBPyConnection, filters, assumptions=None, cfg=None)
     if cfg is not None and cfg.co_responder_empty == "not_co_responded":
         rule = cfg.co_responder_rule
     return Coverage(dict(here), dict(loaded), filters.period.start, filters.period.end,
-                    bool(filters.district or filters.responder_type), set_keys, rule)
+                    bool(filters.district or filters.responder_type), set_keys, rule,
+                    bool(filters.responder_type))
 
 
 def explain(value, fig: figures.Figure | None, cov: Coverage | None, public: bool = False) -> str:

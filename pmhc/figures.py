@@ -63,7 +63,62 @@ INPUTS: dict[str, Input] = {i.name: i for i in (
     Input("unit_costs", "assumptions", "jail_booking, jail_bed_day, average_jail_stay_days, ed_visit, "
           "ambulance_transport, officer_hour", "unit costs"),
     Input("program_cost", "assumptions", "program_cost_annual", "annual program cost"),
+    # outcomes recorded on the call (queries/models.sql :: call_outcome_facts), for agencies
+    # whose only record is CAD: the BH calls on which the export records each outcome
+    Input("call_outcome", "calls", "outcome", "call outcome (disposition code or outcome flag)", "BH calls"),
+    Input("call_diversion", "calls", "outcome", "call outcome bearing on diversion", "BH calls"),
+    Input("call_care", "calls", "outcome", "call outcome bearing on connection to care", "BH calls"),
+    Input("call_hold", "calls", "outcome", "involuntary-hold (apprehension) outcome on the call", "BH calls"),
+    Input("call_arrest", "calls", "outcome", "arrest outcome on the call", "BH calls"),
 )}
+
+
+@dataclass(frozen=True)
+class CallSource:
+    """Where a contact (or arrest-record) figure is read from when the selection has no
+    clinician log (or no arrest records) but the calls record their outcome: a column of
+    queries/call_outcomes.sql :: outcomes_from_calls, counted over BH calls."""
+
+    column: str  # the query's column
+    measured: str  # its column counting the BH calls the figure is measured on
+    input: str  # key of INPUTS: without it the figure is not measured
+    label: str  # the figure's label when counted on calls
+    definition: str
+
+
+# Contact figures reported from the calls when no clinician log exists for the selection.
+FROM_CALLS: dict[str, CallSource] = {
+    "known_outcome_contacts": CallSource(
+        "bh_calls_outcome_known", "bh_calls", "call_outcome", "BH calls with a known outcome",
+        "BH calls whose disposition or outcome flags give a mapped outcome."),
+    "unknown_outcome_contacts": CallSource(
+        "bh_calls_outcome_unknown", "bh_calls", "call_outcome", "BH calls with unknown outcome",
+        "BH calls whose disposition is empty, unmapped or says nothing about the outcome."),
+    "diverted_contacts": CallSource(
+        "diverted_calls", "diversion_measured", "call_diversion", "Diverted BH calls",
+        "BH calls whose recorded outcome is resolved on scene or a connection to care, without arrest."),
+    "diversion_rate": CallSource(
+        "call_diversion_rate", "diversion_measured", "call_diversion", "Diversion rate",
+        "Diverted BH calls ÷ BH calls whose recorded outcome bears on diversion."),
+    "care_connections": CallSource(
+        "care_connected_calls", "care_measured", "call_care", "BH calls connected to care",
+        "BH calls whose recorded outcome is a referral to outpatient care, a crisis center or a voluntary ED visit."),
+    "connection_to_care_rate": CallSource(
+        "call_connection_to_care_rate", "care_measured", "call_care", "Connection-to-care rate",
+        "BH calls connected to care ÷ BH calls whose recorded outcome bears on it."),
+    "involuntary_holds": CallSource(
+        "involuntary_hold_calls", "holds_measured", "call_hold", "Involuntary / emergency holds",
+        "BH calls whose recorded outcome is an involuntary hold or apprehension."),
+}
+# Arrest figures read from the call outcome when no arrest records are loaded.
+ARRESTS_FROM_CALLS: dict[str, CallSource] = {
+    "bh_calls_with_arrest": CallSource(
+        "arrested_calls", "arrests_measured", "call_arrest", "BH calls with an arrest",
+        "BH calls whose recorded outcome is arrest (no arrest records loaded)."),
+    "bh_arrest_rate": CallSource(
+        "call_arrest_rate", "arrests_measured", "call_arrest", "Arrest rate on BH calls",
+        "BH calls whose recorded outcome is arrest ÷ BH calls whose export records arrests."),
+}
 
 # Breakdowns: figure query → the columns its rows can be split by ($by). Parts of an
 # additive count add up to the period's figure in every breakdown (tests/test_breakdowns.py).

@@ -12,7 +12,7 @@ import io
 import json
 import sys
 
-from . import definitions, escape, metrics, present
+from . import definitions, escape, figures, metrics, present, sql
 from .config import load_agency
 from .db import connect
 from .periods import Period
@@ -28,6 +28,13 @@ def collect(con, filters: metrics.Filters, cfg=None) -> list[dict]:
     out = []
     for f in definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts):
         if f.key not in values:
+            continue
+        src = cov.source(f)
+        if src is not None:  # counted on the calls' recorded outcome (no clinician log / arrest records)
+            num_src = {**figures.FROM_CALLS, **figures.ARRESTS_FROM_CALLS}.get(f.num_key)
+            num, den = (num_src.label, "BH calls where the export records it") if num_src else ("", "")
+            out.append(_row(f.key, src.label, values[f.key], f.unit, src.definition, num, den, "CAD call",
+                            "", sql.get("outcomes_from_calls").location, cov.note(f)))
             continue
         out.append(_row(f.key, f.label, values[f.key], f.unit, f.definition, f.numerator, f.denominator,
                         f.counting_unit, f.exclusions, f.location, cov.note(f)))

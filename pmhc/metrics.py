@@ -99,7 +99,38 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig
             out.setdefault(k, _py(v))
     assumptions = assumptions or load_assumptions()
     out.update(savings(con, filters, assumptions, out, mark=False))
-    return coverage(con, filters, assumptions, cfg).mark(out)
+    cov = coverage(con, filters, assumptions, cfg)
+    sources = cov.sources(out)
+    if sources:
+        calls = run(con, "outcomes_from_calls", filters, "total", cfg).iloc[0].to_dict()
+        out.update({key: _py(calls.get(src.column)) for key, src in sources.items()})
+    return cov.mark(out)
+
+
+def _from_calls(con: duckdb.DuckDBPyConnection, filters: Filters, cov: "_coverage.Coverage",
+                frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """`frame` (a row per bucket) with the figures the selection counts on calls
+    (Coverage.source: no clinician log, or no arrest records) read from
+    queries/call_outcomes.sql :: outcomes_from_calls instead."""
+    sources = cov.sources([c for c in frame.columns if c != "bucket"])
+    if not sources:
+        return frame
+    frame = frame.copy()
+    calls = sql.df(con, "outcomes_from_calls", filters.params(by if by in ("month", "district") else "total"))
+    if by not in ("total", "month", "district"):
+        for key in sources:  # calls have no responder or contact type
+            frame[key] = pd.Series([present.NotMeasured(f"not recorded by {by.replace('_', ' ')} on calls")]
+                                   * len(frame), index=frame.index, dtype=object)
+        return frame
+    values = calls.set_index("bucket") if not calls.empty else None
+    for key, src in sources.items():
+        col = []
+        for b in (frame["bucket"] if "bucket" in frame else ["all"] * len(frame)):
+            b = "all" if by == "total" else b
+            v = values.loc[b, src.column] if values is not None and b in values.index else None
+            col.append(_py(v) if v is not None else figures.empty_value(key))
+        frame[key] = pd.Series(col, index=frame.index, dtype=object)
+    return frame
 
 
 def coverage(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: "Assumptions | None" = None,
@@ -122,8 +153,10 @@ def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: 
     if by != "total" and by not in BREAKDOWNS.get(query, ()):
         raise ValueError(f"{query} has no breakdown by {by}; it has {BREAKDOWNS.get(query)}")
     df = run(con, query, filters, by, cfg)
+    cov = coverage(con, filters, None, cfg)
+    df = _from_calls(con, filters, cov, df, by)
     # A column whose inputs the selection lacks is not measured in every bucket, not 0.
-    reasons = coverage(con, filters, None, cfg).reasons([c for c in df.columns if c != "bucket"])
+    reasons = cov.reasons([c for c in df.columns if c != "bucket"])
     for c, r in reasons.items():
         df[c] = pd.Series([present.NotMeasured(r)] * len(df), index=df.index, dtype=object)
     return df
@@ -141,8 +174,10 @@ def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig 
     for c in frame.columns:
         if c != "bucket" and _empty_value(c) == 0:
             frame[c] = frame[c].fillna(0)
+    cov = coverage(con, filters, None, cfg)
+    frame = _from_calls(con, filters, cov, frame, "month")
     # A series whose inputs the selection lacks is not measured in every month, not 0.
-    reasons = coverage(con, filters, None, cfg).reasons([c for c in frame.columns if c != "bucket"])
+    reasons = cov.reasons([c for c in frame.columns if c != "bucket"])
     for c, r in reasons.items():
         frame[c] = pd.Series([present.NotMeasured(r)] * len(frame), index=frame.index, dtype=object)
     return frame.rename(columns={"bucket": "month"})
@@ -190,8 +225,11 @@ def partial_months(span) -> dict[str, str]:
 
 
 def span_covers(first, last, period: Period) -> bool:
-    """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
-    return period.start >= first.replace(day=1) and period.last_day <= last
+    """Is the whole period inside the loaded data? (A change against a half-loaded period
+    misleads: a partial first or last month — data starting after the 1st or ending before
+    the month's last day, see partial_months — is not covered, so month-over-month change
+    leaves it out.)"""
+    return period.start >= first and period.last_day <= last
 
 
 def districts(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -37,6 +37,19 @@ WITH c AS (
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
       AND ($district IS NULL OR district = $district)
+), o AS (
+    -- outcomes recorded on BH calls (queries/models.sql :: call_outcome_facts): the number
+    -- of calls each call-level outcome figure is measured on, for agencies without a log
+    SELECT count(*) FILTER (WHERE outcome_known)                                     AS call_outcome,
+           count(diverted)                                                           AS call_diversion,
+           count(connected_to_care)                                                  AS call_care,
+           count(involuntary_hold)                                                   AS call_hold,
+           count(transported)                                                        AS call_transport,
+           count(arrested) FILTER (WHERE arrest_source = 'call outcome')             AS call_arrest
+    FROM call_outcome_facts
+    WHERE is_bh
+      AND call_date >= $start AND call_date < $end
+      AND ($district IS NULL OR district = $district)
 ), a AS (
     SELECT count(*) AS arrests
     FROM arrests
@@ -49,4 +62,4 @@ WITH c AS (
            (SELECT CAST(min(arrested_at) AS DATE) FROM arrests)    AS arrests_first,
            (SELECT CAST(max(arrested_at) AS DATE) FROM arrests)    AS arrests_last
 )
-SELECT * FROM c, e, scene, a, span;
+SELECT * FROM c, e, scene, o, a, span;

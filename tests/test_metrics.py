@@ -281,3 +281,25 @@ def test_fiscal_year_period_runs_from_the_start_month(small_con):
 def test_rates_are_finite_or_none(figures):
     for k, v in figures.items():
         assert v is None or math.isfinite(v), k
+
+
+def test_a_partial_first_or_last_month_is_left_out_of_month_over_month_change():
+    from datetime import date
+
+    from pmhc.periods import Period
+
+    first, last = date(2024, 1, 15), date(2024, 3, 10)  # data start mid-January, end mid-March
+    assert not metrics.span_covers(first, last, Period.month(2024, 1))  # partial first month
+    assert metrics.span_covers(first, last, Period.month(2024, 2))  # the one whole month
+    assert not metrics.span_covers(first, last, Period.month(2024, 3))  # partial last month
+    # February against January: January is partial, so no change is shown for February
+    assert not metrics.span_covers(first, last, Period.month(2024, 2).previous())
+
+
+def test_whole_months_of_loaded_data_keep_their_month_over_month_change():
+    from datetime import date
+
+    from pmhc.periods import Period
+
+    first, last = date(2024, 1, 1), date(2024, 3, 31)
+    assert all(metrics.span_covers(first, last, Period.month(2024, m)) for m in (1, 2, 3))

@@ -85,7 +85,8 @@ def test_the_reason_names_what_is_missing(cad_con):
     v = metrics.headline(cad_con, JAN_FEB)
     assert v["co_response_coverage"].reason == "no co-responder field in the loaded calls"
     assert v["bh_arrest_rate"].reason == "no arrest records loaded"
-    assert v["diversion_rate"].reason == "no co-responder contacts (clinician log) loaded"
+    assert v["diversion_rate"].reason == ("no clinician log loaded, and no call outcome bearing on "
+                                          "diversion in the loaded calls")
     assert v["officer_hours_returned"].reason == "no co-responder field in the loaded calls"
     assert v["net_cost_avoidance"].reason == "no co-responder field in the loaded calls"
 
@@ -115,7 +116,8 @@ def test_pmhc_figures_json_gives_null_and_the_reason(cad_db, capsys):
 def test_pmhc_figures_csv_and_table_say_not_measured(cad_db, capsys):
     main(["figures", "--from", "2024-01", "--to", "2024-02", "--format", "csv", "--db", str(cad_db)])
     out = capsys.readouterr().out
-    assert "diversion_rate,Diversion rate,,rate,no co-responder contacts (clinician log) loaded" in out
+    assert ('diversion_rate,Diversion rate,,rate,"no clinician log loaded, and no call outcome bearing on '
+            'diversion in the loaded calls"') in out
     main(["figures", "--from", "2024-01", "--to", "2024-02", "--db", str(cad_db)])
     table = capsys.readouterr().out
     line = next(l for l in table.splitlines() if l.startswith("co_response_coverage "))
@@ -255,7 +257,8 @@ def test_overview_cards_say_not_measured_with_the_reason(cad_demo, role):
         assert cards[label] == "not measured", (label, cards[label])
     captions = " ".join(c.value for c in at.caption)
     assert "Not measured: no co-responder field in the loaded calls." in captions
-    assert "Not measured: no co-responder contacts (clinician log) loaded." in captions
+    assert ("Not measured: no clinician log loaded, and no call outcome bearing on diversion in the loaded calls."
+            in captions)
 
 
 
@@ -272,3 +275,181 @@ def test_a_partial_first_and_last_month_are_shaded_and_named_on_the_trend():
     assert len([s for s in fig.layout.shapes if s.type == "rect"]) == 2
     assert "partial month (data start 15 Jan 2024; data end 10 Mar 2024)" in fig.layout.xaxis.title.text
     assert metrics.partial_months((date(2024, 1, 1), date(2024, 3, 31))) == {}
+
+
+# ------------------------------------------------------------------ three real public layouts
+# The fixtures and profiles of tests/test_real_layouts.py, imported as a new user would.
+# Every figure `pmhc figures` measures for Q1 2024, counted by hand from the files (the
+# counts are derived in the docstring of tests/test_real_layouts.py); every other figure
+# must be not measured with its reason. None = defined as undefined (0 ÷ 0), shown as "—".
+# program_cost: 365,000 a year (the assumptions file) × 91 days ÷ 365 = 91,000.
+Q1 = ["--from", "2024-01", "--to", "2024-03"]
+Q1_FILTERS = metrics.Filters(Period.months("2024-01", "2024-03"))
+HAND = {
+    # (a) 24 BH calls; apprehension Yes on 6, measured (Yes or No) on all 24; no other outcome
+    "toronto": {"calls_total": 24, "bh_calls": 24, "bh_share": 1.0, "known_outcome_contacts": 6,
+                "unknown_outcome_contacts": 18, "involuntary_holds": 6, "bh_calls_force_recorded": 0,
+                "program_cost": 91_000.0},
+    # (b) 13 templates = 13 calls and 13 on-scene contacts (the clinician-log role is played by
+    # the officers' rows); outcomes known on 11: diverted 5, care 3, holds 2, arrests 2; CIT 8 of 13
+    "seattle": {"calls_total": 13, "bh_calls": 13, "bh_share": 1.0, "cit_coverage": 8 / 13,
+                "contacts_total": 13, "on_scene_contacts": 13, "follow_up_contacts": 0, "referral_contacts": 0,
+                "unidentified_contacts": 13, "known_outcome_contacts": 11, "unknown_outcome_contacts": 2,
+                "diverted_contacts": 5, "diversion_rate": 5 / 11, "care_connections": 3,
+                "connection_to_care_rate": 3 / 11, "involuntary_holds": 2, "contacts_ending_in_arrest": 2,
+                "bh_calls_with_arrest": 2, "bh_arrest_rate": 2 / 11, "bh_calls_with_force": 1,
+                "bh_calls_force_recorded": 13, "follow_ups_attempted": 0, "follow_ups_reached": 0,
+                "follow_up_completion_rate": None, "program_cost": 91_000.0},
+    # (c) 26 calls, 18 BH, 16 with a known outcome: diverted 9, care 5, holds 3, arrests 2
+    "cad": {"calls_total": 26, "bh_calls": 18, "bh_share": 18 / 26, "known_outcome_contacts": 16,
+            "unknown_outcome_contacts": 2, "diverted_contacts": 9, "diversion_rate": 9 / 16, "care_connections": 5,
+            "connection_to_care_rate": 5 / 16, "involuntary_holds": 3, "bh_calls_with_arrest": 2,
+            "bh_arrest_rate": 2 / 16, "bh_calls_force_recorded": 0, "program_cost": 91_000.0},
+}
+# Figures counted on the calls' recorded outcome (no clinician log / no arrest records).
+PER_CALL = {
+    "toronto": {"known_outcome_contacts", "unknown_outcome_contacts", "involuntary_holds"},
+    "seattle": {"bh_calls_with_arrest", "bh_arrest_rate"},
+    "cad": {"known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts", "diversion_rate",
+            "care_connections", "connection_to_care_rate", "involuntary_holds", "bh_calls_with_arrest",
+            "bh_arrest_rate"},
+}
+LAYOUTS = ("toronto", "seattle", "cad")
+# The pages' period: the CAD export ends in February (a period past the data is not offered).
+PAGE_PERIOD = {"toronto": "2024-03", "seattle": "2024-03", "cad": "2024-02"}
+
+
+@pytest.fixture(params=LAYOUTS)
+def layout_db(request, tmp_path, monkeypatch):
+    """(name, database file) of one real layout imported through its profile."""
+    from pmhc import auth, profiles
+
+    from .test_real_layouts import CAD, CAD_AGENCY, SEATTLE, TORONTO
+
+    name = request.param
+    export, profile = {"toronto": TORONTO, "seattle": SEATTLE, "cad": CAD}[name]
+    if name == "cad":
+        monkeypatch.setenv("PMHC_CONFIG_DIR", str(CAD_AGENCY.parent))
+    monkeypatch.setattr(auth, "SYNTHETIC_GLOBS", auth.SYNTHETIC_GLOBS + ("tests/fixtures/real_layouts/*/*.csv",))
+    path = tmp_path / f"{name}.duckdb"
+    con = db.connect(path)
+    profiles.import_with_profile(con, export, profile)
+    con.close()
+    monkeypatch.setenv("PMHC_DB", str(path))
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    return name, path
+
+
+def _is_hand_value(value, expected) -> bool:
+    return value is None if expected is None else value == pytest.approx(expected)
+
+
+def test_every_figure_of_each_real_layout_is_its_hand_count_or_not_measured(layout_db, capsys):
+    name, path = layout_db
+    assert main(["figures", *Q1, "--format", "json", "--db", str(path)]) == 0
+    figs = json.loads(capsys.readouterr().out)["figures"]
+    hand = HAND[name]
+    for key, row in figs.items():
+        if key in hand:
+            assert row["not_measured"] is None and _is_hand_value(row["value"], hand[key]), (key, row)
+        else:
+            assert row["value"] is None and row["not_measured"], (key, row)
+    assert set(hand) <= set(figs)
+
+
+def test_each_real_layout_names_the_counting_unit_of_its_outcome_figures(layout_db, capsys):
+    name, path = layout_db
+    main(["figures", *Q1, "--format", "json", "--db", str(path)])
+    figs = json.loads(capsys.readouterr().out)["figures"]
+    per_call = {k for k in ("known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts",
+                            "diversion_rate", "care_connections", "connection_to_care_rate", "involuntary_holds",
+                            "bh_calls_with_arrest", "bh_arrest_rate")
+                if k in HAND[name] and figs[k]["counting_unit"] == "CAD call"
+                and figs[k]["coverage"].startswith("counted per BH call from the outcome recorded on the call")}
+    assert per_call == PER_CALL[name]
+
+
+def test_toronto_holds_are_measured_on_every_call_and_diversion_and_arrests_are_not(layout_db, capsys):
+    name, path = layout_db
+    if name != "toronto":
+        pytest.skip("the flags export only")
+    main(["figures", *Q1, "--format", "json", "--db", str(path)])
+    figs = json.loads(capsys.readouterr().out)["figures"]
+    assert figs["involuntary_holds"]["value"] == 6
+    assert figs["involuntary_holds"]["coverage"].endswith("measured on 24 of 24 BH calls.")
+    assert figs["diversion_rate"]["not_measured"] == (
+        "no clinician log loaded, and no call outcome bearing on diversion in the loaded calls")
+    assert figs["bh_arrest_rate"]["not_measured"] == "no arrest records loaded"
+
+
+# Short labels of the Outcomes and Volume cards (pages/outcomes.py, pages/volume.py).
+CARDS = {"Diversion rate": "diversion_rate", "Connection to care": "connection_to_care_rate",
+         "Involuntary holds": "involuntary_holds", "Arrest rate, co-responded": "arrest_rate_co_responded",
+         "Arrest rate, other BH calls": "arrest_rate_not_co_responded", "Unknown outcome": "unknown_outcome_contacts",
+         "BH calls": "bh_calls", "Co-responded": "co_responded_bh_calls", "Coverage": "co_response_coverage",
+         "CIT officer on scene": "cit_coverage", "Contacts": "contacts_total", "People served": "people_served"}
+
+
+@pytest.mark.parametrize("page", ["overview", "outcomes", "volume"])
+def test_page_cards_of_each_real_layout_show_the_hand_count_or_not_measured(layout_db, page):
+    from .test_pages import open_page
+
+    name, _ = layout_db
+    at = open_page(page, params={"period": "months", "from": "2024-01", "to": PAGE_PERIOD[name]})
+    labels = {f.label: f.key for f in figures.figures()} | CARDS
+    checked = 0
+    for m in at.metric:
+        key = labels[m.label]
+        fig = figures.lookup(key)
+        if key in HAND[name]:
+            assert m.value == present.fmt(HAND[name][key], fig.unit), (page, m.label, m.value)
+        else:
+            assert m.value == "not measured", (page, m.label, m.value)
+        checked += 1
+    assert checked >= 6
+
+
+def test_outcomes_page_says_which_record_its_figures_are_counted_on(layout_db):
+    from .test_pages import open_page
+
+    name, _ = layout_db
+    at = open_page("outcomes", params={"period": "months", "from": "2024-01", "to": PAGE_PERIOD[name]})
+    info = " ".join(i.value for i in at.info)
+    if name == "seattle":
+        assert "counted per logged contact (the clinician log)" in info
+        assert "Arrests are counted from the call outcome" in info
+    else:
+        assert "No clinician log loaded" in info and "counted per BH call" in info
+
+
+def test_workbook_deck_and_one_pager_of_each_real_layout_show_the_same(layout_db):
+    name, path = layout_db
+    con = db.connect(path, read_only=True)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(con, Q1_FILTERS, public=False)))
+        heads, seen = None, 0
+        for row in wb["Figures"].iter_rows(values_only=True):
+            if row[0] == "Key":
+                heads = list(row)
+                continue
+            if heads is None or row[0] is None or figures.lookup(row[0]) is None:
+                continue
+            r = dict(zip(heads, row))
+            if r["Key"] in HAND[name]:
+                assert _is_hand_value(r["Value"], HAND[name][r["Key"]]), r
+            else:
+                assert r["Value"] is None and r["Shown as"] == "not measured", r
+            seen += 1
+        assert seen >= 40
+        deck = Presentation(io.BytesIO(reports.build_deck(con, Q1_FILTERS, public=False)))
+        text = " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+        pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(con, Q1_FILTERS, public=False)))
+                       .pages[0].extract_text().split())
+        for fig in figures.figures():
+            if not fig.headline:
+                continue
+            shown = present.fmt(HAND[name][fig.key], fig.unit) if fig.key in HAND[name] else "not measured"
+            assert shown in text, (fig.key, shown)
+        assert "not measured" in pdf and "0.0%" not in pdf and "0.0%" not in text
+    finally:
+        con.close()

@@ -447,3 +447,30 @@ def test_a_header_with_a_byte_order_mark_and_crlf_lines_reads_the_same(tmp_path)
     assert (report.rows_loaded, report.rows_quarantined) == (24, 0)
     assert one(con, "SELECT count(*) FILTER (WHERE involuntary_hold), count(*) FILTER (WHERE NOT hour_known) "
                     "FROM call_outcome_facts JOIN call_facts USING (call_id)") == (6, 3)
+
+
+# ------------------------------------------------------------------ honest charts
+
+def test_toronto_calls_without_an_hour_are_an_hour_unknown_column_of_the_heat_map_not_midnight(toronto):
+    from pmhc import charts, metrics
+    from pmhc.periods import Period
+
+    con, _ = toronto
+    df = metrics.heatmap(con, metrics.Filters(Period.months("2024-01", "2024-03")))
+    fig = charts.heatmap(df, "BH calls by weekday and hour received")
+    z = fig.data[0].z
+    assert list(fig.data[0].x) == list(range(25))
+    # PIC-0003, 0011, 0020 have NA hours: 3 calls in the last column, 21 in hours 0–23
+    assert sum(row[24] for row in z) == 3
+    assert sum(sum(row[:24]) for row in z) == 21
+    assert "hour unknown" in fig.layout.xaxis.ticktext
+    assert "3 BH calls have no hour in the export" in fig.layout.xaxis.title.text
+
+
+def test_a_heat_map_whose_calls_all_have_an_hour_has_no_hour_unknown_column():
+    import pandas as pd
+
+    from pmhc import charts
+
+    fig = charts.heatmap(pd.DataFrame({"weekday": [1, 2], "hour": [0, 23], "bh_calls": [4, 5]}), "t")
+    assert list(fig.data[0].x) == list(range(24)) and "hour unknown" not in fig.layout.xaxis.ticktext

@@ -275,10 +275,11 @@ def test_public_deck_never_holds_a_suppressed_exact_value(public_deck, small):
 
 
 def test_deck_says_why_a_change_is_not_shown(deck, public_deck, small):
-    # Jan–Feb 2023 had no co-responder contacts: the diversion rate was not defined then.
+    # The small data start on 15 Jan 2023 (C10): Jan–Feb 2023 is not fully loaded, and a
+    # partial first month is left out of changes (it also had no co-responder contacts).
     lines = shape_texts(figure_slides(deck, small)["diversion_rate"])[3].splitlines()
     assert lines == ["-37.5 pts vs Nov 2023–Dec 2023",
-                     "No change shown vs a year earlier (Jan 2023–Feb 2023): not defined for one of the periods"]
+                     "No change shown vs a year earlier (Jan 2023–Feb 2023): that period is not fully loaded"]
     public_lines = shape_texts(figure_slides(public_deck, small)["bh_calls"])[3].splitlines()
     assert public_lines == ["No change shown: this figure is suppressed for privacy"]
 
