@@ -216,6 +216,9 @@ def quality_report(q: dict) -> None:
     cols[3].metric("Merged (same key)", f"{q['rows_collapsed']:,}",
                    help="Rows that repeated the key of an earlier row (e.g. one row per disposition) and were "
                         "merged into it by the profile's [collapse], so nothing is counted twice.")
+    if q.get("rows_unchanged") is not None:  # reports stored before unchanged rows were counted lack it
+        st.caption(f"Loaded = {q['rows_new']:,} new + {q['rows_updated']:,} updated (stored before with other "
+                   f"values) + {q['rows_unchanged']:,} unchanged (stored before with the same values).")
     months = pd.DataFrame(q.get("months") or [])
     if not months.empty:
         flagged = months[months["flag"].notna()]

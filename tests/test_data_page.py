@@ -87,7 +87,8 @@ def test_run_import_writes_while_the_app_holds_a_read_only_connection(small_db_p
 def test_run_import_of_a_canonical_file_detects_its_table(small_db_path, tmp_path):
     text = (SMALL / "calls.csv").read_text().replace("C01,", "N01,", 1)
     report = page_module().run_import(text.encode(), "calls_march.csv")
-    assert (report.status, report.table, report.rows_new, report.rows_updated) == ("loaded", "calls", 1, 10)
+    assert (report.status, report.table, report.rows_new, report.rows_updated, report.rows_unchanged) == (
+        "loaded", "calls", 1, 0, 10)
     assert report.file == "calls_march.csv"  # the uploaded name, not the temporary file's
 
 
@@ -140,7 +141,7 @@ def test_uploading_an_export_with_a_profile_imports_it_and_shows_its_report(smal
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [s.value for s in at.success][0].startswith(
-        "crisis_contacts.csv → encounters: 17 rows in file = 13 loaded (13 new, 0 updated) + 0 quarantined + 4 merged")
+        "crisis_contacts.csv → encounters: 17 rows in file = 13 loaded (13 new, 0 updated, 0 unchanged) + 0 quarantined + 4 merged")
     assert counts(small_db_path)["encounters"] == 25
     frames = [d.value for d in at.dataframe]
     unmapped = next(f for f in frames if "result" in f.columns)
@@ -149,6 +150,23 @@ def test_uploading_an_export_with_a_profile_imports_it_and_shows_its_report(smal
     history = next(f for f in frames if "rows_merged" in f.columns)
     assert history.iloc[0][["file_name", "profile", "rows_merged"]].tolist() == [
         "crisis_contacts.csv", "crisis_dispositions.toml", 4]
+
+
+def test_reimporting_an_export_with_one_changed_row_says_one_updated_and_the_rest_unchanged(small_db_path):
+    lines = (SMALL / "calls.csv").read_text().splitlines()
+    changed = [lines[0]] + [lines[1].replace(",D1,", ",D3,", 1) if i == 1 else line
+                            for i, line in enumerate(lines) if i > 0]
+    assert changed[1] != lines[1]
+    at = open_data_page()
+    at.file_uploader(key="data_upload").set_value(("calls.csv", ("\n".join(changed) + "\n").encode(), "text/csv"))
+    at.run()
+    at.button(key="data_import").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "11 loaded (0 new, 1 updated, 10 unchanged)" in at.success[0].value
+    assert "0 new + 1 updated (stored before with other values) + 10 unchanged" in texts(at)
+    history = next(d.value for d in at.dataframe if "rows_merged" in d.value.columns)
+    assert history.iloc[0][["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [0, 1, 10]
 
 
 def test_quarantined_rows_are_listed_with_line_column_reason_and_message(small_db_path):
