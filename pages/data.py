@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, auth, importer, imports, profiles, quality, schema, snapshots, sql, ui
+from pmhc import access, audit, auth, importer, imports, profiles, progress, quality, schema, snapshots, sql, ui
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -60,7 +60,7 @@ def likely_table(header: list[str]) -> str:
 
 
 def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None, table: str | None = None,
-               db_path: Path | None = None) -> importer.FileReport:
+               db_path: Path | None = None, on_progress: progress.Listener | None = None) -> importer.FileReport:
     """Import uploaded bytes into the dashboard database and return the import's report.
 
     The import writes a new snapshot and swaps it in (pmhc.imports, pmhc.snapshots), so the
@@ -71,13 +71,34 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
         upload = Path(tmp) / Path(file_name).name
         upload.write_bytes(data)
         result = imports.run([upload], db_path=db_path or default_db_path(), profile=profile_path, table=table,
-                             via="dashboard", display_names=[file_name], on_wait=_say_waiting)
+                             via="dashboard", display_names=[file_name], on_wait=_say_waiting,
+                             on_progress=on_progress)
     st.cache_data.clear()
     report = result.reports[0]
     if len(result.reports) > 1:  # a profile that fills several tables: the others' accounts, shown with the first
         report.extra["also"] = [{"summary": r.summary(), "status": r.status, "quarantined": r.rows_quarantined}
                                 for r in result.reports[1:]]
     return report
+
+
+class StatusProgress:
+    """The import's stages in an st.status box: a bar through the stages and one line per
+    finished stage with its rows and rows/s (the same steps as the command line's)."""
+
+    def __init__(self, box) -> None:
+        self.box = box
+        with box:
+            self.bar = st.progress(0.0, text="Starting…")
+
+    def __call__(self, step: progress.Step) -> None:
+        if step.finished:
+            with self.box:
+                st.write(step.line())
+            self.bar.progress(step.index / step.of, text=f"{step.subject}: {step.stage} done")
+        else:
+            self.bar.progress((step.index - 1) / step.of, text=f"{step.subject}: {step.stage}"
+                              + (f" ({step.rows:,} rows)…" if step.rows is not None else "…"))
+            self.box.update(label=f"Importing: {step.subject} — {step.stage}…")
 
 
 def _say_waiting() -> None:
@@ -181,8 +202,12 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
             try:
                 if profile_upload is not None:
                     profile_path = profile_from_upload(profile_upload.getvalue(), profile_upload.name, Path(tmp))
-                with st.spinner(f"Importing {upload.name}…"):
-                    report = run_import(upload.getvalue(), upload.name, profile_path=profile_path, table=table)
+                with st.status(f"Importing {upload.name}…", expanded=True) as box:
+                    report = run_import(upload.getvalue(), upload.name, profile_path=profile_path, table=table,
+                                        on_progress=StatusProgress(box))
+                    box.update(label=f"Imported {upload.name}" if report.status == "loaded" else
+                               f"{upload.name} was not imported", state="complete" if report.status == "loaded"
+                               else "error", expanded=False)
             except profiles.ProfileError as e:
                 st.session_state["data_result"] = {"status": "rejected", "summary": f"Profile not used: {e}"}
             except imports.RunError as e:

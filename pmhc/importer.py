@@ -27,7 +27,7 @@ from typing import Callable
 
 import duckdb
 
-from . import reading, rollups, schema
+from . import progress, reading, rollups, schema
 from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
                           date_window, trimmed_sql)
 from .config import AgencyConfig, load_agency
@@ -337,8 +337,11 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
 def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: AgencyConfig,
                       import_id: int, report: FileReport, rejected: list[dict],
                       allow_unmapped: bool = False, rejected_table: str | None = None,
-                      window: tuple[date, date] | None = None) -> None:
+                      window: tuple[date, date] | None = None,
+                      track: progress.Tracker | None = None) -> None:
     """stage_raw → typed → quarantine + upsert. Fills the report's counts."""
+    track = track or progress.Tracker(report.file, None)
+    track.begin("validating", report.rows_in_file or None)
     casts = []
     for c in table.columns:
         raw = trimmed_sql(f"s.{c.name}", key=c.name.endswith("_id"))
@@ -420,6 +423,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         n_bad += rows(con, f"SELECT count(*) AS n FROM {rejected_table}")[0]["n"]
         con.execute(f"DROP TABLE {rejected_table}")
 
+    track.end(report.rows_in_file)
     # Good rows → target, replacing existing rows with the same key (re-imports never double-count).
     select = [f"t.{c.name}" for c in table.columns]
     for c in table.columns:
@@ -433,6 +437,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT t.{key} FROM typed t "
                 "WHERE t._line NOT IN (SELECT _line FROM problems)")
     n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
+    track.begin("upserting", n_good)
     params = {"import_id": import_id, **person_params(table),
               **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})}
     n_stored, n_changed = _stored_and_changed(con, table, select, params)
@@ -449,6 +454,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         {"table": table.name, "import_id": import_id})
     for tmp in ("typed", "problems", "good", "stage_raw"):
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    track.end(n_good)
     report.rows_quarantined = n_bad
     report.rows_loaded = n_good
     report.rows_updated = n_changed
@@ -655,15 +661,17 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 cfg: AgencyConfig | None = None, stager: Stager | None = None,
                 profile_name: str | None = None, allow_unmapped: bool = False,
                 display_name: str | None = None, window: tuple[date, date] | None = None,
-                sheet: str | int | None = None) -> FileReport:
+                sheet: str | int | None = None, on_progress: progress.Listener | None = None) -> FileReport:
     """Import one file in one transaction; the ledger entry is written even when the file is rejected.
 
     A workbook (.xlsx) is read as its first sheet (or `sheet`) through the same stager,
-    validation and quarantine as a CSV, with the sheet's row numbers as line numbers."""
+    validation and quarantine as a CSV, with the sheet's row numbers as line numbers.
+    `on_progress` hears each stage (progress.IMPORT_STAGES) start and end, with its rows."""
     path = Path(path)
     cfg = cfg or load_agency()
     report = FileReport(file=display_name or path.name, table=None, sha256=sha256_of(path))
     report.import_id = _next_import_id(con)
+    track = progress.Tracker(report.file, on_progress)
     workdir = None
     try:
         window = window or date_window(cfg)
@@ -690,6 +698,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                     + separator_hint(raw_header)
                 )
         report.table = tbl.name
+        track.subject = f"{report.file} → {tbl.name}"
         con.execute("BEGIN TRANSACTION")
         try:
             # A previous import of these exact bytes left quarantine rows; replace them, don't add.
@@ -700,20 +709,26 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 # with the current settings as they are inserted): on a first import this
                 # updates nothing, where afterwards it would rewrite every call just loaded.
                 reclassify(con, cfg)
+            track.begin("reading")
             staged = (stager or canonical_stager)(con, path, tbl)
             _key_rejects(path, tbl, staged, stager)
             _protect_rejects(con, path, tbl, staged, stager)
+            track.end(staged.rows_in_file)
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra
             report.rows_collapsed = staged.rows_collapsed
             validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped,
-                              staged.rejected_table, window)
+                              staged.rejected_table, window, track)
             if not report.balanced:
                 raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
-            rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
+            with track.stage("rollups", report.rows_loaded) as s:
+                rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
+                s.rows = report.rows_loaded
             from . import quality  # the data-quality report of this import, stored with it
 
-            quality.record_import(con, tbl, report, cfg)
+            with track.stage("quality report", report.rows_loaded) as s:
+                quality.record_import(con, tbl, report, cfg)
+                s.rows = report.rows_loaded
             if report.flags:
                 report.message = "; ".join(f"flagged {f['rows']:,} row(s): {f['message']}" for f in report.flags)
             _record(con, report, profile_name)
