@@ -81,26 +81,6 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
     return report
 
 
-class StatusProgress:
-    """The import's stages in an st.status box: a bar through the stages and one line per
-    finished stage with its rows and rows/s (the same steps as the command line's)."""
-
-    def __init__(self, box) -> None:
-        self.box = box
-        with box:
-            self.bar = st.progress(0.0, text="Starting…")
-
-    def __call__(self, step: progress.Step) -> None:
-        if step.finished:
-            with self.box:
-                st.write(step.line())
-            self.bar.progress(step.index / step.of, text=f"{step.subject}: {step.stage} done")
-        else:
-            self.bar.progress((step.index - 1) / step.of, text=f"{step.subject}: {step.stage}"
-                              + (f" ({step.rows:,} rows)…" if step.rows is not None else "…"))
-            self.box.update(label=f"Importing: {step.subject} — {step.stage}…")
-
-
 def _say_waiting() -> None:
     st.info("Another import of this database is running (from the command line or another browser); this one "
             "starts as soon as it has finished.", icon=":material/hourglass_top:")
@@ -204,7 +184,7 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                     profile_path = profile_from_upload(profile_upload.getvalue(), profile_upload.name, Path(tmp))
                 with st.status(f"Importing {upload.name}…", expanded=True) as box:
                     report = run_import(upload.getvalue(), upload.name, profile_path=profile_path, table=table,
-                                        on_progress=StatusProgress(box))
+                                        on_progress=progress.StreamlitStatus(box))
                     box.update(label=f"Imported {upload.name}" if report.status == "loaded" else
                                f"{upload.name} was not imported", state="complete" if report.status == "loaded"
                                else "error", expanded=False)

@@ -4,7 +4,7 @@ and rows per second — so a 10-million-row import is not half a minute of silen
 The work reports `Step`s through a `Tracker`; what shows them is chosen for where the
 output goes: a tqdm bar in a terminal, one plain line per finished stage when the output
 is piped or the `CI` variable is set (logs stay readable), st.status/st.progress on the
-Data page (pages/data.py draws those from the same steps).
+Data and Reports pages.
 """
 
 from __future__ import annotations
@@ -150,6 +150,31 @@ class TerminalBar:
         for bar in self.bars.values():
             bar.close()
         self.bars.clear()
+
+
+class StreamlitStatus:
+    """The stages in an st.status box (Data page, Reports page): a bar through the stages
+    and one line per finished stage with its rows and rows/s — the command line's steps."""
+
+    def __init__(self, box) -> None:
+        import streamlit as st
+
+        self.box, self.st = box, st
+        with box:
+            self.bar = st.progress(0.0, text="Starting…")
+
+    def __call__(self, step: Step) -> None:
+        if step.finished:
+            with self.box:
+                self.st.write(step.line())
+            self.bar.progress(step.index / step.of, text=f"{step.subject}: {step.stage} done")
+        else:
+            self.bar.progress((step.index - 1) / step.of, text=f"{step.subject}: {step.stage}"
+                              + (f" ({step.rows:,} {step.unit})…" if step.rows is not None else "…"))
+            self.box.update(label=f"{step.subject}: {step.stage}…")
+
+    def close(self) -> None:
+        pass
 
 
 def for_stream(stream: TextIO | None = None) -> PlainLines | TerminalBar:

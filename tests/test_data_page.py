@@ -235,17 +235,12 @@ def test_run_import_reports_every_stage_of_the_upload(small_db_path):
 
 def test_the_import_status_box_shows_a_bar_and_a_line_per_finished_stage():
     def script():
-        import importlib.util
-
         import streamlit as st
 
         from pmhc import progress
 
-        spec = importlib.util.spec_from_file_location("data_page", "pages/data.py")
-        page = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(page)
         with st.status("Importing calls.csv…", expanded=True) as box:
-            shown = page.StatusProgress(box)
+            shown = progress.StreamlitStatus(box)
             track = progress.Tracker("calls.csv → calls", shown)
             with track.stage("reading") as s:
                 s.rows = 1_000
@@ -254,7 +249,7 @@ def test_the_import_status_box_shows_a_bar_and_a_line_per_finished_stage():
     at = AppTest.from_function(script, default_timeout=60)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.status[0].label == "Importing: calls.csv → calls — validating…"
+    assert at.status[0].label == "calls.csv → calls: validating…"
     lines = [m.value for m in at.status[0].markdown]
     assert any(line.startswith("calls.csv → calls: reading (1/5) 1,000 rows in") for line in lines), lines
     bar = at.get("progress")[0]
