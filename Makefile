@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(DB): $(STAMP) $(SAMPLE)
+# Rebuilt when the sample or the SQL changes (views and stored totals are made at import).
+$(DB): $(STAMP) $(SAMPLE) $(wildcard queries/*.sql)
 	@rm -rf $(DB) $(DB).wal $(DB).d
 	$(BIN)/pmhc import $(SAMPLE) --db $(DB)
 

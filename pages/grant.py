@@ -24,10 +24,13 @@ shown = [fig for fig in figs if fig.family in chosen]
 if not ui.has_data(values, "calls_total", "contacts_total"):
     ui.no_data("No calls or contacts in this period: every count below is 0 and rates are not defined.")
 
-table = ui.figure_table(values, shown, ctx.role)
-st.table(table[["label", "value", "definition", "numerator", "denominator", "key"]].rename(columns={
-    "label": "Figure", "value": "Value", "definition": "Definition", "numerator": "Numerator",
+table = ui.figure_table(values, shown, ctx.role, ui.coverage(f))
+st.table(table[["label", "value", "note", "definition", "numerator", "denominator", "key"]].rename(columns={
+    "label": "Figure", "value": "Value", "note": "Coverage", "definition": "Definition", "numerator": "Numerator",
     "denominator": "Denominator", "key": "Key"}), hide_index=True)
+if (table["note"].str.startswith("Not measured")).any():
+    st.caption("“not measured”: the loaded data has no input for this figure in this selection (the reason is "
+               "beside it). It is not a zero.")
 st.caption("Counting unit, exclusions and the SQL of each figure are in the CSV download and on the Methodology page.")
 if public:
     st.caption("Public view: figures about individual people's repeat contacts are left out, and small counts "
@@ -48,7 +51,8 @@ st.subheader("Copy-ready text")
 st.caption("Use the copy button at the top right of the box.")
 lines = [f"{ctx.cfg.program}, {ctx.cfg.name}",
          f"Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y} ({p.label}); {ui.scope_label(f)}"]
-lines += [f"{label}: {value}" for label, value in zip(table["label"], table["value"])]
+lines += [f"{label}: {value}" + (f" ({note.rstrip('.')})" if note else "")
+          for label, value, note in zip(table["label"], table["value"], table["note"])]
 lines.append("Definitions: see the Methodology page or the CSV download.")
 st.code("\n".join(lines), language=None, wrap_lines=True)
-ui.sources(*dict.fromkeys(fig.query for fig in shown if fig.key in set(table["key"])))
+ui.sources()

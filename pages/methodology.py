@@ -5,13 +5,13 @@ from datetime import date
 
 import streamlit as st
 
-from pmhc import definitions, sql, ui
 from pmhc import evaluation as ev_docs
+from pmhc import figures, present, sql, ui
 from pmhc.periods import Period
 
 ctx = ui.start("methodology", with_filters=False)
 cfg = ctx.cfg
-figs = definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts)
+figs = figures.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts)
 
 st.subheader("Rules every figure follows")
 fy_start = date(2000, cfg.fiscal_year_start_month, 1)
@@ -31,6 +31,11 @@ st.markdown(f"""
 - **Repeat contacts.** A person counts as a repeat contact with at least **{cfg.repeat_min_contacts}** crisis contacts
   within a window of {", ".join(f"{w}" for w in cfg.repeat_windows_days)} days. People are linked by a pseudonymous key
   made at import; contacts without one are counted but never linked.
+- **Not measured.** Each figure names the data it needs (below, “Needs”). When the loaded data lacks it for the
+  selection — a column empty on every row, no arrest records or clinician log loaded, an assumption not set — the
+  figure reads **{present.NOT_MEASURED}** with the reason, never 0. When a field is recorded on only part of the
+  selection, the figure is computed over that part and says so (“over 1,204 of 3,010 BH calls where it is recorded”).
+- **Co-responder field.** {cfg.co_responder_rule}
 - **Rates.** A rate with a zero denominator is not defined and shows as {ui.DASH}. Rates change in percentage points.
 - **Privacy.** Public views suppress counts from 1 to {cfg.suppression_threshold - 1}; rates whose numerator is below
   {cfg.unstable_numerator} are flagged as unstable. Person-level lists are never public.
@@ -52,7 +57,6 @@ st.caption(f"{len(matches)} of {len(figs)} figures. Keys are stable: use them in
 if not matches:
     ui.no_data(f"No figure mentions “{search}”.")
 
-UNITS = {"count": "count", "rate": "rate", "hours": "hours", "minutes": "minutes", "usd": "US dollars"}
 for family in dict.fromkeys(fig.family for fig in matches):
     members = [fig for fig in matches if fig.family == family]
     st.markdown(f"#### {family}")
@@ -60,15 +64,25 @@ for family in dict.fromkeys(fig.family for fig in matches):
         details = [f"{name}: {text}" for name, text in (
             ("Numerator", fig.numerator), ("Denominator", fig.denominator),
             ("Counting unit", fig.counting_unit), ("Excluded / note", fig.exclusions)) if text]
+        needs = [figures.INPUTS[i] for i in fig.inputs]
+        if needs:
+            details.append("Needs: " + ", ".join(f"{i.label} (`{i.table}.{i.column}`)" if i.column and
+                                                 i.table != "assumptions" else i.label for i in needs))
         details.append(f"Computed in `{fig.location}`")
+        details += [f"reads the stored table `{sql.get(t).location}`" for t in fig.stored]
         st.markdown(
-            f"**{fig.label}** &nbsp;`{fig.key}` · {UNITS.get(fig.unit, fig.unit)}"
+            f"**{fig.label}** &nbsp;`{fig.key}` · {fig.kind}"
             + (" · headline figure" if fig.headline else "")
             + f"  \n{fig.definition}  \n<small>{' · '.join(details)}</small>",
             unsafe_allow_html=True)
     for name in dict.fromkeys(fig.query for fig in members):
         q = sql.get(name)
         with st.expander(f"SQL: `{q.location}`"):
+            st.code(q.sql, language="sql")
+    for name in dict.fromkeys(t for fig in members for t in fig.stored):
+        q = sql.get(name)
+        with st.expander(f"Stored table SQL: `{q.location}`"):
+            st.caption("Rebuilt at every import; the figure query above sums its columns.")
             st.code(q.sql, language="sql")
 
 with st.expander("SQL: the views every figure reads (`queries/models.sql`)"):

@@ -73,4 +73,4 @@ with st.expander("Outcome counts by responder type"):
         shown = pd.DataFrame({schema.label(c): [ui.fmt(v, "count", "contacts") for v in wide[c]] for c in wide.columns},
                              index=[schema.label(o) for o in wide.index])
         st.dataframe(shown, width="stretch")
-ui.sources("outcomes_contacts", "outcome_mix", "outcomes_calls")
+ui.sources()

@@ -33,7 +33,10 @@ for row_start in range(0, len(headline), 3):
                 if has_year_ago else None
             st.caption(f"{yoy} vs a year earlier ({year_ago.label})" if yoy
                        else f"No change vs a year earlier ({year_ago.label}) to show.")
-            if fig.key == "net_cost_avoidance":
+            note = ui.explain(row["value"], fig.key, f)
+            if note:
+                st.caption(note)
+            if fig.key == "net_cost_avoidance" and not ui.present.not_measured(row["value"]):
                 st.caption(f"Range {ui.fmt(values.get('net_cost_avoidance_low'), 'usd')} to "
                            f"{ui.fmt(values.get('net_cost_avoidance_high'), 'usd')} with low / high unit costs.")
             st.markdown(ui.first_sentence(fig.definition))
@@ -52,4 +55,4 @@ ui.chart(charts.trend(
     "Behavioral-health calls and co-responded BH calls per month",
     "Calls per month", milestones=ui.milestones(),
 ))
-ui.sources("volume_calls", "outcomes_contacts", "officer_time", "savings")
+ui.sources()

@@ -71,4 +71,4 @@ if access.can(ctx.role, "view_person_list"):
 else:
     st.info("Person-level lists are shown only to the coordinator and administrators; this view shows "
             "the aggregate figures above.", icon=":material/lock:")
-ui.sources("repeat_contacts", "follow_up", "repeat_people")
+ui.sources()

@@ -108,7 +108,8 @@ def build(fmt: str, on_progress=None) -> bytes | None:
             # The dashboard's cached releases: a selection already seen on another page
             # (and its previous period and year earlier) is not suppressed all over again.
             data = reports.gather(cur, f, ctx.cfg, assumptions, public=public,
-                                  releases=lambda flt: ui._release(ui._filters_key(flt), role, ui._stamp()))
+                                  releases=lambda flt: ui._release(ui._filters_key(flt), role, ui._stamp()),
+                                  categories=() if public else metrics.BREAKDOWNS["calls_by_category"])
         finally:
             cur.close()
         gathered.clear()  # one selection at a time: the figures of a year are not small

@@ -154,4 +154,4 @@ st.dataframe(pd.DataFrame([
 if f.responder_type:
     st.caption("The responder-type filter does not apply to the savings estimate: it is built from call-level "
                "comparisons and both co-responder and CIT-only contacts.")
-ui.sources("savings_inputs", "savings", "outcomes_calls", "officer_time")
+ui.sources()

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from . import schema
 from .config import config_dir
-from .release import Withheld
+from .present import NotMeasured, Withheld
 
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 # Colour-blind-safe palette (Okabe–Ito), fixed order so a series keeps its colour.
@@ -113,7 +113,11 @@ def _as_dates(values: pd.Series) -> pd.Series:
 def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title: str,
           percent: bool = False, milestones: pd.DataFrame | None = None,
           x_title: str = "Month", subtitle: str | None = None) -> go.Figure:
-    """Lines over time; `series` maps a column to its legend name. Milestones are dated lines."""
+    """Lines over time; `series` maps a column to its legend name. Milestones are dated lines.
+    A series that is not measured is not drawn (never a flat zero line); the chart says why."""
+    series, missing = _measured(df, series)
+    if not series:
+        return empty(title, _not_measured_text(missing), subtitle=subtitle)
     if not _has_values(df, series, percent):
         return empty(title, SUPPRESSED if _any_withheld(df, series) else NO_DATA, subtitle=subtitle)
     xs = _as_dates(df[x])
@@ -133,10 +137,26 @@ def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title:
         _whole_number_ticks(fig.update_yaxes, df[[c for c in series if c in df.columns]])
     if _any_withheld(df, series):
         _note(fig, GAPS_NOTE)
+    if missing:
+        _note(fig, _not_measured_text(missing))
     if pd.api.types.is_datetime64_any_dtype(xs):
         _month_axis(fig, xs)
+        _draw_partial_months(fig, df, x)
         _draw_milestones(fig, milestones, xs.min(), xs.max())
     return fig
+
+
+def _draw_partial_months(fig: go.Figure, df: pd.DataFrame, x: str) -> None:
+    """Shade a first or last month the loaded data covers only in part (df.attrs
+    "partial_months", set by the metrics layer), so a dip there is not read as a drop."""
+    partial = {m: why for m, why in (df.attrs.get("partial_months") or {}).items() if m in set(df[x])}
+    for month in partial:
+        start = pd.Timestamp(month + "-01")
+        fig.add_vrect(x0=start - pd.Timedelta(days=15), x1=start + pd.Timedelta(days=15),
+                      fillcolor="#999", opacity=0.15, line_width=0, layer="below")
+    if partial:
+        _note(fig, "Shaded: partial month (" + "; ".join(partial.values())
+              + "), counted only over the days loaded; not comparable with a full month.")
 
 
 def _draw_milestones(fig: go.Figure, milestones: pd.DataFrame | None, first, last) -> None:
@@ -159,6 +179,9 @@ def bar(df: pd.DataFrame, x: str, y: str | dict[str, str], title: str, x_title: 
         percent: bool = False, horizontal: bool = False, subtitle: str | None = None) -> go.Figure:
     """Bars per category; `y` is one column, or {column: legend name} for grouped bars."""
     series = {y: y_title} if isinstance(y, str) else dict(y)
+    series, missing = _measured(df, series)
+    if not series:
+        return empty(title, _not_measured_text(missing), subtitle=subtitle)
     if not _has_values(df, series, percent):
         return empty(title, SUPPRESSED if _any_withheld(df, series) else NO_DATA, subtitle=subtitle)
     fig = go.Figure()
@@ -198,6 +221,24 @@ def _whole_number_ticks(update_axis, values: pd.DataFrame) -> None:
     numbers = pd.to_numeric(values.stack(), errors="coerce").dropna()
     if not numbers.empty and 0 < numbers.max() < 10 and (numbers == numbers.round()).all():
         update_axis(dtick=1, tick0=0)
+
+
+def _measured(df: pd.DataFrame | None, series: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(series to draw, {legend name: reason} of series not measured in every row)."""
+    if df is None or df.empty:
+        return series, {}
+    keep, missing = {}, {}
+    for col, name in series.items():
+        cells = list(df[col]) if col in df.columns else []
+        if cells and all(isinstance(v, NotMeasured) for v in cells):
+            missing[name] = cells[0].reason
+        else:
+            keep[col] = name
+    return keep, missing
+
+
+def _not_measured_text(missing: dict[str, str]) -> str:
+    return "; ".join(f"{name}: not measured ({reason})" for name, reason in missing.items())
 
 
 def _any_withheld(df: pd.DataFrame | None, columns) -> bool:

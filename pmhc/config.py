@@ -234,6 +234,15 @@ class _Privacy(Strict):
     unstable_numerator: int = Field(20, ge=0)
 
 
+CO_RESPONDER_EMPTY = ("unknown", "not_co_responded")
+
+
+class _DataRules(Strict):
+    # What an empty co-responder field means: unknown (default) unless the agency says
+    # it means not co-responded.
+    co_responder_empty: Literal[CO_RESPONDER_EMPTY] = "unknown"  # type: ignore[valid-type]
+
+
 class AgencyFile(Strict):
     """config/agency.toml as written by an agency."""
     name: str = "Agency"
@@ -243,6 +252,7 @@ class AgencyFile(Strict):
     behavioral_health: _BehavioralHealth = _BehavioralHealth()
     repeat_contacts: _RepeatContacts = _RepeatContacts()
     privacy: _Privacy = _Privacy()
+    data_rules: _DataRules = _DataRules()
     # CAD disposition code → how the call ended (calls.outcome vocabulary). Codes match
     # without regard to case or surrounding spaces.
     dispositions: dict[str, CallOutcome] = {}
@@ -273,6 +283,9 @@ class AgencyConfig:
     unstable_numerator: int = 20
     # (disposition code as matched: trimmed, lower case, outcome) pairs; see [dispositions]
     dispositions: tuple[tuple[str, str], ...] = ()
+    # What an empty co-responder field means: "unknown" (left out of co-response
+    # figures) unless the agency says "not_co_responded" ([data_rules] in agency.toml).
+    co_responder_empty: str = "unknown"
     source: str = field(default="", compare=False)
 
     @property
@@ -282,6 +295,15 @@ class AgencyConfig:
             "A call is a behavioral-health (BH) call when the CAD export's bh_flag column says so; "
             f"when bh_flag is empty, when its call type is one of: {types}."
         )
+
+    @property
+    def co_responder_rule(self) -> str:
+        """The empty-field rule shown beside co-response figures."""
+        if self.co_responder_empty == "not_co_responded":
+            return ("An empty co-responder field counts as not co-responded (agency rule, "
+                    "[data_rules] co_responder_empty in config/agency.toml).")
+        return ("An empty co-responder field is unknown: such calls are left out of co-response coverage "
+                "and of the co-responded vs not comparisons.")
 
     @property
     def disposition_rule(self) -> str:
@@ -315,5 +337,6 @@ def load_agency(path: Path | None = None) -> AgencyConfig:
         suppression_threshold=f.privacy.suppression_threshold,
         unstable_numerator=f.privacy.unstable_numerator,
         dispositions=tuple(sorted(codes.items())),
+        co_responder_empty=f.data_rules.co_responder_empty,
         source=str(path),
     )

@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS quarantine (
     record_key   VARCHAR               -- the row's key when it could be read: a later import of
                                        -- the fixed row replaces this entry
 );
+CREATE TABLE IF NOT EXISTS vocabulary_groups (
+    kind  VARCHAR NOT NULL,            -- outcome | responder_type
+    grp   VARCHAR NOT NULL,            -- e.g. care, diverted, co_responder (pmhc.schema.GROUPS)
+    value VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS settings (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
@@ -71,6 +76,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS record_key VARCHAR")  # databases from before
     # Rows re-imported with the same values (NULL for imports from before it was counted).
     con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_unchanged BIGINT")
+    write_groups(con)
     from . import sql
 
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
@@ -80,7 +86,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     rollups.ensure(con)  # stored daily call totals the call figures read (queries/rollups.sql)
 
 
-def _configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+def write_groups(con: duckdb.DuckDBPyConnection) -> None:
+    """The outcome and responder groups of pmhc.schema as a table the SQL reads, so a
+    group is defined once (in Python) and never copied into a query."""
+    rows = [(kind, grp, v) for (kind, grp), values in schema.GROUPS.items() for v in values]
+    stored = con.execute("SELECT kind, grp, value FROM vocabulary_groups ORDER BY ALL").fetchall()
+    if sorted(stored) == sorted(rows):
+        return
+    con.execute("DELETE FROM vocabulary_groups")
+    con.executemany("INSERT INTO vocabulary_groups VALUES (?, ?, ?)", rows)
+
+
+def configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+    """Session settings every connection needs (the agency's time zone)."""
     # Strings without an offset are read in the agency zone; TIMESTAMPTZ shows in it too.
     con.execute(f"SET TimeZone = '{cfg.timezone}'")
 
@@ -106,13 +124,31 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
         con = open_read_only(path)  # the current snapshot (pmhc.snapshots)
     else:
         con = duckdb.connect(str(path), read_only=read_only)
-    _configure(con, cfg)
+    configure(con, cfg)
     if not read_only:
         ensure_schema(con)
         from . import dispositions
 
         dispositions.write(con, cfg)  # the agency's disposition map, read by call_outcome_facts
+        apply_data_rules(con, cfg)
     return con
+
+
+def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
+    """Store the agency's data rules where the views read them (table settings), and
+    rebuild the stored totals when a rule changed. Returns whether one did.
+
+    Today one rule: `[data_rules] co_responder_empty` — what an empty co-responder field
+    means ("unknown", the default, or "not_co_responded" where the agency says so)."""
+    key, value = "rule:co_responder_empty", cfg.co_responder_empty
+    stored = con.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchall()
+    if stored and stored[0][0] == value:
+        return False
+    con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": value})
+    from . import rollups
+
+    rollups.refresh_rollups(con)
+    return True
 
 
 @contextmanager

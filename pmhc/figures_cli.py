@@ -12,49 +12,51 @@ import io
 import json
 import sys
 
-from . import definitions, metrics
+from . import definitions, metrics, present
 from .config import load_agency
 from .db import connect
 from .periods import Period
 
 
 def collect(con, filters: metrics.Filters, cfg=None) -> list[dict]:
+    """One row per figure: its value (None when not measured or not defined), why it is
+    not measured, and its coverage when an input is recorded on part of the selection."""
     cfg = cfg or load_agency()
-    values = metrics.headline(con, filters, cfg)
+    assumptions = metrics.load_assumptions()
+    values = metrics.headline(con, filters, cfg, assumptions)
+    cov = metrics.coverage(con, filters, assumptions, cfg)
     out = []
     for f in definitions.figures(cfg.repeat_windows_days, cfg.repeat_min_contacts):
         if f.key not in values:
             continue
-        out.append({
-            "key": f.key, "label": f.label, "value": values[f.key], "unit": f.unit,
-            "definition": f.definition, "numerator": f.numerator, "denominator": f.denominator,
-            "counting_unit": f.counting_unit, "exclusions": f.exclusions, "sql": f.location,
-        })
+        out.append(_row(f.key, f.label, values[f.key], f.unit, f.definition, f.numerator, f.denominator,
+                        f.counting_unit, f.exclusions, f.location, cov.note(f)))
+    by_key = definitions.by_key()
     for suffix in ("low", "high"):
         for base in ("gross_cost_avoidance", "net_cost_avoidance"):
             key = f"{base}_{suffix}"
             if key in values:
-                out.append({"key": key, "label": f"{definitions.by_key()[base].label}, {suffix} end of range",
-                            "value": values[key], "unit": "usd",
-                            "definition": f"{definitions.by_key()[base].definition} Every unit cost at its {suffix} "
-                                          "value from the assumptions file (program cost at the opposite end).",
-                            "numerator": "", "denominator": "", "counting_unit": "", "exclusions": "",
-                            "sql": definitions.by_key()[base].location})
+                f = by_key[base]
+                out.append(_row(key, f"{f.label}, {suffix} end of range", values[key], "usd",
+                                f"{f.definition} Every unit cost at its {suffix} value from the assumptions file "
+                                "(program cost at the opposite end).", "", "", "", "", f.location, cov.note(f)))
     return out
 
 
-def format_value(value, unit: str) -> str:
-    if value is None:
-        return "n/a"
-    if unit == "rate":
-        return f"{value * 100:.1f}%"
-    if unit == "usd":
-        return f"${value:,.0f}"
-    if unit in ("hours", "minutes"):
-        return f"{value:,.1f}"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}"
-    return f"{int(value):,}"
+def _row(key, label, value, unit, definition, numerator, denominator, counting_unit, exclusions, location,
+         coverage) -> dict:
+    return {
+        "key": key, "label": label, "value": None if present.missing(value) else value, "unit": unit,
+        "not_measured": value.reason if present.not_measured(value) else None,
+        "coverage": coverage or None,
+        "definition": definition, "numerator": numerator, "denominator": denominator,
+        "counting_unit": counting_unit, "exclusions": exclusions, "sql": location,
+    }
+
+
+def format_value(value, unit: str, not_measured: str | None = None) -> str:
+    """The table format's text: the one formatter of every view (pmhc.present)."""
+    return present.NOT_MEASURED if not_measured else present.fmt(value, unit)
 
 
 def render(rows: list[dict], fmt: str, filters: metrics.Filters, cfg) -> str:
@@ -75,7 +77,10 @@ def render(rows: list[dict], fmt: str, filters: metrics.Filters, cfg) -> str:
     width = max(len(r["key"]) for r in rows) if rows else 10
     lines = [f"{cfg.name} — {filters.label}", ""]
     for r in rows:
-        lines.append(f"{r['key']:<{width}}  {format_value(r['value'], r['unit']):>14}  {r['definition']}")
+        why = f" (not measured: {r['not_measured']})" if r.get("not_measured") else ""
+        cov = f" ({r['coverage']})" if r.get("coverage") else ""
+        lines.append(f"{r['key']:<{width}}  {format_value(r['value'], r['unit'], r.get('not_measured')):>14}  "
+                     f"{r['definition']}{why}{cov}")
     return "\n".join(lines) + "\n"
 
 

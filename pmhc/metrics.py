@@ -14,22 +14,15 @@ import duckdb
 import pandas as pd
 from pydantic import Field, create_model
 
-from . import definitions, sql
+from . import coverage as _coverage
+from . import definitions, figures, present, sql
 from .config import AgencyConfig, Strict, config_dir, load_agency, read_toml, toml_dumps, validate
 from .periods import Period
 
-# Families of figures: query name → breakdowns it supports.
+# Families of figures, and the breakdowns each query supports (declared in the registry).
 CALL_QUERIES = ("volume_calls", "outcomes_calls", "officer_time")
 CONTACT_QUERIES = ("volume_contacts", "outcomes_contacts", "repeat_contacts", "follow_up")
-BREAKDOWNS = {
-    "volume_calls": ("month", "district"),
-    "outcomes_calls": ("month", "district"),
-    "officer_time": ("month", "district"),
-    "volume_contacts": ("month", "district", "responder_type", "contact_type"),
-    "outcomes_contacts": ("month", "district", "responder_type", "contact_type"),
-    "repeat_contacts": ("month", "district", "responder_type"),
-    "follow_up": ("month", "district", "responder_type"),
-}
+BREAKDOWNS = figures.BREAKDOWNS
 FIGURE_QUERIES = CALL_QUERIES + CONTACT_QUERIES
 
 
@@ -90,8 +83,8 @@ def run(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str = 
 
 
 def _empty_value(column: str):
-    rate_like = ("rate", "share", "coverage", "avg_")
-    return None if any(t in column for t in rate_like) or column == "officer_hours_returned" else 0
+    """0 for a count or a sum, None (undefined) otherwise: the registry's kind decides."""
+    return figures.empty_value(column)
 
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None,
@@ -104,8 +97,16 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig
         row.pop("bucket", None)
         for k, v in row.items():
             out.setdefault(k, _py(v))
-    out.update(savings(con, filters, assumptions or load_assumptions(), out))
-    return out
+    assumptions = assumptions or load_assumptions()
+    out.update(savings(con, filters, assumptions, out, mark=False))
+    return coverage(con, filters, assumptions, cfg).mark(out)
+
+
+def coverage(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: "Assumptions | None" = None,
+             cfg: AgencyConfig | None = None) -> "_coverage.Coverage":
+    """Which figures the selection's data supports (pmhc.coverage): reasons and coverage notes."""
+    return _coverage.measure(con, filters, assumptions if assumptions is not None else load_assumptions(),
+                             cfg or load_agency())
 
 
 def _py(v):
@@ -120,7 +121,12 @@ def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: 
               cfg: AgencyConfig | None = None) -> pd.DataFrame:
     if by != "total" and by not in BREAKDOWNS.get(query, ()):
         raise ValueError(f"{query} has no breakdown by {by}; it has {BREAKDOWNS.get(query)}")
-    return run(con, query, filters, by, cfg)
+    df = run(con, query, filters, by, cfg)
+    # A column whose inputs the selection lacks is not measured in every bucket, not 0.
+    reasons = coverage(con, filters, None, cfg).reasons([c for c in df.columns if c != "bucket"])
+    for c, r in reasons.items():
+        df[c] = pd.Series([present.NotMeasured(r)] * len(df), index=df.index, dtype=object)
+    return df
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:
@@ -135,6 +141,10 @@ def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig 
     for c in frame.columns:
         if c != "bucket" and _empty_value(c) == 0:
             frame[c] = frame[c].fillna(0)
+    # A series whose inputs the selection lacks is not measured in every month, not 0.
+    reasons = coverage(con, filters, None, cfg).reasons([c for c in frame.columns if c != "bucket"])
+    for c, r in reasons.items():
+        frame[c] = pd.Series([present.NotMeasured(r)] * len(frame), index=frame.index, dtype=object)
     return frame.rename(columns={"bucket": "month"})
 
 
@@ -154,6 +164,34 @@ def repeat_people(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyC
 
 def data_range(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return sql.df(con, "data_range")
+
+
+def span_of(ranges: pd.DataFrame):
+    """First and last dated call or contact in a data_range frame; None when nothing is loaded."""
+    dr = ranges[ranges["table_name"].isin(["calls", "encounters"])].dropna(subset=["first_date", "last_date"])
+    if dr.empty:
+        return None
+    return pd.Timestamp(dr["first_date"].min()).date(), pd.Timestamp(dr["last_date"].max()).date()
+
+
+def partial_months(span) -> dict[str, str]:
+    """Months the loaded data covers only in part ('YYYY-MM' → why): data starting after
+    the 1st or ending before the month's last day. Trend charts mark them."""
+    if span is None:
+        return {}
+    first, last = span
+    out = {}
+    if first.day != 1:
+        out[f"{first:%Y-%m}"] = f"data start {first:%-d %b %Y}"
+    if not pd.Timestamp(last).is_month_end:
+        out[f"{last:%Y-%m}"] = (out.get(f"{last:%Y-%m}", "") + "; " if f"{last:%Y-%m}" in out else "") + \
+            f"data end {last:%-d %b %Y}"
+    return out
+
+
+def span_covers(first, last, period: Period) -> bool:
+    """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
+    return period.start >= first.replace(day=1) and period.last_day <= last
 
 
 def districts(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -181,18 +219,16 @@ def compare(con: duckdb.DuckDBPyConnection, filters: Filters, keys: list[str] | 
             "year_ago": y, "change_vs_year_ago": _change(v, y, f),
             "definition": f.definition if f else "",
         })
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    for col in ("value", "previous", "year_ago"):  # keep NotMeasured markers (a float column drops them)
+        if col in table:
+            table[col] = pd.Series([r[col] for r in rows], index=table.index, dtype=object)
+    return table
 
 
 def _change(now, before, fig) -> float | None:
-    """Rates change in percentage points; counts, hours and dollars in percent."""
-    if now is None or before is None:
-        return None
-    if fig is not None and fig.unit == "rate":
-        return now - before
-    if before == 0:
-        return None
-    return (now - before) / abs(before)
+    """Rates change in percentage points, dollars in dollars, counts and hours in percent."""
+    return present.change(now, before, fig.unit if fig is not None else "count")
 
 
 # ------------------------------------------------------------------ savings
@@ -212,8 +248,12 @@ class Assumption:
 class Assumptions(dict):
     """key → Assumption, loaded from config/assumptions.toml."""
 
-    def scenario_values(self, scenario: str = "value") -> dict[str, float]:
-        return {k: float(getattr(a, scenario)) for k, a in self.items()}
+    def scenario_values(self, scenario: str = "value") -> dict[str, float | None]:
+        """Every unit cost for the savings query; one the agency has not set is None (not
+        measured downstream), never 0."""
+        vals: dict[str, float | None] = {k: None for k in SAVINGS_PARAMS}
+        vals.update({k: float(getattr(a, scenario)) for k, a in self.items()})
+        return vals
 
     def with_values(self, **values: float) -> "Assumptions":
         out = Assumptions(self)
@@ -276,6 +316,8 @@ def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path
     path = Path(path) if path else config_dir() / "assumptions.toml"
     data = {}
     for key in SAVINGS_PARAMS:
+        if key not in assumptions:
+            continue
         a = assumptions[key]
         if not (0 <= a.low <= a.value <= a.high):
             raise ValueError(f"[{key}] needs 0 ≤ low ≤ value ≤ high (got {a.low:g}, {a.value:g}, {a.high:g})")
@@ -291,8 +333,11 @@ def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path
 
 
 def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assumptions,
-            figures: dict | None = None, scenario: str = "value") -> dict:
-    """Cost-avoidance estimate; `scenario` is value, low or high. Adds *_low / *_high totals."""
+            figures: dict | None = None, scenario: str = "value", mark: bool = True) -> dict:
+    """Cost-avoidance estimate; `scenario` is value, low or high. Adds *_low / *_high totals.
+
+    A part of the estimate whose inputs are missing (no co-responder field, no arrest
+    records, no program cost) is not measured (`mark`), never priced as 0."""
     if figures is None:
         figures = {}
         for q in ("outcomes_calls", "officer_time"):
@@ -312,6 +357,8 @@ def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assum
         for k in ("gross_cost_avoidance", "net_cost_avoidance"):
             result[f"{k}_low"] = _py(low[k])
             result[f"{k}_high"] = _py(high[k])
+    if mark:
+        return coverage(con, filters, assumptions).mark(result)
     return result
 
 
@@ -319,5 +366,6 @@ def _range(assumptions: Assumptions, end: str) -> dict:
     """Low end: every unit cost at its low value and program cost at its high (and vice versa)."""
     vals = assumptions.scenario_values(end)
     other = "high" if end == "low" else "low"
-    vals["program_cost_annual"] = float(getattr(assumptions["program_cost_annual"], other))
+    if "program_cost_annual" in assumptions:
+        vals["program_cost_annual"] = float(getattr(assumptions["program_cost_annual"], other))
     return vals

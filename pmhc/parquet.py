@@ -73,7 +73,7 @@ def _table_source(out: Path, table: str) -> str:
             "hive_types = {'" + PARTITION_COLUMN + "': VARCHAR})")
 
 
-def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str) -> None:
+def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> None:
     """Make `con` read a Parquet copy as if it were the database (views, nothing loaded)."""
     out = Path(parquet_dir)
     if not (out / "calls").is_dir():
@@ -81,6 +81,14 @@ def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str) -> None:
                                 "Write one with `pmhc export-parquet --db DB --out DIR`.")
     for table in PARTITION_MONTH:
         con.execute(f"CREATE OR REPLACE VIEW {table} AS {_table_source(out, table)}")
+    # The groups and data rules the SQL reads (pmhc.db writes them in a database).
+    from .db import BOOKKEEPING_DDL, write_groups
+
+    con.execute(BOOKKEEPING_DDL)
+    write_groups(con)
+    con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT OR REPLACE INTO settings VALUES ('rule:co_responder_empty', $v)",
+                {"v": (cfg or load_agency()).co_responder_empty})
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
         con.execute(q.sql)
     for name in rollups.ROLLUPS:
@@ -92,11 +100,11 @@ def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str) -> None:
 
 def connect(parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB session over a Parquet copy, usable wherever the app takes a connection."""
-    from .db import _configure
+    from .db import configure as _configure
 
     con = duckdb.connect()
     _configure(con, cfg or load_agency())
-    attach(con, parquet_dir)
+    attach(con, parquet_dir, cfg)
     return con
 
 

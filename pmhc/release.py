@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from . import definitions, metrics, sql, suppression
+from . import definitions, figures, metrics, present, schema, sql, suppression
 from .config import AgencyConfig, load_agency
 from .suppression import COMPLEMENTARY, MASKED, PRIMARY, CellTable, Rules
 
@@ -38,68 +38,23 @@ UNCHECKED = "unchecked"  # not a figure the release knows how to check: never pu
 BYS = ("month", "district", "responder_type", "contact_type")
 HEADLINE = "total"  # view name of the period's own figures (bucket "all")
 
-SUPPRESSED_TEXT = "suppressed"
-UNSTABLE_MARK = "†"
+SUPPRESSED_TEXT = present.SUPPRESSED_TEXT
+UNSTABLE_MARK = present.UNSTABLE_MARK
 UNSTABLE_NOTE = "† unstable: fewer than {n} events in the numerator, so it moves a lot by chance."
 
 # ------------------------------------------------------------------ what the figures are made of
 
-# Counts: the cells of the release. Repeat-people counts (one per window) match _REPEAT.
-COUNTS = frozenset({
-    "calls_total", "bh_calls", "co_responded_bh_calls", "not_co_responded_bh_calls", "cit_bh_calls",
-    "bh_calls_with_arrest", "co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
-    "bh_calls_with_force", "bh_calls_force_recorded", "bh_calls_missing_officer_minutes",
-    "bh_calls_missing_time",
-    "contacts_total", "on_scene_contacts", "follow_up_contacts", "referral_contacts", "people_served",
-    "unidentified_contacts", "bh_contacts", "known_outcome_contacts", "unknown_outcome_contacts",
-    "diverted_contacts", "care_connections", "involuntary_holds", "contacts_ending_in_arrest",
-    "people_with_contacts", "identified_crisis_contacts", "followed_up_14d", "follow_ups_attempted",
-    "follow_ups_reached",
-    # queries/release.sql :: savings_counts
-    "co_responder_scene_contacts", "co_responder_ed_contacts", "cit_scene_contacts", "cit_ed_contacts",
-    "bh_linked_arrests", "bh_booked_arrests",
-})
-_REPEAT = re.compile(r"^repeat_(people|rate)_(\d+)d$")
+# Counts: the cells of the release; rates, averages and estimates: what they are built on.
+# All declared once in the figure registry (pmhc/figures.py).
+COUNTS = figures.release_counts()
+_REPEAT = figures._REPEAT
 # Distinct people: a person is counted once per bucket, so buckets do not add up to the total.
-DISTINCT = frozenset({"people_served", "people_with_contacts"})
-
-# Identities that hold by definition: (total, parts). Added only when they hold in the data.
-IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("bh_calls", ("co_responded_bh_calls", "not_co_responded_bh_calls")),
-    ("bh_calls_with_arrest", ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest")),
-    ("contacts_total", ("on_scene_contacts", "follow_up_contacts", "referral_contacts")),
-    ("contacts_total", ("known_outcome_contacts", "unknown_outcome_contacts")),
-    ("contacts_total", ("bh_contacts",)),
-    ("follow_up_contacts", ("follow_ups_attempted",)),
-)
-# Inequalities that hold by definition: sum(small) ≤ sum(big).
-AT_MOST: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("bh_calls",), ("calls_total",)),
-    (("cit_bh_calls",), ("bh_calls",)),
-    (("bh_calls_with_force",), ("bh_calls_force_recorded",)),
-    (("bh_calls_force_recorded",), ("bh_calls",)),
-    (("co_responded_bh_calls_with_arrest",), ("co_responded_bh_calls",)),
-    (("not_co_responded_bh_calls_with_arrest",), ("not_co_responded_bh_calls",)),
-    (("bh_calls_missing_officer_minutes",), ("bh_calls",)),
-    (("bh_calls_missing_time",), ("bh_calls",)),
-    (("diverted_contacts",), ("known_outcome_contacts",)),
-    (("care_connections",), ("known_outcome_contacts",)),
-    (("involuntary_holds",), ("known_outcome_contacts",)),
-    (("contacts_ending_in_arrest",), ("contacts_total",)),
-    (("people_served", "unidentified_contacts"), ("contacts_total",)),
-    (("identified_crisis_contacts",), ("on_scene_contacts",)),
-    (("people_with_contacts",), ("identified_crisis_contacts",)),
-    (("people_with_contacts",), ("people_served",)),
-    (("followed_up_14d",), ("identified_crisis_contacts",)),
-    (("follow_ups_reached",), ("follow_ups_attempted",)),
-    (("co_responder_ed_contacts",), ("co_responder_scene_contacts",)),
-    (("cit_ed_contacts",), ("cit_scene_contacts",)),
-    (("bh_booked_arrests",), ("bh_linked_arrests",)),
-    (("bh_calls_with_arrest",), ("bh_linked_arrests",)),
-)
+DISTINCT = figures.release_distinct()
+IDENTITIES = figures.IDENTITIES
+AT_MOST = figures.AT_MOST
 
 # Outcome counts (outcome_mix) and how they tie to the figures of the same bucket.
-CARE = ("referred_outpatient", "crisis_center", "voluntary_ed")
+CARE = schema.CARE_OUTCOMES
 UNKNOWN_OUTCOMES = ("unknown", "unmapped")
 
 
@@ -116,51 +71,7 @@ def _rate(num: str, den: str) -> Derived:
     return Derived((num, den), (num,))
 
 
-_ARRESTS = ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
-            "co_responded_bh_calls", "not_co_responded_bh_calls")
-_BOOKINGS = _ARRESTS + ("bh_booked_arrests", "bh_linked_arrests")
-_ED = ("co_responder_ed_contacts", "co_responder_scene_contacts", "cit_ed_contacts", "cit_scene_contacts")
-_OFFICER = ("co_responded_bh_calls", "not_co_responded_bh_calls")
-_ALL_SAVINGS = tuple(dict.fromkeys(_BOOKINGS + _ED + _OFFICER))
-_SAVINGS_NUMS = ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
-                 "co_responder_ed_contacts", "cit_ed_contacts")
-
-DERIVED: dict[str, Derived] = {
-    "bh_share": _rate("bh_calls", "calls_total"),
-    "co_response_coverage": _rate("co_responded_bh_calls", "bh_calls"),
-    # Its denominator (BH calls with CIT recorded) is at least the numerator, so a shown
-    # numerator ≥ threshold keeps the denominator out of the small range too.
-    "cit_coverage": Derived(("cit_bh_calls",), ("cit_bh_calls",)),
-    "bh_arrest_rate": _rate("bh_calls_with_arrest", "bh_calls"),
-    "arrest_rate_co_responded": _rate("co_responded_bh_calls_with_arrest", "co_responded_bh_calls"),
-    "arrest_rate_not_co_responded": _rate("not_co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls"),
-    "diversion_rate": _rate("diverted_contacts", "known_outcome_contacts"),
-    "connection_to_care_rate": _rate("care_connections", "known_outcome_contacts"),
-    "follow_up_14d_rate": _rate("followed_up_14d", "identified_crisis_contacts"),
-    "follow_up_completion_rate": _rate("follow_ups_reached", "follow_ups_attempted"),
-    "officer_hours_bh": Derived(("bh_calls",)),
-    "responder_hours": Derived(("contacts_total",)),
-    "avg_on_scene_minutes_co_responded": Derived(("co_responded_bh_calls",), ("co_responded_bh_calls",)),
-    "avg_on_scene_minutes_not_co_responded": Derived(("not_co_responded_bh_calls",), ("not_co_responded_bh_calls",)),
-    "avg_officer_minutes_co_responded": Derived(("co_responded_bh_calls",), ("co_responded_bh_calls",)),
-    "avg_officer_minutes_not_co_responded": Derived(("not_co_responded_bh_calls",), ("not_co_responded_bh_calls",)),
-    "officer_hours_returned": Derived(_OFFICER, _OFFICER),
-    "arrests_avoided": Derived(_ARRESTS, _SAVINGS_NUMS[:2]),
-    "bookings_avoided": Derived(_BOOKINGS, _SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
-    "ed_transports_avoided": Derived(_ED, _SAVINGS_NUMS[2:]),
-    "jail_cost_avoided": Derived(_BOOKINGS, _SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
-    "ed_cost_avoided": Derived(_ED, _SAVINGS_NUMS[2:]),
-    "officer_time_value": Derived(_OFFICER, _OFFICER),
-    "gross_cost_avoidance": Derived(_ALL_SAVINGS, _SAVINGS_NUMS),
-    "net_cost_avoidance": Derived(_ALL_SAVINGS, _SAVINGS_NUMS),
-    "program_cost": Derived(()),  # annual cost × days: no count in it
-    "ed_rate_co_responder": _rate("co_responder_ed_contacts", "co_responder_scene_contacts"),
-    "ed_rate_cit_only": _rate("cit_ed_contacts", "cit_scene_contacts"),
-    "booked_share": _rate("bh_booked_arrests", "bh_linked_arrests"),
-}
-for _k in ("gross_cost_avoidance", "net_cost_avoidance"):
-    for _end in ("low", "high"):
-        DERIVED[f"{_k}_{_end}"] = DERIVED[_k]
+DERIVED: dict[str, Derived] = {k: Derived(tuple(d), tuple(n)) for k, (d, n) in figures.release_derived().items()}
 
 
 def derived(key: str) -> Derived | None:
@@ -181,53 +92,12 @@ def is_distinct(key: str) -> bool:
 
 # ------------------------------------------------------------------ markers for the dashboard
 
-class Withheld(float):
-    """A figure withheld from a public view: NaN to arithmetic and charts (a gap), and
-    its display text ("<11" or "suppressed") to the formatter."""
-
-    def __new__(cls, display: str = SUPPRESSED_TEXT, reason: str = ""):
-        obj = super().__new__(cls, math.nan)
-        obj.display = display
-        obj.reason = reason
-        return obj
-
-    def __reduce__(self):
-        return (Withheld, (self.display, self.reason))
-
-    def __repr__(self) -> str:
-        return f"Withheld({self.display!r})"
-
-
-class Unstable(float):
-    """A shown rate on few events: its value, plus the mark the formatter adds."""
-
-    def __new__(cls, value: float):
-        return super().__new__(cls, value)
-
-    def __reduce__(self):
-        return (Unstable, (float(self),))
+Withheld, Unstable, NotMeasured = present.Withheld, present.Unstable, present.NotMeasured
 
 
 def format_value(value, unit: str = "count") -> str:
-    """Plain-text figure for exports (the dashboard's own pmhc.ui.fmt follows the same rules)."""
-    if isinstance(value, Withheld):
-        return value.display
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    v = float(value)
-    if unit == "rate":
-        text = f"{v:.1%}"
-    elif unit == "usd":
-        text = f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
-    elif unit == "hours":
-        text = f"{v:,.1f} h" if abs(v) < 100 else f"{v:,.0f} h"
-    elif unit == "minutes":
-        text = f"{v:,.0f} min"
-    elif v.is_integer():
-        text = f"{v:,.0f}"
-    else:
-        text = f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
-    return f"{text} {UNSTABLE_MARK}" if isinstance(value, Unstable) else text
+    """Plain-text figure for exports: the one formatter of pmhc.present."""
+    return present.fmt(value, unit)
 
 
 # ------------------------------------------------------------------ the release
@@ -287,7 +157,10 @@ class Release:
         return format_value(self.marked(view, bucket, column, value), unit)
 
     def marked(self, view: str, bucket, column: str, value):
-        """The value as a public view shows it: Withheld, Unstable or itself."""
+        """The value as a public view shows it: Withheld, Unstable or itself (a figure
+        that is not measured stays so: there is nothing to hide)."""
+        if isinstance(value, NotMeasured):
+            return value
         s = self.state(view, bucket, column)
         if s == PRIMARY:
             return Withheld(self.rules.small_label, f"a count from 1 to {self.rules.threshold - 1}")
@@ -601,6 +474,8 @@ def public_breakdown(con, query: str, filters: metrics.Filters, by: str, columns
 
 
 def _py(v):
+    if isinstance(v, NotMeasured):
+        return v  # stays "not measured" (with its reason), not a blank
     if v is None or _nan(v):
         return None
     return v.item() if hasattr(v, "item") else v

@@ -38,9 +38,23 @@ UNKNOWN = "unknown"
 CALL_OUTCOMES = OUTCOMES + (UNKNOWN,)
 CHARGE_LEVELS = ("felony", "misdemeanor", "violation", "warrant", "other")
 
-# Outcome groups used by the diversion definitions (see queries/outcomes.sql).
+# Groups the figures count by, defined once here. The import writes them to the table
+# `vocabulary_groups` (pmhc.db.write_groups) and queries/*.sql read them from there
+# (`outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care')`).
 CARE_OUTCOMES = ("referred_outpatient", "crisis_center", "voluntary_ed")
 DIVERTED_OUTCOMES = ("resolved_on_scene",) + CARE_OUTCOMES
+ED_OR_HOLD_OUTCOMES = ("voluntary_ed", "involuntary_hold")  # an ED transport, for the savings estimate
+NOT_REACHED_OUTCOMES = ("refused_unable_to_contact",)  # a follow-up that did not reach the person
+CO_RESPONDER_TYPES = ("clinician_liaison", "counseling_intern")  # the co-responders
+CIT_ONLY_TYPES = ("cit_officer",)  # CIT officers responding without a clinician
+GROUPS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("outcome", "diverted"): DIVERTED_OUTCOMES,
+    ("outcome", "care"): CARE_OUTCOMES,
+    ("outcome", "ed_or_hold"): ED_OR_HOLD_OUTCOMES,
+    ("outcome", "not_reached"): NOT_REACHED_OUTCOMES,
+    ("responder_type", "co_responder"): CO_RESPONDER_TYPES,
+    ("responder_type", "cit_only"): CIT_ONLY_TYPES,
+}
 
 LABELS = {
     "clinician_liaison": "Clinician liaison",

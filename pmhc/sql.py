@@ -7,7 +7,9 @@ execution, never formatted into the text.
 
 from __future__ import annotations
 
+import contextvars
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,7 +84,38 @@ def get(name: str) -> Query:
         raise KeyError(f"no query named {name!r} in {QUERIES_DIR}") from None
 
 
+# Names of the queries run while a recording is active (a page's "Figures on this page
+# come from" line lists exactly these: pmhc.ui.start begins one per page run).
+_RECORDING: contextvars.ContextVar[set | None] = contextvars.ContextVar("pmhc_sql_recording", default=None)
+
+
+@contextmanager
+def recording():
+    """Collect the names of the named queries run inside the block (nested blocks each get theirs)."""
+    names: set[str] = set()
+    token = _RECORDING.set(names)
+    try:
+        yield names
+    finally:
+        _RECORDING.reset(token)
+
+
+def start_recording() -> set[str]:
+    """Begin collecting query names for the rest of this thread's run; returns the set."""
+    names: set[str] = set()
+    _RECORDING.set(names)
+    return names
+
+
+def note(*names: str) -> None:
+    """Count queries as run (e.g. ones a cached result was computed with)."""
+    rec = _RECORDING.get()
+    if rec is not None:
+        rec.update(names)
+
+
 def _bind(q: Query, params: dict | None) -> dict:
+    note(q.name)
     params = dict(params or {})
     missing = [p for p in q.params if p not in params]
     if missing:

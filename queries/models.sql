@@ -23,9 +23,13 @@ SELECT
     c.received_time_known IS DISTINCT FROM false        AS hour_known,
     isodow(c.received_local)                            AS weekday,   -- 1 = Monday
     coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
+    coalesce(nullif(trim(c.beat), ''), 'Unknown')       AS beat,
     c.call_type,
     c.is_bh,
-    coalesce(c.co_responder_present, false)             AS co_responded,
+    -- empty = unknown, unless the agency's config says empty means not co-responded
+    -- ([data_rules] co_responder_empty, written to settings by the importer)
+    coalesce(c.co_responder_present, CASE WHEN (SELECT value FROM settings
+        WHERE key = 'rule:co_responder_empty') = 'not_co_responded' THEN false END) AS co_responded,
     c.cit_officer_present,
     c.officer_minutes,
     -- whole seconds from first unit on scene to last cleared, as date_diff('second', ...)
@@ -122,17 +126,17 @@ WITH loaded AS (
 SELECT
     o.* EXCLUDE (arrest_records),
     o.outcome NOT IN ('unknown', 'unmapped')                AS outcome_known,
-    CASE WHEN list_has_any(o.recorded, ['resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed'])
-        THEN o.outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed')
+    CASE WHEN list_has_any(o.recorded, (SELECT list(value) FROM vocabulary_groups WHERE grp = 'diverted'))
+        THEN o.outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted')
              AND NOT (o.arrest_records AND o.has_arrest_record)
     END                                                     AS diverted,
-    CASE WHEN list_has_any(o.recorded, ['referred_outpatient', 'crisis_center', 'voluntary_ed'])
-        THEN o.outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed')
+    CASE WHEN list_has_any(o.recorded, (SELECT list(value) FROM vocabulary_groups WHERE grp = 'care'))
+        THEN o.outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care')
     END                                                     AS connected_to_care,
     CASE WHEN list_contains(o.recorded, 'involuntary_hold') THEN o.outcome = 'involuntary_hold' END
                                                             AS involuntary_hold,
-    CASE WHEN list_has_any(o.recorded, ['voluntary_ed', 'involuntary_hold'])
-        THEN o.outcome IN ('voluntary_ed', 'involuntary_hold')
+    CASE WHEN list_has_any(o.recorded, (SELECT list(value) FROM vocabulary_groups WHERE grp = 'ed_or_hold'))
+        THEN o.outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold')
     END                                                     AS transported,
     CASE WHEN o.arrest_records THEN 'arrest records'
          WHEN list_contains(o.recorded, 'arrest') THEN 'call outcome' END

@@ -1,5 +1,6 @@
 -- Outcomes and diversion. Same parameters as volume.sql ($start, $end, $district,
--- $responder_type, $by). Outcome groups:
+-- $responder_type, $by). Outcome groups (pmhc/schema.py :: GROUPS, read from the table
+-- vocabulary_groups the import writes):
 --   diverted: resolved_on_scene, referred_outpatient, crisis_center, voluntary_ed,
 --             and no arrest linked to the contact's call;
 --   connection to care: referred_outpatient, crisis_center, voluntary_ed;
@@ -17,14 +18,14 @@ SELECT
     count(*) FILTER (WHERE outcome_known)                                     AS known_outcome_contacts,
     count(*) FILTER (WHERE NOT outcome_known)                                 AS unknown_outcome_contacts,
     count(*) FILTER (WHERE outcome_known AND NOT call_has_arrest
-        AND outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed'))
+        AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted'))
                                                                               AS diverted_contacts,
     count(*) FILTER (WHERE outcome_known AND NOT call_has_arrest
-        AND outcome IN ('resolved_on_scene', 'referred_outpatient', 'crisis_center', 'voluntary_ed'))
+        AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted'))
         / nullif(count(*) FILTER (WHERE outcome_known), 0)                    AS diversion_rate,
-    count(*) FILTER (WHERE outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed'))
+    count(*) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care'))
                                                                               AS care_connections,
-    count(*) FILTER (WHERE outcome IN ('referred_outpatient', 'crisis_center', 'voluntary_ed'))
+    count(*) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care'))
         / nullif(count(*) FILTER (WHERE outcome_known), 0)                    AS connection_to_care_rate,
     count(*) FILTER (WHERE outcome = 'involuntary_hold')                      AS involuntary_holds,
     count(*) FILTER (WHERE outcome = 'arrest' OR call_has_arrest)             AS contacts_ending_in_arrest

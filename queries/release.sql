@@ -24,14 +24,14 @@ WITH scene AS (
       AND ($district IS NULL OR district = $district)
 )
 SELECT
-    count(*) FILTER (WHERE responder_type IN ('clinician_liaison', 'counseling_intern'))
+    count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
                                                                   AS co_responder_scene_contacts,
-    count(*) FILTER (WHERE responder_type IN ('clinician_liaison', 'counseling_intern')
-                       AND outcome IN ('voluntary_ed', 'involuntary_hold'))
+    count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder')
+                       AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold'))
                                                                   AS co_responder_ed_contacts,
-    count(*) FILTER (WHERE responder_type = 'cit_officer')        AS cit_scene_contacts,
-    count(*) FILTER (WHERE responder_type = 'cit_officer'
-                       AND outcome IN ('voluntary_ed', 'involuntary_hold'))
+    count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only'))        AS cit_scene_contacts,
+    count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only')
+                       AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold'))
                                                                   AS cit_ed_contacts,
     (SELECT linked FROM arrests)                                  AS bh_linked_arrests,
     (SELECT booked FROM arrests)                                  AS bh_booked_arrests

@@ -62,7 +62,7 @@ WITH crisis AS (
       AND ($responder_type IS NULL OR e.responder_type = $responder_type)
 ), fu AS (
     SELECT month, district, responder_type,
-           outcome_known AND outcome <> 'refused_unable_to_contact' AS reached
+           outcome_known AND outcome NOT IN (SELECT value FROM vocabulary_groups WHERE grp = 'not_reached') AS reached
     FROM encounter_facts_stored
     WHERE contact_type = 'follow_up'
       AND encounter_date >= $start AND encounter_date < $end

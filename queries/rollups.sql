@@ -42,6 +42,9 @@ SELECT
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh), 0) AS BIGINT)                        AS bh_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND co_responded), 0) AS BIGINT)      AS co_bh_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND NOT co_responded), 0) AS BIGINT)  AS not_co_bh_calls,
+    -- BH calls whose co-responder field is recorded (true or false, after the agency's rule)
+    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS BIGINT)
+                                                                                        AS co_recorded_bh_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND cit_officer_present), 0) AS BIGINT) AS cit_bh_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND cit_officer_present IS NOT NULL), 0) AS BIGINT)
                                                                                         AS cit_recorded_bh_calls,

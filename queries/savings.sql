@@ -22,13 +22,13 @@ WITH scene AS (
       AND ($district IS NULL OR district = $district)
 )
 SELECT
-    (SELECT count(*) FROM scene WHERE responder_type IN ('clinician_liaison', 'counseling_intern'))
+    (SELECT count(*) FROM scene WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
                                                                      AS co_responder_scene_contacts,
-    (SELECT avg(CASE WHEN outcome IN ('voluntary_ed', 'involuntary_hold') THEN 1.0 ELSE 0.0 END)
-       FROM scene WHERE responder_type IN ('clinician_liaison', 'counseling_intern'))
+    (SELECT avg(CASE WHEN outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold') THEN 1.0 ELSE 0.0 END)
+       FROM scene WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
                                                                      AS ed_rate_co_responder,
-    (SELECT avg(CASE WHEN outcome IN ('voluntary_ed', 'involuntary_hold') THEN 1.0 ELSE 0.0 END)
-       FROM scene WHERE responder_type = 'cit_officer')              AS ed_rate_cit_only,
+    (SELECT avg(CASE WHEN outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold') THEN 1.0 ELSE 0.0 END)
+       FROM scene WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only'))              AS ed_rate_cit_only,
     (SELECT coalesce(booked / nullif(arrests, 0), 1.0) FROM bh_arrests)
                                                                      AS booked_share;
 

@@ -8,7 +8,8 @@
 -- Call figures. Calls are dated by when they were received (agency time zone).
 -- Reads the stored daily totals of call_facts (queries/rollups.sql :: call_day_rollup):
 -- calls_total = count of calls, bh_calls = calls with is_bh, co-responded = is_bh AND
--- co_responded, CIT coverage over BH calls where cit_officer_present is recorded.
+-- co_responded; co-response coverage over BH calls where co_responder_present is
+-- recorded, CIT coverage over BH calls where cit_officer_present is recorded.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
@@ -18,10 +19,30 @@ SELECT
     sum(bh_calls) / nullif(sum(calls), 0)                           AS bh_share,
     CAST(sum(co_bh_calls) AS BIGINT)                                AS co_responded_bh_calls,
     CAST(sum(not_co_bh_calls) AS BIGINT)                            AS not_co_responded_bh_calls,
-    sum(co_bh_calls) / nullif(sum(bh_calls), 0)                     AS co_response_coverage,
+    sum(co_bh_calls) / nullif(sum(co_recorded_bh_calls), 0)         AS co_response_coverage,
     CAST(sum(cit_bh_calls) AS BIGINT)                               AS cit_bh_calls,
     sum(cit_bh_calls) / nullif(sum(cit_recorded_bh_calls), 0)       AS cit_coverage
 FROM call_day_rollup
+WHERE call_date >= $start AND call_date < $end
+  AND ($district IS NULL OR district = $district)
+GROUP BY ALL
+ORDER BY bucket;
+
+-- name: calls_by_category
+-- Call figures by a categorical column of the export: $by = call_type (as exported) or
+-- beat (empty = 'Unknown'); 'all' for the period. The same definitions as volume_calls,
+-- counted row by row over call_facts (queries/models.sql), so the buckets add up to
+-- the period's calls, BH calls and co-responded BH calls.
+SELECT
+    CASE $by WHEN 'call_type' THEN coalesce(nullif(trim(call_type), ''), 'Unknown')
+             WHEN 'beat' THEN beat
+             ELSE 'all' END                                         AS bucket,
+    count(*)                                                        AS calls_total,
+    count(*) FILTER (WHERE is_bh)                                   AS bh_calls,
+    count(*) FILTER (WHERE is_bh AND co_responded)                  AS co_responded_bh_calls,
+    count(*) FILTER (WHERE is_bh AND co_responded)
+        / nullif(count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS co_response_coverage
+FROM call_facts
 WHERE call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmhc import definitions, metrics
+from pmhc import definitions, figures, metrics
 from pmhc.periods import Period
 
 PERIODS = {
@@ -15,7 +15,7 @@ PERIODS = {
 
 
 def additive_columns(query: str) -> list[str]:
-    return [f.key for f in definitions.figures() if f.query == query and f.additive and f.unit in ("count", "hours")]
+    return [f.key for f in figures.figures_of(query) if f.additive and f.unit in ("count", "hours")]
 
 
 # Queries whose figures are all distinct people (counted once per row) have nothing to add up.
@@ -56,3 +56,38 @@ def test_outcome_mix_sums_to_contacts_for_every_month(small_con):
     mix = metrics.outcome_mix(small_con, filters, "month").groupby("bucket")["contacts"].sum()
     contacts = metrics.breakdown(small_con, "volume_contacts", filters, "month").set_index("bucket")["contacts_total"]
     assert mix.to_dict() == contacts.to_dict()
+
+
+def test_calls_by_call_type_as_exported(small_con):
+    parts = metrics.breakdown(small_con, "calls_by_category", metrics.Filters(PERIODS["jan_feb_2024"]), "call_type")
+    got = parts.set_index("bucket")[["calls_total", "bh_calls", "co_responded_bh_calls"]].T.to_dict("list")
+    # by hand from tests/fixtures/small/calls.csv (C06 is not BH: its bh_flag is false; C04 is, by its flag)
+    assert got == {"MENTAL HEALTH CRISIS": [3, 2, 1], "SUICIDE THREAT": [1, 1, 0], "THEFT": [2, 0, 0],
+                   "DISTURBANCE": [1, 1, 1], "TRAFFIC STOP": [1, 0, 0], "EMOTIONALLY DISTURBED PERSON": [1, 1, 1]}
+
+
+def test_calls_by_beat_has_an_explicit_unknown_row(small_con):
+    parts = metrics.breakdown(small_con, "calls_by_category", metrics.Filters(PERIODS["jan_feb_2024"]), "beat")
+    assert parts.set_index("bucket")[["calls_total", "bh_calls"]].T.to_dict("list") == {
+        "D1-1": [2, 1], "D1-2": [2, 2], "D2-1": [2, 1], "D2-2": [2, 0], "Unknown": [1, 1]}
+
+
+def test_internal_workbook_has_calls_by_call_type_and_by_beat(small_con):
+    import io
+
+    import openpyxl
+
+    from pmhc import reports
+    from pmhc.reports import workbook
+
+    f = metrics.Filters(PERIODS["jan_feb_2024"])
+    data = reports.gather(small_con, f, public=False, categories=("call_type", "beat"))
+    wb = openpyxl.load_workbook(io.BytesIO(workbook.build(data)))
+    ws = wb["By call type"]
+    keys = [c.value for c in ws[5]]
+    rows = {ws.cell(r, 1).value: ws.cell(r, keys.index("calls_total") + 1).value for r in range(6, ws.max_row + 1)}
+    assert rows["MENTAL HEALTH CRISIS"] == 3 and rows["Total"] == 9
+    assert sum(v for k, v in rows.items() if k != "Total") == 9
+    assert "By beat" in wb.sheetnames
+    public = reports.gather(small_con, f, public=True, categories=("call_type",))
+    assert public.by_category == {}  # not part of the public release

@@ -428,3 +428,14 @@ def test_a_bad_milestone_row_names_file_line_and_column(tmp_path):
     path.write_text("date,label\n2024-03-01,Second clinician hired\n03/01/2024,Bad date\n")
     with pytest.raises(ValueError, match=r"milestones.csv: line 3, column date: '03/01/2024'.*YYYY-MM-DD"):
         charts.load_milestones(path)
+
+
+def test_volume_page_breaks_calls_down_by_call_type_and_beat(demo):
+    at = open_page("volume", params={"period": "months", "from": "2024-01", "to": "2024-02"})
+    table = next(d.value for d in at.dataframe if "Call type" in d.value.columns)
+    assert dict(zip(table["Call type"], table["Calls"]))["MENTAL HEALTH CRISIS"] == "3"
+    at.radio(key="volume_category").set_value("beat").run()
+    table = next(d.value for d in at.dataframe if "Beat" in d.value.columns)
+    assert dict(zip(table["Beat"], table["BH calls"])) == {"D1-1": "1", "D1-2": "2", "D2-1": "1", "D2-2": "0",
+                                                          "Unknown": "1"}
+

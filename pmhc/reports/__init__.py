@@ -57,7 +57,7 @@ def own_cursor(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> duckdb.Duck
     the same database, but it does not inherit the TimeZone setting, so it is set again
     (without it, calls near midnight would land in the wrong day or month).
     """
-    from ..db import _configure
+    from ..db import configure as _configure
 
     cur = con.cursor()
     _configure(cur, cfg)

@@ -46,7 +46,8 @@ def cli_run(args: argparse.Namespace) -> int:
                         f"{', '.join(schema.RESPONDER_TYPES)}")
         filters = metrics.Filters(period, args.district or None, responder)
         try:
-            gathered = gather(con, filters, cfg, public=public)
+            gathered = gather(con, filters, cfg, public=public,
+                              categories=() if public else metrics.BREAKDOWNS["calls_by_category"])
             shown = progress.for_stream(sys.stderr)  # a bar at a terminal, plain lines when piped or under CI
             try:
                 data = layout(args.format, gathered, on_progress=shown)

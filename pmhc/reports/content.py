@@ -16,12 +16,12 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import definitions, evaluation, metrics, release
+from .. import definitions, evaluation, metrics, present, release
 from ..config import AgencyConfig, load_agency
 from ..periods import Period
 from ..release import Unstable, Withheld
 
-DASH = "—"
+DASH = present.DASH
 # Axis title of a headline figure's monthly trend.
 CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month", "usd": "US dollars"}
 AXIS_BY_KEY = {"bh_calls": "BH calls per month", "officer_hours_returned": "Officer hours per month"}
@@ -33,30 +33,9 @@ SAVINGS_PARTS = (("Jail costs<br>avoided", "jail_cost_avoided", 1), ("ED & ambul
 
 # ------------------------------------------------------------------ formatting
 
-def fmt(value, unit: str = "count") -> str:
-    """A figure as people read it: the release's formatter (same rules as the dashboard),
-    which prints a withheld cell as "<11" / "suppressed" and marks an unstable rate."""
-    return release.format_value(value, unit)
-
-
-def fmt_change(value, before, unit: str) -> str | None:
-    """Rates in percentage points, dollars as a dollar difference (a percent of a negative
-    estimate misleads), counts and hours in percent; None when not defined."""
-    if _missing(value) or _missing(before):
-        return None
-    v, b = float(value), float(before)
-    if unit == "rate":
-        return f"{(v - b) * 100:+.1f} pts"
-    if unit == "usd":
-        d = v - b
-        return ("+" if d >= 0 else "−") + fmt(abs(d), "usd")
-    if b == 0:
-        return None
-    return f"{(v - b) / abs(b):+.1%}"
-
-
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+fmt = present.fmt  # the one formatter (pmhc.present): same text as the dashboard
+fmt_change = present.fmt_change  # rates in points, dollars in dollars, counts and hours in percent
+_missing = present.missing
 
 
 def withheld(v) -> bool:
@@ -80,9 +59,7 @@ def suppressed_reason(display: str, cfg: AgencyConfig) -> str:
     return "Suppressed for privacy: it would reveal a small count (through a total, a difference or a rate)."
 
 
-def first_sentence(text: str) -> str:
-    head, sep, _ = text.partition(". ")
-    return head + "." if sep else text
+first_sentence = present.first_sentence
 
 
 # ------------------------------------------------------------------ the report's data
@@ -126,6 +103,8 @@ class ReportData:
     loaded: tuple[date, date] | None  # first and last dated call or contact
     notes: list[str] = field(default_factory=list)  # caveats printed on every layout
     evaluation: str = ""  # the Program evaluation headline with its interval and caveat (pmhc.evaluation)
+    # Internal reports only: call figures by call type and by beat (+ Total), as the Volume page.
+    by_category: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def period(self) -> Period:
@@ -141,14 +120,13 @@ class ReportData:
 
     @property
     def period_text(self) -> str:
-        p = self.period
-        return f"{p.label} ({p.start:%-d %b %Y} – {p.last_day:%-d %b %Y})"
+        return present.period_text(self.period)
 
     @property
     def loaded_text(self) -> str:
         if self.loaded is None:
             return "no calls or contacts loaded"
-        return f"{self.loaded[0]:%-d %b %Y} – {self.loaded[1]:%-d %b %Y}"
+        return present.span_text(*self.loaded)
 
     @property
     def privacy_text(self) -> str:
@@ -165,16 +143,12 @@ class ReportData:
 
 
 def loaded_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
-    dr = metrics.data_range(con)
-    dr = dr[dr["table_name"].isin(["calls", "encounters"])].dropna(subset=["first_date", "last_date"])
-    if dr.empty:
-        return None
-    return pd.Timestamp(dr["first_date"].min()).date(), pd.Timestamp(dr["last_date"].max()).date()
+    return metrics.span_of(metrics.data_range(con))
 
 
 def covers(loaded: tuple[date, date] | None, period: Period) -> bool:
     """Is the whole period inside the loaded data? (A change against a half-loaded period misleads.)"""
-    return loaded is not None and period.start >= loaded[0].replace(day=1) and period.last_day <= loaded[1]
+    return loaded is not None and metrics.span_covers(loaded[0], loaded[1], period)
 
 
 def headline_figures(cfg: AgencyConfig) -> list[definitions.Figure]:
@@ -183,8 +157,12 @@ def headline_figures(cfg: AgencyConfig) -> list[definitions.Figure]:
 
 def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: AgencyConfig | None = None,
            assumptions: metrics.Assumptions | None = None, public: bool = True,
-           releases: Callable[[metrics.Filters], release.Release] | None = None) -> ReportData:
+           releases: Callable[[metrics.Filters], release.Release] | None = None,
+           categories: tuple[str, ...] = ()) -> ReportData:
     """Everything the three layouts show, for one selection; public = the privacy release.
+
+    `categories`: call breakdowns to add (e.g. ("call_type", "beat"), the columns of
+    queries/volume.sql :: calls_by_category), for internal reports only.
 
     `releases` gives the privacy release of a selection when the caller keeps them (the
     dashboard caches one per selection, and building one takes seconds on a year of data);
@@ -202,13 +180,14 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
     headlines = _headlines(source, filters, now, loaded)
     return ReportData(cfg, filters, public, datetime.now().astimezone().replace(microsecond=0), now.figures,
                       headlines, now.monthly(loaded), now.by_district(), now.savings_parts(), assumptions, loaded,
-                      notes, evaluation.report_headline(con))
+                      notes, evaluation.report_headline(con), {} if public else now.by_category(categories))
 
 
 # ------------------------------------------------------------------ the one public switch
 
 FIGURE_COLUMNS = ["key", "label", "unit", "value", "display", "suppressed", "unstable", "definition",
-                  "numerator", "denominator", "counting_unit", "exclusions", "location", "family"]
+                  "numerator", "denominator", "counting_unit", "exclusions", "location", "family",
+                  "not_measured", "coverage"]
 RANGE_KEYS = ("gross_cost_avoidance_low", "gross_cost_avoidance_high",
               "net_cost_avoidance_low", "net_cost_avoidance_high")
 
@@ -254,7 +233,9 @@ class _Period:
                 "key": f.key, "label": f.label, "unit": f.unit, "value": self.values.get(f.key),
                 "suppressed": False, "unstable": False,
                 "definition": f.definition} for f in self.figs if f.key in self.values])
-            released["display"] = [fmt(v, u) for v, u in zip(released["value"], released["unit"])]
+            # From the values themselves: a DataFrame column turns a NotMeasured marker into NaN.
+            released["display"] = [fmt(self.values.get(k), u) for k, u in zip(released["key"], released["unit"])]
+        self.cov = metrics.coverage(src.con, filters, src.assumptions, cfg)
         self.figures = self._with_definitions(pd.concat([released, self._range_rows()], ignore_index=True))
 
     def mark(self, key: str, value, view: str = release.HEADLINE, bucket="all"):
@@ -284,7 +265,11 @@ class _Period:
         rows = []
         for r in released.to_dict("records"):
             base = by_key.get(r["key"]) or by_key.get(r["key"].rsplit("_", 1)[0])
-            rows.append({**r, "value": None if _missing(r.get("value")) else float(r["value"]),
+            value = r.get("value")
+            nm = self.values.get(r["key"])
+            nm = nm.reason if present.not_measured(nm) else ""
+            rows.append({**r, "value": None if _missing(value) else float(value),
+                         "not_measured": nm, "coverage": "" if nm else self.cov.note(base, self.src.public),
                          "suppressed": bool(r.get("suppressed")), "unstable": bool(r.get("unstable")),
                          "numerator": base.numerator, "denominator": base.denominator,
                          "counting_unit": base.counting_unit, "exclusions": base.exclusions,
@@ -307,6 +292,7 @@ class _Period:
             for c in frame.columns[1:]:
                 frame[c] = frame[c].astype(object)
                 frame.loc[outside, c] = None
+        frame.attrs["partial_months"] = metrics.partial_months(loaded)
         return frame
 
     def by_district(self) -> pd.DataFrame:
@@ -331,6 +317,17 @@ class _Period:
         frame = frame.rename(columns={"bucket": "district"})[["district"] + keys]
         total = {"district": "Total", **{k: self.mark(k, self.values.get(k)) for k in keys}}
         return pd.concat([frame.astype(object), pd.DataFrame([total], dtype=object)], ignore_index=True)
+
+    def by_category(self, categories: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        """Call figures by each categorical column asked for, then the Total."""
+        out = {}
+        for by in categories:
+            df = metrics.breakdown(self.src.con, "calls_by_category", self.filters, by, self.src.cfg)
+            keys = [c for c in df.columns if c != "bucket"]
+            total = {"bucket": "Total", **{k: self.values.get(k) for k in keys}}
+            out[by] = pd.concat([df.astype(object), pd.DataFrame([total], dtype=object)], ignore_index=True) \
+                .rename(columns={"bucket": by})
+        return out
 
     def savings_parts(self) -> list[tuple[str, float | None]]:
         return [(label, _signed(self.mark(key, self.values.get(key)), sign)) for label, key, sign in SAVINGS_PARTS]
@@ -366,7 +363,9 @@ def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) 
             h.no_change_vs_previous = _no_change(r, prev, f, whole, prev_loaded)
         if h.change_vs_year_ago is None:
             h.no_change_vs_year_ago = _no_change(r, ago, f, whole, ago_loaded)
-        if h.suppressed:
+        if r["not_measured"]:
+            h.note = f"Not measured: {r['not_measured']}."
+        elif h.suppressed:
             h.note = suppressed_reason(h.display, source.cfg)
         elif f.key == "net_cost_avoidance" and "net_cost_avoidance_low" in current.index:
             low, high = current.loc["net_cost_avoidance_low"], current.loc["net_cost_avoidance_high"]
@@ -391,6 +390,8 @@ def _change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure) -
 def _no_change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure, whole: bool,
                other_loaded: bool) -> str:
     """Why no change is shown, in a few words."""
+    if row["not_measured"]:
+        return "this figure is not measured"
     if row["suppressed"]:
         return "this figure is suppressed for privacy"
     if not whole:

@@ -17,7 +17,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import definitions
+from .. import figures as registry
 from ..release import UNSTABLE_MARK
+from ..present import not_measured
 from .content import ReportData, _missing, fmt, suppressed_reason, unstable, withheld
 
 NUMBER_FORMATS = {
@@ -46,6 +48,11 @@ def build(data: ReportData) -> bytes:
                  "Call and contact figures by district. 'Unknown' holds records without a usable district; "
                  "Total is the whole selection (counts of people are not additive across districts).")
     _assumptions_sheet(wb.create_sheet("Assumptions"), data)
+    for by, frame in data.by_category.items():  # internal workbooks only (not part of the public release)
+        name = registry.BREAKDOWN_LABELS[by]
+        _table_sheet(wb.create_sheet(f"By {name.lower()}"), data, frame, by, name, units,
+                     f"Call figures by {name.lower()} as exported ('Unknown': none exported); Total is the "
+                     "whole selection. Internal release only: these small counts are not suppressed.")
     for ws in wb.worksheets:
         ws.sheet_view.showGridLines = ws.title != "Figures"
     buf = io.BytesIO()
@@ -121,6 +128,8 @@ def _figures_sheet(ws, data: ReportData) -> None:
 
 
 def _note(row: dict, data: ReportData) -> str | None:
+    if row.get("not_measured"):
+        return f"Not measured: {row['not_measured']}."
     if row["suppressed"]:
         return suppressed_reason(row["display"], data.cfg)
     if row["unstable"]:
@@ -128,7 +137,7 @@ def _note(row: dict, data: ReportData) -> str | None:
                 "so it moves a lot by chance.")
     if _missing(row["value"]):
         return "Not defined for this selection (nothing to divide by)."
-    return None
+    return row.get("coverage") or None
 
 
 def marked_format(number_format: str) -> str:
@@ -162,7 +171,7 @@ def _table_sheet(ws, data: ReportData, frame: pd.DataFrame, index: str, index_ti
         for c, key in enumerate(order, start=2):
             value = row[key]
             unit = units.get(key, "count")
-            if withheld(value):  # the release hides it: say so in the cell, never the number
+            if withheld(value) or not_measured(value):  # say so in the cell, never a number (or a 0)
                 cell = ws.cell(r, c, fmt(value, unit))
                 cell.font, cell.alignment = GREY, Alignment(horizontal="right")
                 continue

@@ -1,0 +1,246 @@
+"""The figures pages show, cached per (selection, role, data version).
+
+Every page reads figures through these helpers: exact figures for staff roles, and for
+the public only through the privacy release (pmhc/release.py), built once per
+selection and shared by every page, so no public view shows a cell another hid. A
+cached result also carries the names of the queries it ran, so a page's source line
+lists them even when the figures come from the cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from . import access, metrics, release, sql
+from .config import default_db_path, load_agency
+from .connection import _open, _stamp
+from .periods import Period
+from .role import current_role
+
+
+def release_connection() -> None:
+    """Close the app's read-only connection, e.g. before an in-app import writes the file."""
+    _open.clear()
+    _cached.clear()
+    _release.clear()
+
+
+@st.cache_data(ttl=3600, max_entries=512, show_spinner="Computing figures…")
+def _cached(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs: tuple):
+    # `role` is part of the key on purpose: what a role may see differs (suppression),
+    # so one role's cached result is never served to another.
+    # Returns (result, names of the queries it ran), so a cached result still tells the
+    # page which queries its figures come from.
+    with sql.recording() as names:
+        return _compute(fn, filters_key, role, stamp, kwargs), tuple(sorted(names))
+
+
+def _compute(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs: tuple):
+    con = _open(str(default_db_path()), stamp)
+    kw = dict(kwargs)
+    if "assumptions" in kw:
+        kw["assumptions"] = _assumptions_from_key(kw["assumptions"])
+    if filters_key is None:
+        return _FUNCS[fn](con, **kw)
+    if access.is_public(role):
+        # The public sees figures only through the suppressed release (pmhc/release.py); a
+        # helper with no public version raises rather than fall back to exact figures.
+        return _PUBLIC_FUNCS[fn](con, filters_key, role, stamp, **kw)
+    return _FUNCS[fn](con, _filters_from_key(filters_key), **kw)
+
+
+@st.cache_resource(ttl=6 * 3600, max_entries=48,
+                   show_spinner="Preparing the public figures (small counts suppressed)…")
+def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
+    """The public release of one selection, built once per (selection, role, data version):
+    building takes seconds on a year of data, and every public helper of every page reads
+    the same one, so a page never shows a cell another view of the selection hid.
+    Read-only to callers (cache_resource hands out the object itself, not a copy)."""
+    con = _open(str(default_db_path()), stamp)
+    with sql.recording() as names:
+        rel = release.build(con, _filters_from_key(filters_key), load_agency(),
+                            parent=lambda f: _rel(_filters_key(f), role, stamp))
+    rel.queries = tuple(sorted(names))
+    return rel
+
+
+def _rel(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
+    """The cached release, counting the queries it was built with as run by the caller."""
+    rel = _release(filters_key, role, stamp)
+    sql.note(*getattr(rel, "queries", ()))
+    return rel
+
+
+def _public_headline(con, fkey, role, stamp):
+    return _rel(fkey, role, stamp).masked_values()
+
+
+def _public_compare(con, fkey, role, stamp, keys=None):
+    f = _filters_from_key(fkey)
+    rels = {"value": _rel(fkey, role, stamp),
+            "previous": _rel(_filters_key(f.with_period(f.period.previous())), role, stamp),
+            "year_ago": _rel(_filters_key(f.with_period(f.period.year_ago())), role, stamp)}
+    return release.public_compare(con, f, list(keys) if keys else None, load_agency(), rels=rels)
+
+
+def _public_monthly(con, fkey, role, stamp):
+    rel = _rel(fkey, role, stamp)
+    return rel.masked_frame(rel.frames["month"], "month").rename(columns={"bucket": "month"})
+
+
+def _public_breakdown(con, fkey, role, stamp, query, by):
+    return _rel(fkey, role, stamp).masked_frame(metrics.breakdown(con, query, _filters_from_key(fkey), by), by)
+
+
+def _public_outcome_mix(con, fkey, role, stamp, by="month"):
+    rel = _rel(fkey, role, stamp)
+    return rel.masked_mix(rel.frames[f"mix:{by}"], by)
+
+
+def _public_heatmap(con, fkey, role, stamp):
+    rel = _rel(fkey, role, stamp)
+    return rel.masked_heatmap(rel.frames["heatmap"])
+
+
+def _public_savings(con, fkey, role, stamp, assumptions, scenario="value"):
+    return release.public_savings(con, _filters_from_key(fkey), assumptions, scenario, rel=_rel(fkey, role, stamp))
+
+
+def _no_public_version(con, fkey, role, stamp, **kw):
+    raise PermissionError("this figure is not part of the public release")
+
+
+_FUNCS = {
+    "headline": metrics.headline,
+    "compare": metrics.compare,
+    "monthly": metrics.monthly,
+    "breakdown": lambda con, f, query, by: metrics.breakdown(con, query, f, by),
+    "outcome_mix": metrics.outcome_mix,
+    "heatmap": metrics.heatmap,
+    "repeat_people": metrics.repeat_people,
+    "savings": metrics.savings,
+    "data_range": metrics.data_range,
+    "districts": metrics.districts,
+    "coverage": lambda con, f: metrics.coverage(con, f),
+}
+
+
+# What the public role gets instead (every figure through the release).
+_PUBLIC_FUNCS = {
+    "headline": _public_headline,
+    "compare": _public_compare,
+    "monthly": _public_monthly,
+    "breakdown": _public_breakdown,
+    "outcome_mix": _public_outcome_mix,
+    "heatmap": _public_heatmap,
+    "repeat_people": _no_public_version,
+    "savings": _public_savings,
+    # Which inputs are recorded: the notes built from it hide exact counts from the public.
+    "coverage": lambda con, fkey, role, stamp: metrics.coverage(con, _filters_from_key(fkey)),
+}
+
+
+def _filters_key(f: metrics.Filters) -> tuple:
+    p = f.period
+    return (p.start.isoformat(), p.end.isoformat(), p.kind, p.name, f.district, f.responder_type)
+
+
+def _filters_from_key(k: tuple) -> metrics.Filters:
+    start, end, kind, name, district, responder = k
+    return metrics.Filters(Period(date.fromisoformat(start), date.fromisoformat(end), kind, name),
+                           district, responder)
+
+
+def _assumptions_key(a: metrics.Assumptions) -> tuple:
+    return tuple((k, x.value, x.low, x.high) for k, x in a.items())
+
+
+def _assumptions_from_key(key: tuple) -> metrics.Assumptions:
+    base = metrics.load_assumptions()
+    out = metrics.Assumptions(base)
+    for k, value, low, high in key:
+        out[k] = replace(base[k], value=value, low=low, high=high)
+    return out
+
+
+def _call(fn: str, filters: metrics.Filters | None = None, **kwargs):
+    if "assumptions" in kwargs and kwargs["assumptions"] is not None:
+        kwargs["assumptions"] = _assumptions_key(kwargs["assumptions"])
+    fkey = _filters_key(filters) if filters is not None else None
+    result, names = _cached(fn, fkey, current_role(), _stamp(), tuple(sorted(kwargs.items())))
+    sql.note(*names)
+    return result
+
+
+def headline(filters: metrics.Filters) -> dict:
+    return _call("headline", filters)
+
+
+def compare(filters: metrics.Filters, keys: list[str] | None = None) -> pd.DataFrame:
+    return _call("compare", filters, keys=tuple(keys) if keys else None)
+
+
+def monthly(filters: metrics.Filters) -> pd.DataFrame:
+    """Monthly figures; months outside the loaded data are blank, not zero (nothing is known)."""
+    df = _call("monthly", filters).copy()
+    span = metrics.span_of(data_range())
+    if span is not None and not df.empty:
+        first, last = (f"{d:%Y-%m}" for d in span)
+        outside = (df["month"] < first) | (df["month"] > last)
+        df.loc[outside, [c for c in df.columns if c != "month"]] = None
+    df.attrs["partial_months"] = metrics.partial_months(span)
+    return df
+
+
+def breakdown(query: str, filters: metrics.Filters, by: str) -> pd.DataFrame:
+    return _call("breakdown", filters, query=query, by=by)
+
+
+def outcome_mix(filters: metrics.Filters, by: str = "month") -> pd.DataFrame:
+    return _call("outcome_mix", filters, by=by)
+
+
+def heatmap(filters: metrics.Filters) -> pd.DataFrame:
+    return _call("heatmap", filters)
+
+
+def repeat_people(filters: metrics.Filters) -> pd.DataFrame:
+    if not access.can(current_role(), "view_person_list"):
+        raise PermissionError("person-level lists are for the analyst and administrator roles")
+    return _call("repeat_people", filters)
+
+
+def savings(filters: metrics.Filters, assumptions: metrics.Assumptions, scenario: str = "value") -> dict:
+    return _call("savings", filters, assumptions=assumptions, scenario=scenario)
+
+
+def coverage(filters: metrics.Filters):
+    """Which figures the selection's data supports, and over how much of it (pmhc.coverage)."""
+    return _call("coverage", filters)
+
+
+def is_withheld(value) -> bool:
+    """A figure the public release hides ("<11", "suppressed"): a page must not draw or add it."""
+    return isinstance(value, release.Withheld)
+
+
+def pivot_counts(df: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
+    """Long counts (one row per index × column) to a wide table. A combination with no row
+    is 0; a withheld count stays withheld (a summing pivot would turn it into 0 or a dash)."""
+    rows = list(dict.fromkeys(df[index]))
+    cols = list(dict.fromkeys(df[columns]))
+    cells = {(r, c): v for r, c, v in zip(df[index], df[columns], df[values])}  # no dtype inference here
+    return pd.DataFrame({c: pd.Series([cells.get((r, c), 0) for r in rows], index=rows, dtype=object)
+                         for c in cols}).rename_axis(index=index, columns=columns)
+
+
+def data_range() -> pd.DataFrame:
+    return _call("data_range")
+
+
+def districts() -> list[str]:
+    return _call("districts")

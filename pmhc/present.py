@@ -1,0 +1,182 @@
+"""How a figure reads, in one place for the dashboard and every report.
+
+Pages (`pmhc.ui`), the public release's exports (`pmhc.release`), the deck, workbook
+and one-pager (`pmhc.reports`) and `pmhc figures` format through these functions, so a
+rate, a dollar amount, hours or days print the same on screen, on a slide, in a
+spreadsheet and in the PDF, and a figure the data cannot support reads "not measured"
+with its reason everywhere.
+
+The markers are floats that are NaN to arithmetic and charts (a gap, never a 0):
+`Withheld` (hidden by the privacy release), `Unstable` (a shown rate on few events) and
+`NotMeasured` (its inputs are absent for the selection).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+DASH = "—"  # a figure not defined for the selection (e.g. a rate of 0 ÷ 0)
+SUPPRESSED_TEXT = "suppressed"
+UNSTABLE_MARK = "†"
+NOT_MEASURED = "not measured"
+UNITS = {"count": "count", "rate": "rate", "hours": "hours", "minutes": "minutes", "days": "days",
+         "usd": "US dollars"}
+
+
+class Withheld(float):
+    """A figure withheld from a public view: NaN to arithmetic and charts (a gap), and
+    its display text ("<11" or "suppressed") to the formatter."""
+
+    def __new__(cls, display: str = SUPPRESSED_TEXT, reason: str = ""):
+        obj = super().__new__(cls, math.nan)
+        obj.display = display
+        obj.reason = reason
+        return obj
+
+    def __reduce__(self):
+        return (Withheld, (self.display, self.reason))
+
+    def __repr__(self) -> str:
+        return f"Withheld({self.display!r})"
+
+
+class Unstable(float):
+    """A shown rate on few events: its value, plus the mark the formatter adds."""
+
+    def __new__(cls, value: float):
+        return super().__new__(cls, value)
+
+    def __reduce__(self):
+        return (Unstable, (float(self),))
+
+
+class NotMeasured(float):
+    """A figure whose inputs the selection does not have (no co-responder field, no arrest
+    records, no program cost): NaN to arithmetic and charts, "not measured" to people,
+    with a one-line reason."""
+
+    display = NOT_MEASURED
+
+    def __new__(cls, reason: str):
+        obj = super().__new__(cls, math.nan)
+        obj.reason = reason
+        return obj
+
+    def __reduce__(self):
+        return (NotMeasured, (self.reason,))
+
+    def __repr__(self) -> str:
+        return f"NotMeasured({self.reason!r})"
+
+
+def missing(value) -> bool:
+    """None, NaN, pd.NA or a marker without a value (withheld, not measured)."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return isinstance(value, float) and math.isnan(value)
+    except TypeError:
+        return False
+
+
+def not_measured(value) -> bool:
+    return isinstance(value, NotMeasured)
+
+
+def reason(value) -> str:
+    """Why a value is not shown ('' when it is)."""
+    return getattr(value, "reason", "") if isinstance(value, (NotMeasured, Withheld)) else ""
+
+
+def fmt(value, unit: str = "count") -> str:
+    """A figure as people read it: 62.5%, $1,234, −$500, 12.5 h, 45 min, 3.5 days, 1,204."""
+    if isinstance(value, (Withheld, NotMeasured)):
+        return value.display
+    if missing(value):
+        return DASH
+    v = float(value)
+    if unit == "rate":
+        text = f"{v:.1%}"
+    elif unit == "usd":
+        text = f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
+    elif unit == "hours":
+        text = f"{v:,.1f} h" if abs(v) < 100 else f"{v:,.0f} h"
+    elif unit == "minutes":
+        text = f"{v:,.0f} min"
+    elif unit == "days":
+        text = f"{v:,.1f} days"
+    elif v.is_integer():
+        text = f"{v:,.0f}"
+    else:
+        text = f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+    return f"{text} {UNSTABLE_MARK}" if isinstance(value, Unstable) else text
+
+
+def change(value, before, unit: str):
+    """The change vs an earlier period as a number: rates in percentage points (a
+    difference of shares), dollars as a dollar difference, counts and hours as a
+    fraction; None when either side is missing (or a percent of 0)."""
+    if missing(value) or missing(before):
+        return None
+    v, b = float(value), float(before)
+    if unit in ("rate", "usd"):
+        return v - b
+    if b == 0:
+        return None
+    return (v - b) / abs(b)
+
+
+def fmt_change(value, before, unit: str) -> str | None:
+    """The change in words: "+2.5 pts", "+$1,200", "−12.0%"; None when not defined."""
+    c = change(value, before, unit)
+    if c is None:
+        return None
+    if unit == "rate":
+        return f"{c * 100:+.1f} pts"
+    if unit == "usd":
+        return ("+" if c >= 0 else "−") + fmt(abs(c), "usd")
+    return f"{c:+.1%}"
+
+
+def fmt_relative(change_value, unit: str) -> str | None:
+    """A change already computed by `change` (rates in points, others in percent)."""
+    if missing(change_value):
+        return None
+    if unit == "rate":
+        return f"{change_value * 100:+.1f} pts"
+    return f"{change_value:+.1%}"
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def first_sentence(text: str) -> str:
+    head, sep, _ = text.partition(". ")
+    return head + "." if sep else text
+
+
+def period_text(period) -> str:
+    """'FY2025 (1 Jul 2024 – 30 Jun 2025)'."""
+    return f"{period.label} ({period.start:%-d %b %Y} – {period.last_day:%-d %b %Y})"
+
+
+def span_text(first, last) -> str:
+    return f"{first:%-d %b %Y} – {last:%-d %b %Y}"
+
+
+def scope_label(district: str | None, responder_type: str | None) -> str:
+    """District and responder type of a selection, in words."""
+    from . import schema
+
+    d = f"district {district}" if district else "all districts"
+    r = schema.label(responder_type).lower() if responder_type else "all responder types"
+    return f"{d}, {r}"
+
+
+def coverage_text(recorded: int, of: int, over: str, what: str = "it") -> str:
+    """'over 1,204 of 3,010 BH calls where it is recorded'."""
+    return f"over {recorded:,} of {of:,} {over} where {what} is recorded"

@@ -1,0 +1,277 @@
+"""A figure its data cannot support says "not measured" and why — never 0, $0, 0.0% or 0.0 h.
+
+Fixture tests/fixtures/cad_only/calls.csv: a CAD-only export as agencies have it — six
+calls in January–February 2024, no co-responder value on any row, no CIT, time on
+scene or use-of-force columns, no clinician log and no arrest records. By hand (BH call
+types of tests/fixtures/small/config): K1, K2, K4, K6 are BH calls, so calls = 6, BH
+calls = 4, BH share = 4/6; officer minutes on BH calls 60 + 30 + 90 = 180 = 3.0 h,
+recorded on 3 of the 4 BH calls (K4 has none). Every other figure needs an input this
+export does not have.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pptx import Presentation
+from pypdf import PdfReader
+
+from pmhc import coverage, db, figures, figures_cli, importer, metrics, present, release, reports, ui
+from pmhc.cli import main
+from pmhc.config import load_agency
+from pmhc.periods import Period
+
+from .conftest import SMALL, SMALL_CONFIG, load_small
+
+CAD_ONLY = Path(__file__).parent / "fixtures" / "cad_only" / "calls.csv"
+JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
+# The inputs this export lacks (pmhc/figures.py :: INPUTS), decided by reading the file.
+ABSENT = {"co_responder", "cit_officer", "on_scene_time", "use_of_force", "contacts", "contact_outcome",
+          "person_key", "contact_minutes", "comparison_contacts", "arrests"}
+ZEROS = {"0", "$0", "−$0", "0.0%", "0.0 h", "0 h", "0 min", "0.00", "0.0"}
+
+
+def _absent(fig: figures.Figure) -> bool:
+    return bool(set(fig.inputs) & ABSENT)
+
+
+@pytest.fixture
+def cad_con():
+    con = db.connect(":memory:")
+    report = importer.import_file(con, CAD_ONLY)
+    assert report.status == "loaded" and report.rows_quarantined == 0, report.summary()
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def cad_db(tmp_path):
+    path = tmp_path / "cad.duckdb"
+    con = db.connect(path)
+    importer.import_file(con, CAD_ONLY)
+    con.close()
+    return path
+
+
+def test_every_registered_figure_without_its_inputs_is_not_measured(cad_con):
+    values = metrics.headline(cad_con, JAN_FEB)
+    walked = 0
+    for fig in figures.registry():
+        if fig.key not in values:
+            continue
+        walked += 1
+        v = values[fig.key]
+        if _absent(fig):
+            assert present.not_measured(v), f"{fig.key} = {v!r} although its inputs are absent"
+            assert v.reason and present.fmt(v, fig.unit) == "not measured"
+        else:
+            assert not present.not_measured(v), f"{fig.key}: {v!r}"
+    assert walked == len([f for f in figures.registry() if f.key in values]) > 60
+
+
+def test_figures_whose_inputs_are_present_keep_their_hand_computed_values(cad_con):
+    v = metrics.headline(cad_con, JAN_FEB)
+    assert (v["calls_total"], v["bh_calls"]) == (6, 4)
+    assert v["bh_share"] == pytest.approx(4 / 6)
+    assert v["officer_hours_bh"] == pytest.approx(3.0)
+    assert v["bh_calls_force_recorded"] == 0  # a true count: no call records use of force
+
+
+def test_the_reason_names_what_is_missing(cad_con):
+    v = metrics.headline(cad_con, JAN_FEB)
+    assert v["co_response_coverage"].reason == "no co-responder field in the loaded calls"
+    assert v["bh_arrest_rate"].reason == "no arrest records loaded"
+    assert v["diversion_rate"].reason == "no co-responder contacts (clinician log) loaded"
+    assert v["officer_hours_returned"].reason == "no co-responder field in the loaded calls"
+    assert v["net_cost_avoidance"].reason == "no co-responder field in the loaded calls"
+
+
+def test_partly_recorded_input_shows_its_coverage(cad_con):
+    cov = metrics.coverage(cad_con, JAN_FEB)
+    fig = figures.lookup("officer_hours_bh")
+    assert cov.note(fig) == "computed over 3 of 4 BH calls where the officer-minutes field is recorded."
+    assert cov.note(fig, public=True) == ("computed over the BH calls where the officer-minutes field is recorded "
+                                          "(not all of them).")
+
+
+def test_pmhc_figures_json_gives_null_and_the_reason(cad_db, capsys):
+    code = main(["figures", "--from", "2024-01", "--to", "2024-02", "--format", "json", "--db", str(cad_db)])
+    figs = json.loads(capsys.readouterr().out)["figures"]
+    assert code == 0
+    for key, row in figs.items():
+        fig = figures.lookup(key)
+        if _absent(fig):
+            assert row["value"] is None and row["not_measured"], key
+        else:
+            assert row["not_measured"] is None, key
+    assert figs["bh_calls"]["value"] == 4
+    assert figs["arrest_rate_co_responded"]["not_measured"] == "no co-responder field in the loaded calls"
+
+
+def test_pmhc_figures_csv_and_table_say_not_measured(cad_db, capsys):
+    main(["figures", "--from", "2024-01", "--to", "2024-02", "--format", "csv", "--db", str(cad_db)])
+    out = capsys.readouterr().out
+    assert "diversion_rate,Diversion rate,,rate,no co-responder contacts (clinician log) loaded" in out
+    main(["figures", "--from", "2024-01", "--to", "2024-02", "--db", str(cad_db)])
+    table = capsys.readouterr().out
+    line = next(l for l in table.splitlines() if l.startswith("co_response_coverage "))
+    assert "not measured" in line and "0.0%" not in line
+
+
+def test_grant_table_shows_not_measured_with_the_reason(cad_con):
+    values = metrics.headline(cad_con, JAN_FEB)
+    table = ui.figure_table(values, figures.figures(), "analyst", metrics.coverage(cad_con, JAN_FEB))
+    for row in table.to_dict("records"):
+        fig = figures.lookup(row["key"])
+        if _absent(fig):
+            assert row["value"] == "not measured" and row["note"].startswith("Not measured: "), row
+        assert not (_absent(fig) and row["value"] in ZEROS)
+
+
+def test_public_release_shows_not_measured_not_suppressed(cad_con):
+    cfg = load_agency()
+    rel = release.build(cad_con, JAN_FEB, cfg)
+    table = release.public_headline(cad_con, JAN_FEB, cfg, rel=rel)
+    for row in table.to_dict("records"):
+        if _absent(figures.lookup(row["key"])):
+            assert row["display"] == "not measured", row
+
+
+def test_workbook_holds_no_number_for_a_figure_that_is_not_measured(cad_con):
+    wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(cad_con, JAN_FEB, public=False)))
+    ws = wb["Figures"]
+    heads = None
+    seen = 0
+    for row in ws.iter_rows(values_only=True):
+        if row[0] == "Key":
+            heads = list(row)
+            continue
+        if heads is None or row[0] is None:
+            continue
+        r = dict(zip(heads, row))
+        fig = figures.lookup(r["Key"])
+        if fig is not None and _absent(fig):
+            seen += 1
+            assert r["Value"] is None and r["Shown as"] == "not measured", r
+            assert r["Note"].startswith("Not measured: "), r
+    assert seen >= 40
+    month = wb["By month"]
+    keys = [c.value for c in month[5]]
+    col = keys.index("co_response_coverage") + 1
+    assert {month.cell(r, col).value for r in (6, 7)} == {"not measured"}
+
+
+def test_deck_and_one_pager_say_not_measured_with_the_reason(cad_con):
+    deck = Presentation(io.BytesIO(reports.build_deck(cad_con, JAN_FEB, public=False)))
+    text = " ".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    assert "not measured" in text
+    assert "Not measured: no co-responder field in the loaded calls." in text
+    assert "0.0%" not in text and "0.0 h" not in text
+    pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(cad_con, JAN_FEB, public=False)))
+                   .pages[0].extract_text().split())
+    assert "not measured" in pdf and "0.0%" not in pdf
+
+
+def test_empty_co_responder_counts_as_not_co_responded_only_where_the_agency_says_so(tmp_path, monkeypatch):
+    cfg_dir = tmp_path / "config"
+    cfg_dir.mkdir()
+    for f in SMALL_CONFIG.iterdir():
+        (cfg_dir / f.name).write_text(f.read_text())
+    with (cfg_dir / "agency.toml").open("a") as fh:
+        fh.write('\n[data_rules]\nco_responder_empty = "not_co_responded"\n')
+    monkeypatch.setenv("PMHC_CONFIG_DIR", str(cfg_dir))
+    con = db.connect(":memory:")
+    importer.import_file(con, CAD_ONLY)
+    v = metrics.headline(con, JAN_FEB)
+    assert (v["co_responded_bh_calls"], v["co_response_coverage"]) == (0, 0.0)  # by the agency's rule
+    note = metrics.coverage(con, JAN_FEB, cfg=load_agency()).note(figures.lookup("co_response_coverage"))
+    assert "counts as not co-responded (agency rule" in note
+
+
+def test_a_co_responder_field_recorded_on_part_of_the_calls_is_computed_over_that_part(tmp_path):
+    text = CAD_ONLY.read_text().splitlines()
+    text[1] = text[1].replace(",60,,", ",60,true,")  # K1 co-responded
+    text[2] = text[2].replace(",30,,", ",30,false,")  # K2 not
+    path = tmp_path / "calls.csv"
+    path.write_text("\n".join(text) + "\n")
+    con = db.connect(":memory:")
+    importer.import_file(con, path)
+    v = metrics.headline(con, JAN_FEB)
+    assert v["co_response_coverage"] == pytest.approx(1 / 2)  # 1 of the 2 BH calls where it is recorded
+    assert (v["co_responded_bh_calls"], v["not_co_responded_bh_calls"]) == (1, 1)
+    note = metrics.coverage(con, JAN_FEB).note(figures.lookup("co_response_coverage"))
+    assert note == "computed over 2 of 4 BH calls where the co-responder field is recorded."
+
+
+def test_program_cost_not_set_is_not_measured(small_con):
+    a = metrics.load_assumptions()
+    del a["program_cost_annual"]
+    v = metrics.headline(small_con, JAN_FEB, assumptions=a)
+    assert v["program_cost"].reason.startswith("annual program cost not set in config/assumptions.toml")
+    assert present.not_measured(v["net_cost_avoidance"])
+    assert v["gross_cost_avoidance"] == pytest.approx(metrics.headline(small_con, JAN_FEB)["gross_cost_avoidance"])
+
+
+def test_the_sample_program_has_every_headline_figure_measured(small_con):
+    v = metrics.headline(small_con, JAN_FEB)
+    assert not [f.key for f in figures.figures() if f.headline and present.not_measured(v[f.key])]
+
+
+def test_a_trend_whose_series_is_not_measured_says_so_instead_of_a_flat_zero_line(cad_con):
+    from pmhc import charts
+
+    m = metrics.monthly(cad_con, JAN_FEB)
+    fig = charts.trend(m, "month", {"co_responded_bh_calls": "Co-responded BH calls"}, "t", "Calls")
+    assert not fig.data
+    assert fig.layout.annotations[0].text == ("Co-responded BH calls: not measured "
+                                              "(no co-responder field in the loaded calls)")
+    both = charts.trend(m, "month", {"bh_calls": "BH calls", "co_responded_bh_calls": "Co-responded BH calls"},
+                        "t", "Calls")
+    assert [t.name for t in both.data] == ["BH calls"]
+    assert "Co-responded BH calls: not measured" in both.layout.xaxis.title.text
+
+
+@pytest.fixture
+def cad_demo(cad_db, monkeypatch):
+    from pmhc import auth
+
+    # The hand-written CAD-only fixture is synthetic too: let demo mode open it.
+    monkeypatch.setattr(auth, "SYNTHETIC_GLOBS", auth.SYNTHETIC_GLOBS + ("tests/fixtures/cad_only/*.csv",))
+    monkeypatch.setenv("PMHC_DB", str(cad_db))
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    return cad_db
+
+
+@pytest.mark.parametrize("role", ["admin", "public"])
+def test_overview_cards_say_not_measured_with_the_reason(cad_demo, role):
+    from .test_pages import open_page
+
+    at = open_page("overview", role=role, params={"period": "months", "from": "2024-01", "to": "2024-02"})
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Behavioral-health calls"] == ("<11" if role == "public" else "4")  # a small count, suppressed
+    for label in ("Co-response coverage", "Diversion rate", "Connection-to-care rate", "Officer hours returned to patrol",
+                  "Net cost avoidance (estimate)"):
+        assert cards[label] == "not measured", (label, cards[label])
+    captions = " ".join(c.value for c in at.caption)
+    assert "Not measured: no co-responder field in the loaded calls." in captions
+    assert "Not measured: no co-responder contacts (clinician log) loaded." in captions
+
+
+
+def test_a_partial_first_and_last_month_are_shaded_and_named_on_the_trend():
+    import pandas as pd
+
+    from pmhc import charts
+
+    df = pd.DataFrame({"month": ["2024-01", "2024-02", "2024-03"], "bh_calls": [3, 9, 2]})
+    from datetime import date
+
+    df.attrs["partial_months"] = metrics.partial_months((date(2024, 1, 15), date(2024, 3, 10)))
+    fig = charts.trend(df, "month", {"bh_calls": "BH calls"}, "BH calls per month", "Calls")
+    assert len([s for s in fig.layout.shapes if s.type == "rect"]) == 2
+    assert "partial month (data start 15 Jan 2024; data end 10 Mar 2024)" in fig.layout.xaxis.title.text
+    assert metrics.partial_months((date(2024, 1, 1), date(2024, 3, 31))) == {}

@@ -1,0 +1,69 @@
+"""One presentation module (pmhc/present.py): a figure prints the same on a page, on a
+slide, in the workbook and in the PDF.
+
+Small fixture, January–February 2024 (hand-computed in test_metrics.py): co-response
+coverage 3 ÷ 5 = 60.0 % (a rate), net cost avoidance −$52,130 (money), officer hours
+returned 2.75 h shown as 2.8 h (hours).
+"""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from pptx import Presentation
+from pypdf import PdfReader
+
+from pmhc import metrics, present, reports, ui
+from pmhc.periods import Period
+
+from .test_pages import JAN_FEB, demo, open_page  # noqa: F401  (demo is a fixture)
+
+JAN_FEB_FILTERS = metrics.Filters(Period.months("2024-01", "2024-02"))
+ONE_OF_EACH_KIND = {"co_response_coverage": ("Co-response coverage", "60.0%"),
+                    "net_cost_avoidance": ("Net cost avoidance (estimate)", "−$52,130"),
+                    "officer_hours_returned": ("Officer hours returned to patrol", "2.8 h")}
+
+
+def test_each_kind_formats_as_people_read_it():
+    assert present.fmt(0.625, "rate") == "62.5%"
+    assert present.fmt(-52130.4, "usd") == "−$52,130"
+    assert present.fmt(2.75, "hours") == "2.8 h" and present.fmt(1234.0, "hours") == "1,234 h"
+    assert present.fmt(3.25, "days") == "3.2 days"
+    assert present.fmt(present.NotMeasured("no arrest records loaded"), "rate") == "not measured"
+
+
+def test_changes_are_points_for_rates_dollars_for_money_percent_otherwise():
+    assert present.fmt_change(0.6, 0.5, "rate") == "+10.0 pts"
+    assert present.fmt_change(-500.0, 700.0, "usd") == "−$1,200"
+    assert present.fmt_change(15, 10, "count") == "+50.0%"
+    assert present.fmt_change(15, 0, "count") is None
+    assert present.fmt_change(present.NotMeasured("x"), 3, "count") is None
+
+
+def test_one_figure_of_each_kind_reads_the_same_on_page_deck_workbook_and_pdf(demo, small_db_path):
+    from pmhc import db
+
+    at = open_page("overview", params=JAN_FEB)
+    page = {m.label: m.value for m in at.metric}
+    con = db.connect(small_db_path, read_only=True)
+    try:
+        deck = Presentation(io.BytesIO(reports.build_deck(con, JAN_FEB_FILTERS, public=False)))
+        wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(con, JAN_FEB_FILTERS, public=False)))
+        pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(con, JAN_FEB_FILTERS, public=False)))
+                       .pages[0].extract_text().split())
+        values = metrics.headline(con, JAN_FEB_FILTERS)
+    finally:
+        con.close()
+    slide_texts = {sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame}
+    rows = list(wb["Figures"].iter_rows(values_only=True))
+    heads = next(r for r in rows if r[0] == "Key")
+    shown = {r[0]: dict(zip(heads, r))["Shown as"] for r in rows[rows.index(heads) + 1:]}
+    for key, (label, text) in ONE_OF_EACH_KIND.items():
+        unit = {"co_response_coverage": "rate", "net_cost_avoidance": "usd"}.get(key, "hours")
+        assert ui.fmt(values[key], unit) == text
+        assert page[label] == text, key
+        assert text in slide_texts, key
+        assert shown[key] == text, key
+        assert text in pdf, key
