@@ -31,7 +31,7 @@ from . import progress, reading, rollups, schema
 from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
                           date_window, trimmed_sql)
 from .config import AgencyConfig, load_agency
-from .pseudonym import person_key_sql, person_params, pseudonym
+from .pseudonym import SecretError, person_key_sql, person_params, pseudonym
 from .snapshots import fault_point
 
 # A stager turns a file into a temp table `stage_raw` of canonical VARCHAR columns plus
@@ -404,7 +404,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
             FROM problems GROUP BY _line
         ) p JOIN typed t USING (_line)""",
         {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name,
-         **(person_params(table) if has_person else {})},
+         **(person_params(table, con) if has_person else {})},
     )
     if rejected:
         con.executemany(
@@ -438,7 +438,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
                 "WHERE t._line NOT IN (SELECT _line FROM problems)")
     n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
     track.begin("upserting", n_good)
-    params = {"import_id": import_id, **person_params(table),
+    params = {"import_id": import_id, **person_params(table, con),
               **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})}
     n_stored, n_changed = _stored_and_changed(con, table, select, params)
     con.execute(f"DELETE FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")
@@ -737,9 +737,9 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    except (ImportError_, reading.Refused, WindowError, duckdb.Error, UnicodeDecodeError, OSError) as e:
+    except (ImportError_, SecretError, reading.Refused, WindowError, duckdb.Error, UnicodeDecodeError, OSError) as e:
         report.status = "rejected"
-        report.message = str(e) if isinstance(e, (ImportError_, reading.Refused, WindowError)) else \
+        report.message = str(e) if isinstance(e, (ImportError_, SecretError, reading.Refused, WindowError)) else \
             f"{path.name}: {type(e).__name__}: {e}"
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_unchanged = 0
         report.rows_quarantined = 0

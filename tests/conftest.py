@@ -17,7 +17,7 @@ SMALL_CONFIG = SMALL / "config"
 def _isolated_env(tmp_path, monkeypatch):
     """No test reads the dashboard's own config, secret or database."""
     monkeypatch.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-    monkeypatch.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+    monkeypatch.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
     monkeypatch.setenv("PMHC_DB", str(tmp_path / "pmhc.duckdb"))
     monkeypatch.setenv("PMHC_DATA_DIR", str(tmp_path))
     yield

@@ -487,6 +487,11 @@ def test_every_page_renders_for_every_role_after_all_mutations(tmp_path, monkeyp
         for page in access.pages_for(role):
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
             at.session_state["role"] = role
+            if role in access.DEMO_ROLES:
+                monkeypatch.setenv("PMHC_DEMO", "1")
+            else:  # demo visitors are never administrators: log in as one
+                monkeypatch.delenv("PMHC_DEMO", raising=False)
+                at.session_state[auth.SESSION_KEY] = {"user": "test-admin", "role": role, "method": "local"}
             at.run()
             if page.key != access.PAGES[0].key:
                 at.switch_page(page.path)
@@ -615,8 +620,10 @@ def test_the_data_page_warns_of_an_import_that_did_not_finish(tmp_path, monkeypa
     monkeypatch.setenv("PMHC_DB", str(path))
     monkeypatch.setenv("PMHC_DEMO", "1")
     monkeypatch.setattr(auth, "demo_refusal_for", lambda con: None)
+    monkeypatch.delenv("PMHC_DEMO", raising=False)  # the Data page needs a logged-in administrator
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["role"] = "admin"
+    at.session_state[auth.SESSION_KEY] = {"user": "test-admin", "role": "admin", "method": "local"}
     at.run()
     at.switch_page("pages/data.py")
     at.run()

@@ -62,7 +62,7 @@ def small():
     """The small fixture in memory, with its own config (module scope: the builds share it)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
         con = db.connect(":memory:")
         load_small(con)
         try:
@@ -515,8 +515,8 @@ READERS = {
 @pytest.mark.parametrize("fmt,parts", [("pptx", 9), ("xlsx", 4), ("pdf", 1)])
 def test_report_command_writes_each_format(fmt, parts, small_db_path, tmp_path, capsys):
     out = tmp_path / f"file.{fmt}"
-    code = cli.main(["report", "--from", "2024-01", "--to", "2024-02", "--format", fmt, "--out", str(out),
-                     "--db", str(small_db_path)])
+    code = cli.main(["report", "--from", "2024-01", "--to", "2024-03", "--format", fmt, "--out", str(out),
+                     "--db", str(small_db_path)])  # a public report covers a published period (Q1)
     assert code == 0, capsys.readouterr().err
     assert READERS[fmt](out) == parts
     assert "public release" in capsys.readouterr().out
@@ -544,7 +544,7 @@ def test_report_command_for_one_district_matches_that_districts_figures(small_db
 
 def test_report_command_warns_when_the_period_is_not_loaded(small_db_path, tmp_path, capsys):
     out = tmp_path / "later.xlsx"
-    assert cli.main(["report", "--from", "2025-01", "--to", "2025-02", "--format", "xlsx", "--out", str(out),
+    assert cli.main(["report", "--from", "2025-01", "--to", "2025-03", "--format", "xlsx", "--out", str(out),
                      "--db", str(small_db_path)]) == 0
     assert "runs outside the loaded data (15 Jan 2023 – 29 Feb 2024)" in capsys.readouterr().err
 
@@ -709,7 +709,7 @@ def test_report_command_shows_the_deck_charts_drawn_one_line_each(small_db_path,
     monkeypatch.delenv("CI", raising=False)
     out = tmp_path / "deck.pptx"
     assert cli.main(["report", "--from", "2024-01", "--to", "2024-02", "--format", "pptx", "--out", str(out),
-                     "--db", str(small_db_path)]) == 0
+                     "--db", str(small_db_path), "--internal"]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("deck chart: ")]
     found = [re.fullmatch(r"deck chart: (.+) \((\d+)/(\d+)\) in \d+\.\d s", line) for line in lines]
     assert lines and all(found), lines
@@ -717,3 +717,11 @@ def test_report_command_shows_the_deck_charts_drawn_one_line_each(small_db_path,
     assert {int(m[3]) for m in found} == {len(lines)}
     titles = [s.shapes[0].text_frame.text for s in Presentation(str(out)).slides]
     assert [m[1] for m in found] == [t for t in titles if t in {m[1] for m in found}]
+
+
+def test_a_public_report_of_a_month_range_that_is_not_published_is_refused(small_db_path, tmp_path, capsys):
+    out = tmp_path / "jan_feb.xlsx"
+    code = cli.main(["report", "--from", "2024-01", "--to", "2024-02", "--format", "xlsx", "--out", str(out),
+                     "--db", str(small_db_path)])
+    assert code == 2 and not out.exists()
+    assert "not a published period" in capsys.readouterr().err
