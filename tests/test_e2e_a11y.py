@@ -55,3 +55,36 @@ def test_no_serious_or_critical_accessibility_violation_on_the_page(server, page
     (ARTIFACTS / f"axe-{key}.json").write_text(json.dumps(violations, indent=1), encoding="utf-8")
     found = blocking(violations)
     assert not found, f"{key}:\n" + "\n".join(found)
+
+
+def _tab_to(pg, test, limit: int = 80) -> bool:
+    """Press Tab until the focused element passes `test` (a JS predicate on it)."""
+    for _ in range(limit):
+        pg.keyboard.press("Tab")
+        if pg.evaluate(f"() => {{ const e = document.activeElement; return !!e && ({test})(e); }}"):
+            return True
+    return False
+
+
+def test_the_filter_bar_is_usable_by_keyboard_alone(server, page):
+    page.goto(f"{server}/overview?{JAN_FEB}")
+    settle(page)
+    in_district = ("e => e.closest('[data-testid=\"stSidebar\"] [data-testid=\"stSelectbox\"]') && "
+                   "e.closest('[data-testid=\"stSelectbox\"]').innerText.includes('District')")
+    assert _tab_to(page, in_district), "Tab never reaches the District filter"
+    page.keyboard.press("ArrowDown")  # opens the list
+    page.wait_for_selector('[role="option"]', timeout=10_000)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**district=D*", timeout=30_000)
+    settle(page)
+    assert "district D" in page.inner_text('[data-testid="stMain"]')
+    # The period radio is reached and changed by keyboard too.
+    page.goto(f"{server}/overview?{JAN_FEB}")
+    settle(page)
+    assert _tab_to(page, "e => e.type === 'radio' && e.closest('[data-testid=\"stSidebar\"]')"), \
+        "Tab never reaches the Period choice"
+    before = page.url
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function(f"() => location.href !== {before!r}", timeout=30_000)
+    assert "period=" in page.url and "period=months" not in page.url
