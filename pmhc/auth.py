@@ -276,7 +276,8 @@ def demo_requested() -> bool:
 
 
 SYNTHETIC_GLOBS = ("sample_data/*.csv*", "sample_data/bad/*.csv*", "tests/fixtures/small/*.csv",
-                   "tests/fixtures/real_layouts/*/*.csv")  # hand-written exports in public layouts
+                   "tests/fixtures/real_layouts/*/*.csv",  # hand-written exports in public layouts
+                   "tests/fixtures/cad_only/*.csv")  # the hand-written CAD-only export (nothing measured but calls)
 # The committed synthetic files by SHA-256 (`sha256sum` format). Demo mode trusts this list,
 # not the folder: a file copied into sample_data/ is not on it. `make sample` rewrites it.
 SYNTHETIC_MANIFEST = "sample_data/SHA256SUMS"
