@@ -29,6 +29,7 @@ run: $(STAMP) $(DB)
 
 browser:
 	@sh scripts/ensure-chromium.sh
+	@sh scripts/ensure-axe.sh >/dev/null
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

@@ -52,7 +52,7 @@ os.environ.setdefault("PMHC_PERSON_KEY_SECRET", "benchmark-only-secret")
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pmhc import db, definitions, importer, metrics, parquet, sql  # noqa: E402
+from pmhc import db, definitions, importer, metrics, parquet, progress, sql  # noqa: E402
 from pmhc.config import load_agency  # noqa: E402
 from pmhc.generate import generate  # noqa: E402
 from pmhc.periods import Period  # noqa: E402
@@ -181,7 +181,11 @@ def step_import(paths: dict, db_path: Path, cfg) -> tuple[float, list]:
     t = time.perf_counter()
     con = db.connect(db_path, cfg=cfg)
     con.execute("SET enable_progress_bar = false")
-    reports = [importer.import_file(con, paths[table], cfg=cfg) for table in TABLES]
+    shown = progress.for_stream(sys.stderr)  # each file's stages with rows/s, as `pmhc import` shows them
+    try:
+        reports = [importer.import_file(con, paths[table], cfg=cfg, on_progress=shown) for table in TABLES]
+    finally:
+        shown.close()
     con.close()
     elapsed = time.perf_counter() - t
     bad = [r.summary() for r in reports if r.status != "loaded" or r.rows_quarantined]

@@ -22,7 +22,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, escape, importer, imports, login, profiles, quality, schema, snapshots, sql, ui
+from pmhc import (access, audit, escape, importer, imports, login, profiles, progress, quality, schema, snapshots,
+                  sql, ui)
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -60,7 +61,7 @@ def likely_table(header: list[str]) -> str:
 
 
 def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None, table: str | None = None,
-               db_path: Path | None = None) -> importer.FileReport:
+               db_path: Path | None = None, on_progress: progress.Listener | None = None) -> importer.FileReport:
     """Import uploaded bytes into the dashboard database and return the import's report.
 
     The import writes a new snapshot and swaps it in (pmhc.imports, pmhc.snapshots), so the
@@ -77,7 +78,8 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
         result = imports.run([upload], db_path=db_path or default_db_path(), profile=profile_path, table=table,
                              via="dashboard", display_names=[file_name], on_wait=_say_waiting,
                              on_report=lambda r: audited.append(audit_import(file_name, {"status": r.status}, r,
-                                                                             profile_path)))
+                                                                             profile_path)),
+                             on_progress=on_progress)
     st.cache_data.clear()
     report = result.reports[0]
     report.extra["audited"] = all(audited)
@@ -191,8 +193,12 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
             try:
                 if profile_upload is not None:
                     profile_path = profile_from_upload(profile_upload.getvalue(), profile_upload.name, Path(tmp))
-                with st.spinner(f"Importing {upload.name}…"):
-                    report = run_import(upload.getvalue(), upload.name, profile_path=profile_path, table=table)
+                with st.status(f"Importing {upload.name}…", expanded=True) as box:
+                    report = run_import(upload.getvalue(), upload.name, profile_path=profile_path, table=table,
+                                        on_progress=progress.StreamlitStatus(box))
+                    box.update(label=f"Imported {upload.name}" if report.status == "loaded" else
+                               f"{upload.name} was not imported", state="complete" if report.status == "loaded"
+                               else "error", expanded=False)
             except profiles.ProfileError as e:
                 st.session_state["data_result"] = {"status": "rejected", "summary": f"Profile not used: {e}"}
             except imports.RunError as e:
@@ -229,6 +235,9 @@ def quality_report(q: dict) -> None:
     cols[3].metric("Merged (same key)", f"{q['rows_collapsed']:,}",
                    help="Rows that repeated the key of an earlier row (e.g. one row per disposition) and were "
                         "merged into it by the profile's [collapse], so nothing is counted twice.")
+    if q.get("rows_unchanged") is not None:  # reports stored before unchanged rows were counted lack it
+        st.caption(f"Loaded = {q['rows_new']:,} new + {q['rows_updated']:,} updated (stored before with other "
+                   f"values) + {q['rows_unchanged']:,} unchanged (stored before with the same values).")
     months = pd.DataFrame(q.get("months") or [])
     if not months.empty:
         flagged = months[months["flag"].notna()]

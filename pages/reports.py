@@ -11,7 +11,7 @@ import shlex
 
 import streamlit as st
 
-from pmhc import access, login, metrics, reports, ui
+from pmhc import access, login, metrics, progress, reports, ui
 from pmhc.reports.images import ChartImageError
 
 ctx = ui.start("reports")
@@ -95,7 +95,7 @@ for old_key in [k for k in built if k[1:] != selection]:  # files of other selec
     del built[old_key]
 
 
-def build(fmt: str) -> bytes | None:
+def build(fmt: str, on_progress=None) -> bytes | None:
     if selection not in gathered:
         try:
             assumptions = metrics.load_assumptions()
@@ -115,7 +115,7 @@ def build(fmt: str) -> bytes | None:
         gathered.clear()  # one selection at a time: the figures of a year are not small
         gathered[selection] = data
     try:
-        return reports.layout(fmt, gathered[selection])
+        return reports.layout(fmt, gathered[selection], on_progress=on_progress)
     except ChartImageError as e:
         st.error(f"The charts for this file could not be drawn: {e}", icon=":material/error:")
         return None
@@ -136,8 +136,10 @@ for fmt, info in FILES.items():
                     wait = "Drawing the charts and building the file (a few seconds)…"
                 else:
                     wait = "Building the file…"
-                with st.spinner(wait):
-                    data = build(fmt)
+                with st.status(wait, expanded=True) as box:
+                    data = build(fmt, on_progress=progress.StreamlitStatus(box) if fmt == "pptx" else None)
+                    box.update(label="Built" if data is not None else "Not built",
+                               state="complete" if data is not None else "error", expanded=False)
                 if data is not None:
                     built[key] = data
                     slot.empty()

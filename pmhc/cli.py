@@ -23,7 +23,7 @@ def _say(text: str = "", err: bool = False) -> None:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from . import imports
+    from . import imports, progress
 
     db = args.db or str(default_db_path())
 
@@ -36,9 +36,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if r.extra.get("quality_text"):
             _say(r.extra["quality_text"])
 
-    result = imports.run(args.files, db_path=db, profile=args.profile, table=args.table, via="cli",
-                         on_wait=lambda: _say("Waiting for another import of this database to finish…", err=True),
-                         on_report=report)
+    shown = progress.for_stream(sys.stderr)  # a bar at a terminal, plain lines when piped or under CI
+    try:
+        result = imports.run(args.files, db_path=db, profile=args.profile, table=args.table, via="cli",
+                             on_wait=lambda: _say("Waiting for another import of this database to finish…", err=True),
+                             on_report=report, on_progress=shown)
+    finally:
+        shown.close()
     for e in result.interrupted:
         _say(f"Note: an earlier import of {', '.join(e.get('files') or [])} (started {e.get('started_at')}) did not "
              "finish; it is now in the import ledger as 'interrupted' and none of its rows were loaded.")

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_in_file   BIGINT,
     rows_loaded    BIGINT,
     rows_new       BIGINT,
-    rows_updated   BIGINT,
+    rows_updated   BIGINT,            -- rows that replaced a stored row with different values
     rows_quarantined BIGINT,
     status         VARCHAR NOT NULL,   -- loaded | rejected | interrupted (the import process stopped)
     message        VARCHAR
@@ -74,6 +74,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type}")
     con.execute(BOOKKEEPING_DDL)
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS record_key VARCHAR")  # databases from before
+    # Rows re-imported with the same values (NULL for imports from before it was counted).
+    con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_unchanged BIGINT")
     write_groups(con)
     from . import sql
 

@@ -27,7 +27,7 @@ from typing import Callable
 
 import duckdb
 
-from . import reading, rollups, schema
+from . import progress, reading, rollups, schema
 from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
                           date_window, trimmed_sql)
 from .config import AgencyConfig, load_agency
@@ -63,7 +63,8 @@ class FileReport:
     rows_in_file: int = 0
     rows_loaded: int = 0
     rows_new: int = 0
-    rows_updated: int = 0
+    rows_updated: int = 0  # rows that replaced a stored row with different values
+    rows_unchanged: int = 0  # rows whose stored row already held the same values
     rows_quarantined: int = 0
     rows_collapsed: int = 0
     status: str = "loaded"
@@ -81,7 +82,8 @@ class FileReport:
             return f"{self.file}: NOT IMPORTED — {self.message}"
         return (
             f"{self.file} → {self.table}: {self.rows_in_file:,} rows in file = "
-            f"{self.rows_loaded:,} loaded ({self.rows_new:,} new, {self.rows_updated:,} updated) + "
+            f"{self.rows_loaded:,} loaded ({self.rows_new:,} new, {self.rows_updated:,} updated, "
+            f"{self.rows_unchanged:,} unchanged) + "
             f"{self.rows_quarantined:,} quarantined"
             + (f" + {self.rows_collapsed:,} merged into a row with the same key" if self.rows_collapsed else "")
             + "".join(f"\n  flagged: {f['rows']:,} row(s): {f['message']}" for f in self.flags)
@@ -335,8 +337,11 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
 def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: AgencyConfig,
                       import_id: int, report: FileReport, rejected: list[dict],
                       allow_unmapped: bool = False, rejected_table: str | None = None,
-                      window: tuple[date, date] | None = None) -> None:
+                      window: tuple[date, date] | None = None,
+                      track: progress.Tracker | None = None) -> None:
     """stage_raw → typed → quarantine + upsert. Fills the report's counts."""
+    track = track or progress.Tracker(report.file, None)
+    track.begin("validating", report.rows_in_file or None)
     casts = []
     for c in table.columns:
         raw = trimmed_sql(f"s.{c.name}", key=c.name.endswith("_id"))
@@ -418,6 +423,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         n_bad += rows(con, f"SELECT count(*) AS n FROM {rejected_table}")[0]["n"]
         con.execute(f"DROP TABLE {rejected_table}")
 
+    track.end(report.rows_in_file)
     # Good rows → target, replacing existing rows with the same key (re-imports never double-count).
     select = [f"t.{c.name}" for c in table.columns]
     for c in table.columns:
@@ -431,14 +437,14 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT t.{key} FROM typed t "
                 "WHERE t._line NOT IN (SELECT _line FROM problems)")
     n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
-    n_updated = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")[0]["n"]
+    track.begin("upserting", n_good)
+    params = {"import_id": import_id, **person_params(table, con),
+              **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})}
+    n_stored, n_changed = _stored_and_changed(con, table, select, params)
     con.execute(f"DELETE FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")
     con.execute(
         f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select + derived)}, $import_id::INTEGER AS _import_id "
-        "FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)",
-        {"import_id": import_id, **person_params(table, con),
-         **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})},
-    )
+        "FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)", params)
     # A fixed row imported again replaces its earlier quarantine entry: quarantine rows of
     # earlier imports whose key is now loaded, or quarantined again by this import, are gone.
     con.execute(
@@ -448,10 +454,32 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         {"table": table.name, "import_id": import_id})
     for tmp in ("typed", "problems", "good", "stage_raw"):
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    track.end(n_good)
     report.rows_quarantined = n_bad
     report.rows_loaded = n_good
-    report.rows_updated = n_updated
-    report.rows_new = n_good - n_updated
+    report.rows_updated = n_changed
+    report.rows_unchanged = n_stored - n_changed
+    report.rows_new = n_good - n_stored
+
+
+def _stored_and_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, select: list[str],
+                        params: dict) -> tuple[int, int]:
+    """(good rows whose key is already stored, those of them whose values differ from the
+    stored row). Compared on the values as they would be stored (person identifiers as
+    pseudonyms), so re-importing an identical export reports its rows unchanged, not updated.
+    Derived columns follow from these values and the settings (re-derived before the load)."""
+    key = table.key
+    n_stored = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")[0]["n"]
+    if not n_stored:
+        return 0, 0
+    differs = " OR ".join(f"o.{c.name} IS DISTINCT FROM n.{c.name}" for c in table.columns if c.name != key)
+    used = {k: v for k, v in params.items() if f"${k}" in " ".join(select)}
+    n_changed = rows(
+        con,
+        f"SELECT count(*) AS n FROM {table.name} o JOIN (SELECT {', '.join(select)} FROM typed t "
+        f"WHERE t._line NOT IN (SELECT _line FROM problems)) n ON o.{key} = n.{key} WHERE {differs or 'false'}",
+        used)[0]["n"]
+    return n_stored, n_changed
 
 
 QUARANTINE_COLUMNS = ("import_id, file_name, sha256, table_name, line, column_name, value, reason, message, "
@@ -618,10 +646,13 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def _record(con: duckdb.DuckDBPyConnection, r: FileReport, profile: str | None) -> None:
     con.execute(
-        "INSERT INTO imports VALUES ($id, $file, $table, $sha, $at, $profile, $n, $loaded, $new, $upd, $q, $status, $msg)",
+        "INSERT INTO imports (import_id, file_name, table_name, sha256, imported_at, profile, rows_in_file, "
+        "rows_loaded, rows_new, rows_updated, rows_unchanged, rows_quarantined, status, message) "
+        "VALUES ($id, $file, $table, $sha, $at, $profile, $n, $loaded, $new, $upd, $same, $q, $status, $msg)",
         {"id": r.import_id, "file": r.file, "table": r.table, "sha": r.sha256,
          "at": datetime.now(timezone.utc), "profile": profile, "n": r.rows_in_file, "loaded": r.rows_loaded,
-         "new": r.rows_new, "upd": r.rows_updated, "q": r.rows_quarantined, "status": r.status,
+         "new": r.rows_new, "upd": r.rows_updated, "same": r.rows_unchanged, "q": r.rows_quarantined,
+         "status": r.status,
          "msg": r.message},
     )
 
@@ -630,15 +661,17 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 cfg: AgencyConfig | None = None, stager: Stager | None = None,
                 profile_name: str | None = None, allow_unmapped: bool = False,
                 display_name: str | None = None, window: tuple[date, date] | None = None,
-                sheet: str | int | None = None) -> FileReport:
+                sheet: str | int | None = None, on_progress: progress.Listener | None = None) -> FileReport:
     """Import one file in one transaction; the ledger entry is written even when the file is rejected.
 
     A workbook (.xlsx) is read as its first sheet (or `sheet`) through the same stager,
-    validation and quarantine as a CSV, with the sheet's row numbers as line numbers."""
+    validation and quarantine as a CSV, with the sheet's row numbers as line numbers.
+    `on_progress` hears each stage (progress.IMPORT_STAGES) start and end, with its rows."""
     path = Path(path)
     cfg = cfg or load_agency()
     report = FileReport(file=display_name or path.name, table=None, sha256=sha256_of(path))
     report.import_id = _next_import_id(con)
+    track = progress.Tracker(report.file, on_progress)
     workdir = None
     try:
         window = window or date_window(cfg)
@@ -665,6 +698,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                     + separator_hint(raw_header)
                 )
         report.table = tbl.name
+        track.subject = f"{report.file} → {tbl.name}"
         con.execute("BEGIN TRANSACTION")
         try:
             # A previous import of these exact bytes left quarantine rows; replace them, don't add.
@@ -675,20 +709,26 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 # with the current settings as they are inserted): on a first import this
                 # updates nothing, where afterwards it would rewrite every call just loaded.
                 reclassify(con, cfg)
+            track.begin("reading")
             staged = (stager or canonical_stager)(con, path, tbl)
             _key_rejects(path, tbl, staged, stager)
             _protect_rejects(con, path, tbl, staged, stager)
+            track.end(staged.rows_in_file)
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra
             report.rows_collapsed = staged.rows_collapsed
             validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped,
-                              staged.rejected_table, window)
+                              staged.rejected_table, window, track)
             if not report.balanced:
                 raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
-            rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
+            with track.stage("rollups", report.rows_loaded) as s:
+                rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
+                s.rows = report.rows_loaded
             from . import quality  # the data-quality report of this import, stored with it
 
-            quality.record_import(con, tbl, report, cfg)
+            with track.stage("quality report", report.rows_loaded) as s:
+                quality.record_import(con, tbl, report, cfg)
+                s.rows = report.rows_loaded
             if report.flags:
                 report.message = "; ".join(f"flagged {f['rows']:,} row(s): {f['message']}" for f in report.flags)
             _record(con, report, profile_name)
@@ -701,7 +741,8 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         report.status = "rejected"
         report.message = str(e) if isinstance(e, (ImportError_, SecretError, reading.Refused, WindowError)) else \
             f"{path.name}: {type(e).__name__}: {e}"
-        report.rows_loaded = report.rows_new = report.rows_updated = report.rows_quarantined = 0
+        report.rows_loaded = report.rows_new = report.rows_updated = report.rows_unchanged = 0
+        report.rows_quarantined = 0
         report.rows_collapsed = 0
         _record(con, report, profile_name)
     finally:

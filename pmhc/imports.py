@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import db, importer, snapshots
+from . import db, importer, progress, snapshots  # noqa: F401 (progress: types)
 from .config import AgencyConfig, default_db_path, load_agency
 
 
@@ -35,9 +35,11 @@ class Run:
 def run(files: list[Path | str], *, db_path: Path | str | None = None, profile: Path | str | None = None,
         table: str | None = None, via: str = "cli", display_names: list[str] | None = None,
         cfg: AgencyConfig | None = None, on_wait: Callable[[], None] | None = None,
-        on_report: Callable[[importer.FileReport], None] | None = None) -> Run:
+        on_report: Callable[[importer.FileReport], None] | None = None,
+        on_progress: "progress.Listener | None" = None) -> Run:
     """Import `files` into the database at `db_path` as one snapshot. Raises RunError before
-    anything is written when a file is missing or the profile cannot be used."""
+    anything is written when a file is missing or the profile cannot be used. `on_progress`
+    hears every file's stages (pmhc.progress)."""
     paths = [Path(f) for f in files]
     for p in paths:
         if not p.is_file():
@@ -61,7 +63,7 @@ def run(files: list[Path | str], *, db_path: Path | str | None = None, profile: 
         out.interrupted = interrupted
         for i, (p, name) in enumerate(zip(paths, names)):
             for kwargs in plan:
-                report = importer.import_file(con, p, display_name=name, cfg=cfg, **kwargs)
+                report = importer.import_file(con, p, display_name=name, cfg=cfg, on_progress=on_progress, **kwargs)
                 out.reports.append(report)
                 if on_report:
                     on_report(report)

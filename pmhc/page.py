@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import access, charts, escape, figures, present, release, sql
+from . import access, chart_table, charts, escape, figures, present, release, sql
 from . import coverage as _coverage
 from .config import AgencyConfig, default_db_path, load_agency
 from .connection import connection
@@ -105,13 +105,19 @@ def subtitle(f: metrics.Filters) -> str:
 
 
 def chart(fig: go.Figure, key: str | None = None, subtitle_text: str | None = None) -> None:
-    """Draw a chart; its subtitle names the selection it shows (the page's filters by default)."""
+    """Draw a chart; its subtitle names the selection it shows (the page's filters by default).
+    Under it, its data as a table one click away: the chart's text alternative for a screen
+    reader or keyboard user (pmhc.chart_table)."""
     f = st.session_state.get("_page_filters")
     text = subtitle_text or (subtitle(f) if f is not None else None)
     if text and not fig.layout.title.subtitle.text:
         fig.update_layout(title_subtitle_text=escape.html(text), title_subtitle_font={"size": 12, "color": "#666"},
                           margin_t=max(fig.layout.margin.t or 60, 80))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=key)
+    data = chart_table.table(fig)
+    if not data.empty:  # an empty chart says in words why it has nothing to show
+        with st.expander(f"Data table: {chart_table.title(fig)}", icon=":material/table:"):
+            st.dataframe(data, hide_index=True, width="stretch")
 
 
 def page_queries() -> list[str]:

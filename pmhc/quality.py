@@ -116,6 +116,7 @@ def import_report(con: duckdb.DuckDBPyConnection, table: schema.Table, report, c
         "rows_loaded": report.rows_loaded,
         "rows_new": report.rows_new,
         "rows_updated": report.rows_updated,
+        "rows_unchanged": report.rows_unchanged,
         "rows_quarantined": report.rows_quarantined,
         "rows_collapsed": report.rows_collapsed,
         "collapse_key": extra.get("collapse_key"),

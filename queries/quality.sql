@@ -167,10 +167,11 @@ FROM (
 );
 
 -- name: import_history
--- Every import, newest first. rows_merged: export rows merged into a row with the same
+-- Every import, newest first. rows_updated: rows that replaced a stored row with different
+-- values; rows_unchanged: rows re-imported with the values already stored. rows_merged: export rows merged into a row with the same
 -- key by a profile's [collapse] (rows in file = loaded + quarantined + merged).
 SELECT import_id, imported_at, file_name, table_name, profile, status, rows_in_file, rows_loaded,
-       rows_new, rows_updated, rows_quarantined,
+       rows_new, rows_updated, rows_unchanged, rows_quarantined,
        CASE WHEN status = 'loaded' THEN rows_in_file - rows_loaded - rows_quarantined END AS rows_merged,
        message
 FROM imports

@@ -87,7 +87,8 @@ def test_run_import_writes_while_the_app_holds_a_read_only_connection(small_db_p
 def test_run_import_of_a_canonical_file_detects_its_table(small_db_path, tmp_path):
     text = (SMALL / "calls.csv").read_text().replace("C01,", "N01,", 1)
     report = page_module().run_import(text.encode(), "calls_march.csv")
-    assert (report.status, report.table, report.rows_new, report.rows_updated) == ("loaded", "calls", 1, 10)
+    assert (report.status, report.table, report.rows_new, report.rows_updated, report.rows_unchanged) == (
+        "loaded", "calls", 1, 0, 10)
     assert report.file == "calls_march.csv"  # the uploaded name, not the temporary file's
 
 
@@ -140,7 +141,7 @@ def test_uploading_an_export_with_a_profile_imports_it_and_shows_its_report(smal
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [s.value for s in at.success][0].startswith(
-        "crisis_contacts.csv → encounters: 17 rows in file = 13 loaded (13 new, 0 updated) + 0 quarantined + 4 merged")
+        "crisis_contacts.csv → encounters: 17 rows in file = 13 loaded (13 new, 0 updated, 0 unchanged) + 0 quarantined + 4 merged")
     assert counts(small_db_path)["encounters"] == 25
     frames = [d.value for d in at.dataframe]
     unmapped = next(f for f in frames if "result" in f.columns)
@@ -149,6 +150,23 @@ def test_uploading_an_export_with_a_profile_imports_it_and_shows_its_report(smal
     history = next(f for f in frames if "rows_merged" in f.columns)
     assert history.iloc[0][["file_name", "profile", "rows_merged"]].tolist() == [
         "crisis_contacts.csv", "crisis_dispositions.toml", 4]
+
+
+def test_reimporting_an_export_with_one_changed_row_says_one_updated_and_the_rest_unchanged(small_db_path):
+    lines = (SMALL / "calls.csv").read_text().splitlines()
+    changed = [lines[0]] + [lines[1].replace(",D1,", ",D3,", 1) if i == 1 else line
+                            for i, line in enumerate(lines) if i > 0]
+    assert changed[1] != lines[1]
+    at = open_data_page()
+    at.file_uploader(key="data_upload").set_value(("calls.csv", ("\n".join(changed) + "\n").encode(), "text/csv"))
+    at.run()
+    at.button(key="data_import").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "11 loaded (0 new, 1 updated, 10 unchanged)" in at.success[0].value
+    assert "0 new + 1 updated (stored before with other values) + 10 unchanged" in texts(at)
+    history = next(d.value for d in at.dataframe if "rows_merged" in d.value.columns)
+    assert history.iloc[0][["rows_new", "rows_updated", "rows_unchanged"]].tolist() == [0, 1, 10]
 
 
 def test_quarantined_rows_are_listed_with_line_column_reason_and_message(small_db_path):
@@ -206,3 +224,33 @@ def test_run_import_through_a_several_table_profile_fills_each_table(tmp_path, m
     assert other["summary"].startswith("crisis_data.csv → encounters: 29 rows in file = 13 loaded")
     assert {k: v for k, v in counts(tmp_path / "new.duckdb").items() if k in ("calls", "encounters")} == {
         "calls": 13, "encounters": 13}
+
+
+def test_run_import_reports_every_stage_of_the_upload(small_db_path):
+    steps = []
+    page_module().run_import((SMALL / "calls.csv").read_bytes(), "calls.csv", on_progress=steps.append)
+    assert [s.stage for s in steps if s.finished] == ["reading", "validating", "upserting", "rollups",
+                                                      "quality report"]
+
+
+def test_the_import_status_box_shows_a_bar_and_a_line_per_finished_stage():
+    def script():
+        import streamlit as st
+
+        from pmhc import progress
+
+        with st.status("Importing calls.csv…", expanded=True) as box:
+            shown = progress.StreamlitStatus(box)
+            track = progress.Tracker("calls.csv → calls", shown)
+            with track.stage("reading") as s:
+                s.rows = 1_000
+            track.begin("validating", 1_000)
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.status[0].label == "calls.csv → calls: validating…"
+    lines = [m.value for m in at.status[0].markdown]
+    assert any(line.startswith("calls.csv → calls: reading (1/5) 1,000 rows in") for line in lines), lines
+    bar = at.get("progress")[0]
+    assert bar.value == 20 and "validating (1,000 rows)" in bar.proto.text

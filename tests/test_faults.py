@@ -434,7 +434,7 @@ def test_importing_the_same_file_twice_never_double_counts(tmp_path):
     f.write_bytes(text(calls_lines()))
     imports.run([f], db_path=path)
     again = imports.run([f], db_path=path).reports[0]
-    assert (again.rows_new, again.rows_updated) == (0, 200)
+    assert (again.rows_new, again.rows_updated, again.rows_unchanged) == (0, 0, 200)
     assert counts(path)["calls"] == 210
 
 
@@ -445,7 +445,7 @@ def test_overlapping_files_count_each_call_once(tmp_path):
     a.write_bytes(text(lines[:151]))
     b.write_bytes(text(lines[:1] + lines[100:]))
     reports = imports.run([a, b], db_path=path).reports
-    assert [(r.rows_new, r.rows_updated) for r in reports] == [(150, 0), (50, 51)]
+    assert [(r.rows_new, r.rows_updated + r.rows_unchanged) for r in reports] == [(150, 0), (50, 51)]
     assert counts(path)["calls"] == 210
 
 

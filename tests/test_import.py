@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pmhc import db, importer
+from pmhc import db, importer, sql
 from pmhc.config import load_agency
 from pmhc.db import rows
 
@@ -143,7 +143,7 @@ def test_reimporting_the_same_file_changes_no_counts(small_con):
     q_before = rows(small_con, "SELECT count(*) AS n FROM quarantine")[0]["n"]
     for name in ("calls", "encounters", "arrests"):
         r = importer.import_file(small_con, SMALL / f"{name}.csv")
-        assert r.rows_new == 0 and r.rows_updated == r.rows_loaded
+        assert (r.rows_new, r.rows_updated, r.rows_unchanged) == (0, 0, r.rows_loaded)
     after = db.table_counts(small_con)
     assert {k: after[k] for k in ("calls", "encounters", "arrests")} == {k: before[k] for k in ("calls", "encounters", "arrests")}
     assert rows(small_con, "SELECT count(*) AS n FROM quarantine")[0]["n"] == q_before
@@ -153,7 +153,7 @@ def test_reimporting_the_same_file_changes_no_counts(small_con):
 def test_overlapping_export_updates_rows_and_adds_only_new_ones(con, tmp_path):
     importer.import_file(con, write(tmp_path, "jan.csv", [HEADER, call("A"), call("B")]))
     r = importer.import_file(con, write(tmp_path, "jan_feb.csv", [HEADER, call("B", district="D9"), call("C")]))
-    assert (r.rows_new, r.rows_updated) == (1, 1)
+    assert (r.rows_new, r.rows_updated, r.rows_unchanged) == (1, 1, 0)
     assert rows(con, "SELECT call_id, district FROM calls ORDER BY call_id") == [
         {"call_id": "A", "district": "D1"}, {"call_id": "B", "district": "D9"}, {"call_id": "C", "district": "D1"}]
 
@@ -211,7 +211,7 @@ def test_import_cli_prints_the_ledger_per_file(tmp_path, capsys):
     code = main(["import", str(path), "--db", str(tmp_path / "x.duckdb")])
     out = capsys.readouterr().out
     assert code == 0
-    assert "calls.csv → calls: 2 rows in file = 1 loaded (1 new, 0 updated) + 1 quarantined" in out
+    assert "calls.csv → calls: 2 rows in file = 1 loaded (1 new, 0 updated, 0 unchanged) + 1 quarantined" in out
 
 
 def test_row_several_fields_short_is_one_quarantined_record(con, tmp_path):
@@ -219,3 +219,28 @@ def test_row_several_fields_short_is_one_quarantined_record(con, tmp_path):
     r = importer.import_file(con, write(tmp_path, "calls.csv", [HEADER, call("A"), short, call("C")]))
     assert (r.rows_in_file, r.rows_loaded, r.rows_quarantined) == (3, 2, 1)
     assert [(q["line"], q["reason"]) for q in quarantine(con)] == [(3, "columns")]
+
+
+def test_reimport_with_three_changed_rows_reports_three_updated_and_the_rest_unchanged(con, tmp_path):
+    ids = [f"K{i:02d}" for i in range(10)]
+    importer.import_file(con, write(tmp_path, "calls.csv", [HEADER] + [call(i) for i in ids]))
+    changed = {"K01": {"district": "D2"}, "K04": {"priority": "1"}, "K07": {"officer_minutes": "11"}}
+    r = importer.import_file(con, write(tmp_path, "calls_v2.csv",
+                                        [HEADER] + [call(i, **changed.get(i, {})) for i in ids]))
+    assert (r.rows_loaded, r.rows_new, r.rows_updated, r.rows_unchanged) == (10, 0, 3, 7)
+    assert "10 loaded (0 new, 3 updated, 7 unchanged)" in r.summary()
+    assert rows(con, "SELECT rows_new, rows_updated, rows_unchanged FROM imports WHERE import_id = $i",
+                {"i": r.import_id}) == [{"rows_new": 0, "rows_updated": 3, "rows_unchanged": 7}]
+    history = sql.df(con, "import_history")  # the Data page's import history
+    assert history.iloc[0][["rows_updated", "rows_unchanged"]].tolist() == [3, 7]
+
+
+def test_a_value_emptied_counts_as_an_update(con, tmp_path):
+    importer.import_file(con, write(tmp_path, "a.csv", [HEADER, call("A", beat="D1-1"), call("B")]))
+    r = importer.import_file(con, write(tmp_path, "b.csv", [HEADER, call("A"), call("B")]))
+    assert (r.rows_updated, r.rows_unchanged) == (1, 1)
+
+
+def test_reimporting_identical_person_identifiers_is_unchanged(small_con):
+    r = importer.import_file(small_con, SMALL / "encounters.csv")
+    assert (r.rows_new, r.rows_updated, r.rows_unchanged) == (0, 0, r.rows_loaded)

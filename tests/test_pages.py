@@ -82,6 +82,13 @@ def ys(trace) -> list:
     return list(y)
 
 
+def page_tables(at: AppTest) -> list:
+    """The page's own tables, not the data tables under its charts (their text alternative)."""
+    under_charts = {d.proto.SerializeToString() for e in at.expander if e.label.startswith("Data table: ")
+                    for d in e.dataframe}
+    return [d for d in at.dataframe if d.proto.SerializeToString() not in under_charts]
+
+
 def chart_titles(at: AppTest) -> list[str]:
     return [fig.layout.title.text for fig in charts_on(at)]
 
@@ -193,7 +200,7 @@ def test_volume_page_matches_the_metrics_layer(demo, figures):
 
 def test_volume_district_table_shows_coverage_per_district(demo):
     at = open_page("volume", params=JAN_FEB)
-    table = at.dataframe[0].value
+    table = page_tables(at)[0].value
     d1 = table[table["District"] == "D1"].iloc[0]
     # D1 BH calls in Jan–Feb 2024: C01 (co-responded), C02, C08 (co-responded).
     assert (d1["BH calls"], d1["Co-responded"], d1["Coverage"]) == ("3", "2", "66.7%")
@@ -230,7 +237,7 @@ def test_repeat_page_matches_the_metrics_layer(demo, figures):
 
 def test_repeat_page_lists_people_for_the_coordinator(demo):
     at = open_page("repeat", role="analyst", params=JAN_FEB)
-    (people,) = [d.value for d in at.dataframe]
+    (people,) = [d.value for d in page_tables(at)]
     assert len(people) == 1  # P1: on-scene contacts E01 and E02 in January
     assert people.iloc[0]["crisis_contacts"] == 2
     assert people.iloc[0]["person_key"].startswith("p_")  # the pseudonym, never the raw id
@@ -239,7 +246,7 @@ def test_repeat_page_lists_people_for_the_coordinator(demo):
 
 def test_repeat_page_shows_no_person_list_to_the_public(demo):
     at = open_page("repeat", role="public", params=JAN_FEB)
-    assert not at.dataframe
+    assert not page_tables(at)
     assert not at.get("download_button")
     assert any("Person-level lists are shown only" in i.value for i in at.info)
 
@@ -436,10 +443,22 @@ def test_a_bad_milestone_row_names_file_line_and_column(tmp_path):
 
 def test_volume_page_breaks_calls_down_by_call_type_and_beat(demo):
     at = open_page("volume", params={"period": "months", "from": "2024-01", "to": "2024-02"})
-    table = next(d.value for d in at.dataframe if "Call type" in d.value.columns)
+    table = next(d.value for d in page_tables(at) if "Call type" in d.value.columns)
     assert dict(zip(table["Call type"], table["Calls"]))["MENTAL HEALTH CRISIS"] == "3"
     at.radio(key="volume_category").set_value("beat").run()
-    table = next(d.value for d in at.dataframe if "Beat" in d.value.columns)
+    table = next(d.value for d in page_tables(at) if "Beat" in d.value.columns)
     assert dict(zip(table["Beat"], table["BH calls"])) == {"D1-1": "1", "D1-2": "2", "D2-1": "1", "D2-2": "0",
                                                           "Unknown": "1"}
 
+
+
+@pytest.mark.parametrize("key", ["overview", "volume", "outcomes", "repeat", "savings"])
+def test_every_chart_with_data_has_its_data_table_one_click_away(demo, key):
+    from pmhc import chart_table
+
+    at = open_page(key, params=JAN_FEB)
+    with_data = [chart_table.title(fig) for fig in charts_on(at) if not chart_table.table(fig).empty]
+    tables = [e.label.removeprefix("Data table: ") for e in at.expander if e.label.startswith("Data table: ")]
+    assert with_data and tables == with_data
+    first = next(e for e in at.expander if e.label.startswith("Data table: "))
+    assert len(first.dataframe) == 1 and not first.dataframe[0].value.empty

@@ -265,7 +265,7 @@ def test_reimporting_a_mapped_export_never_double_counts():
     con, _ = imported("one row per disposition")
     again = importer.import_file(con, EXPORTS / "crisis_dispositions/crisis_contacts.csv",
                                  **profiles.import_kwargs(PROFILES / "crisis_dispositions.toml"))
-    assert (again.rows_new, again.rows_updated, again.rows_collapsed) == (0, 13, 4)
+    assert (again.rows_new, again.rows_updated, again.rows_unchanged, again.rows_collapsed) == (0, 0, 13, 4)
     assert metrics.headline(con, JAN_FEB)["contacts_total"] == 10
 
 
@@ -320,7 +320,7 @@ def test_cli_import_with_a_profile_prints_the_quality_report(tmp_path, capsys):
                      str(PROFILES / "crisis_dispositions.toml"), str(EXPORTS / "crisis_dispositions/crisis_contacts.csv")])
     out = capsys.readouterr().out
     assert code == 0
-    assert "17 rows in file = 13 loaded (13 new, 0 updated) + 0 quarantined + 4 merged" in out
+    assert "17 rows in file = 13 loaded (13 new, 0 updated, 0 unchanged) + 0 quarantined + 4 merged" in out
     assert "Disposition = 'MOBILE CRISIS TEAM': 2 row(s), shown as 'unmapped'" in out
 
 
@@ -532,8 +532,8 @@ def test_cli_import_with_a_several_table_profile_reports_each_table(tmp_path, ca
                      str(FIXTURES / "real_layouts/seattle_crisis/crisis_data.csv")])
     out = capsys.readouterr().out
     assert code == 0
-    assert "crisis_data.csv → calls: 29 rows in file = 13 loaded (13 new, 0 updated) + 2 quarantined + 14 merged" in out
-    assert "crisis_data.csv → encounters: 29 rows in file = 13 loaded (13 new, 0 updated) + 2 quarantined + 14 merged" in out
+    assert "crisis_data.csv → calls: 29 rows in file = 13 loaded (13 new, 0 updated, 0 unchanged) + 2 quarantined + 14 merged" in out
+    assert "crisis_data.csv → encounters: 29 rows in file = 13 loaded (13 new, 0 updated, 0 unchanged) + 2 quarantined + 14 merged" in out
 
 
 # ---------------------------------------------------------------- call-level outcomes in canonical files

@@ -189,7 +189,7 @@ def test_seattle_no_call_is_counted_twice(seattle):
 def test_seattle_reimporting_the_export_adds_nothing(seattle):
     con, _ = seattle
     again = profiles.import_with_profile(con, *SEATTLE)
-    assert [(r.rows_new, r.rows_updated) for r in again] == [(0, 13), (0, 13)]
+    assert [(r.rows_new, r.rows_updated, r.rows_unchanged) for r in again] == [(0, 0, 13), (0, 0, 13)]
     assert one(con, "SELECT (SELECT count(*) FROM calls), (SELECT count(*) FROM encounters), "
                     "(SELECT count(*) FROM quarantine)") == (13, 13, 4)
 

@@ -706,6 +706,20 @@ def test_reports_page_says_what_to_install_when_charts_cannot_be_drawn(small_db_
     assert downloads(at) == []
 
 
+def test_report_command_shows_the_deck_charts_drawn_one_line_each(small_db_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    out = tmp_path / "deck.pptx"
+    assert cli.main(["report", "--from", "2024-01", "--to", "2024-02", "--format", "pptx", "--out", str(out),
+                     "--db", str(small_db_path), "--internal"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("deck chart: ")]
+    found = [re.fullmatch(r"deck chart: (.+) \((\d+)/(\d+)\) in \d+\.\d s", line) for line in lines]
+    assert lines and all(found), lines
+    assert [int(m[2]) for m in found] == list(range(1, len(lines) + 1))
+    assert {int(m[3]) for m in found} == {len(lines)}
+    titles = [s.shapes[0].text_frame.text for s in Presentation(str(out)).slides]
+    assert [m[1] for m in found] == [t for t in titles if t in {m[1] for m in found}]
+
+
 def test_a_public_report_of_a_month_range_that_is_not_published_is_refused(small_db_path, tmp_path, capsys):
     out = tmp_path / "jan_feb.xlsx"
     code = cli.main(["report", "--from", "2024-01", "--to", "2024-02", "--format", "xlsx", "--out", str(out),

@@ -71,7 +71,7 @@ def build(fmt: str, con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cf
     return BUILDERS[fmt](con, filters, cfg, assumptions, public)
 
 
-def layout(fmt: str, data: ReportData) -> bytes:
+def layout(fmt: str, data: ReportData, on_progress=None) -> bytes:
     """One file from already gathered data: gathering (the privacy release of the period,
     the previous period and a year earlier) is the slow part, so the dashboard gathers once
     per selection and lays out all three files from it."""
@@ -80,6 +80,8 @@ def layout(fmt: str, data: ReportData) -> bytes:
     layouts = {"pptx": deck.build, "xlsx": workbook.build, "pdf": onepager.build}
     if fmt not in layouts:
         raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(layouts)}")
+    if fmt == "pptx":  # the deck draws a chart per figure: progress by chart (pmhc.progress)
+        return deck.build(data, on_progress)
     return layouts[fmt](data)
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import metrics, schema
+from .. import metrics, progress, schema
 from ..config import load_agency
 from ..db import connect
 from ..periods import Period
@@ -55,7 +55,11 @@ def cli_run(args: argparse.Namespace) -> int:
         try:
             gathered = gather(con, filters, cfg, public=public,
                               categories=() if public else metrics.BREAKDOWNS["calls_by_category"])
-            data = layout(args.format, gathered)
+            shown = progress.for_stream(sys.stderr)  # a bar at a terminal, plain lines when piped or under CI
+            try:
+                data = layout(args.format, gathered, on_progress=shown)
+            finally:
+                shown.close()
         except ChartImageError as e:
             return fail(str(e))
         for note in gathered.notes:

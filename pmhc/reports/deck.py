@@ -15,7 +15,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from .. import charts, definitions
+from .. import charts, definitions, progress
 from . import images
 from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt, withheld
 
@@ -64,12 +64,15 @@ def milestones():
         return None
 
 
-def build(data: ReportData) -> bytes:
+def build(data: ReportData, on_progress: progress.Listener | None = None) -> bytes:
+    """The deck; `on_progress` hears each figure's chart drawn (the slow part, pmhc.progress)."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE
     _title_slide(prs, data)
+    track = progress.Tracker("deck chart", on_progress, stages=tuple(h.label for h in data.headlines))
     for h in data.headlines:
-        _figure_slide(prs, data, h)
+        with track.stage(h.label):
+            _figure_slide(prs, data, h)
     if data.evaluation:
         _evaluation_slide(prs, data)
     _methodology_slide(prs, data)
