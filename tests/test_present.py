@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from pmhc import metrics, present, reports, ui
 from pmhc.periods import Period
 
-from .test_pages import JAN_FEB, demo, open_page  # noqa: F401  (demo is a fixture)
+from .test_pages import JAN_FEB, charts_on, demo, open_page, ys  # noqa: F401  (demo is a fixture)
 
 JAN_FEB_FILTERS = metrics.Filters(Period.months("2024-01", "2024-02"))
 ONE_OF_EACH_KIND = {"co_response_coverage": ("Co-response coverage", "60.0%"),
@@ -67,3 +67,37 @@ def test_one_figure_of_each_kind_reads_the_same_on_page_deck_workbook_and_pdf(de
         assert text in slide_texts, key
         assert shown[key] == text, key
         assert text in pdf, key
+
+
+def test_the_savings_page_and_the_deck_draw_the_same_waterfall_steps(demo, small_db_path):
+    """Jail 0.5 arrests avoided × 0.5 booked × ($400 + $100 × 2) = $150, ED 3 × $2,500 =
+    $7,500, officer time 2.75 h × $80 = $220, program −$60,000: net −$52,130."""
+    from pmhc import db
+    from pmhc.reports import content, deck
+
+    expected = [("Jail costs<br>avoided", 150.0), ("ED & ambulance<br>costs avoided", 7500.0),
+                ("Officer time<br>returned", 220.0), ("Program<br>cost", -60000.0)]
+    at = open_page("savings", params=JAN_FEB)
+    (page,) = [t for c in charts_on(at) for t in c.data if t.type == "waterfall"]
+    con = db.connect(small_db_path, read_only=True)
+    try:
+        data = content.gather(con, JAN_FEB_FILTERS, public=False)
+    finally:
+        con.close()
+    (slide,) = deck.savings_chart(data, "").data
+    assert [label for label, _ in data.savings_parts] == [label for label, _ in expected]
+    assert [v for _, v in data.savings_parts] == pytest.approx([v for _, v in expected])
+    for drawn in (page, slide):
+        assert list(drawn.x) == [label for label, _ in expected] + [present.SAVINGS_TOTAL]
+        assert ys(drawn) == pytest.approx([v for _, v in expected] + [-52130.0])
+        assert list(drawn.text)[-1] == "−$52,130"
+
+
+def test_a_withheld_part_keeps_its_marker_and_a_missing_one_is_never_zero():
+    hidden = present.Withheld("<11")
+    steps = present.savings_steps({"jail_cost_avoided": hidden, "ed_cost_avoided": 10.0,
+                                   "officer_time_value": None, "program_cost": 5.0}.get)
+    assert steps[0][1] is hidden and steps[2][1] is None and steps[3][1] == -5.0
+    assert present.steps_withheld(steps)
+    assert not present.steps_withheld(steps[1:])
+
