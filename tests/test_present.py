@@ -101,3 +101,30 @@ def test_a_withheld_part_keeps_its_marker_and_a_missing_one_is_never_zero():
     assert present.steps_withheld(steps)
     assert not present.steps_withheld(steps[1:])
 
+
+def test_a_figure_in_days_reads_the_same_on_page_deck_workbook_and_pdf(demo, small_db_path):
+    """Median days to follow-up: 7.0 days (the median of 2, 7 and 12, tests/test_metrics.py).
+    It is the coordinator's figure, not a council headline, so the deck and the one-pager are
+    laid out with it in the first headline's place: the same slide and box code as any headline."""
+    from pmhc import db
+    from pmhc.reports import content, deck, onepager, workbook
+
+    at = open_page("repeat", params=JAN_FEB)
+    assert {m.label: m.value for m in at.metric}["Median days to follow-up"] == "7.0 days"
+    con = db.connect(small_db_path, read_only=True)
+    try:
+        data = content.gather(con, JAN_FEB_FILTERS, public=False)
+    finally:
+        con.close()
+    wb = openpyxl.load_workbook(io.BytesIO(workbook.build(data)))
+    rows = list(wb["Figures"].iter_rows(values_only=True))
+    heads = next(r for r in rows if r[0] == "Key")
+    shown = {r[0]: dict(zip(heads, r))["Shown as"] for r in rows[rows.index(heads) + 1:]}
+    assert shown["median_days_to_follow_up"] == "7.0 days"
+    row = data.figures.set_index("key").loc["median_days_to_follow_up"]
+    data.headlines[0] = content.Headline("median_days_to_follow_up", row["label"], row["unit"], row["value"],
+                                         row["display"], row["definition"], row["location"])
+    slides = Presentation(io.BytesIO(deck.build(data))).slides
+    assert "7.0 days" in {sh.text_frame.text for s in slides for sh in s.shapes if sh.has_text_frame}
+    pdf = " ".join(PdfReader(io.BytesIO(onepager.build(data))).pages[0].extract_text().split())
+    assert "7.0 days" in pdf
