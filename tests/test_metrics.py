@@ -30,8 +30,8 @@ import pytest
 
 from pmhc import metrics
 from pmhc.periods import Period
+from .helpers import JAN_FEB
 
-JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from pypdf import PdfReader
 from pmhc import metrics, present, reports, ui
 from pmhc.periods import Period
 
-from .test_pages import JAN_FEB, charts_on, demo, open_page, ys  # noqa: F401  (demo is a fixture)
+from .test_pages import charts_on, demo, open_page, ys  # noqa: F401  (demo is a fixture)
+from .helpers import JAN_FEB, JAN_FEB_PARAMS
 
-JAN_FEB_FILTERS = metrics.Filters(Period.months("2024-01", "2024-02"))
 ONE_OF_EACH_KIND = {"co_response_coverage": ("Co-response coverage", "60.0%"),
                     "net_cost_avoidance": ("Net cost avoidance (estimate)", "−$52,130"),
                     "officer_hours_returned": ("Officer hours returned to patrol", "2.8 h")}
@@ -45,15 +45,15 @@ def test_changes_are_points_for_rates_dollars_for_money_percent_otherwise():
 def test_one_figure_of_each_kind_reads_the_same_on_page_deck_workbook_and_pdf(demo, small_db_path):
     from pmhc import db
 
-    at = open_page("overview", params=JAN_FEB)
+    at = open_page("overview", params=JAN_FEB_PARAMS)
     page = {m.label: m.value for m in at.metric}
     con = db.connect(small_db_path, read_only=True)
     try:
-        deck = Presentation(io.BytesIO(reports.build_deck(con, JAN_FEB_FILTERS, public=False)))
-        wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(con, JAN_FEB_FILTERS, public=False)))
-        pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(con, JAN_FEB_FILTERS, public=False)))
+        deck = Presentation(io.BytesIO(reports.build_deck(con, JAN_FEB, public=False)))
+        wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(con, JAN_FEB, public=False)))
+        pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(con, JAN_FEB, public=False)))
                        .pages[0].extract_text().split())
-        values = metrics.headline(con, JAN_FEB_FILTERS)
+        values = metrics.headline(con, JAN_FEB)
     finally:
         con.close()
     slide_texts = {sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame}
@@ -77,11 +77,11 @@ def test_the_savings_page_and_the_deck_draw_the_same_waterfall_steps(demo, small
 
     expected = [("Jail costs<br>avoided", 150.0), ("ED & ambulance<br>costs avoided", 7500.0),
                 ("Officer time<br>returned", 220.0), ("Program<br>cost", -60000.0)]
-    at = open_page("savings", params=JAN_FEB)
+    at = open_page("savings", params=JAN_FEB_PARAMS)
     (page,) = [t for c in charts_on(at) for t in c.data if t.type == "waterfall"]
     con = db.connect(small_db_path, read_only=True)
     try:
-        data = content.gather(con, JAN_FEB_FILTERS, public=False)
+        data = content.gather(con, JAN_FEB, public=False)
     finally:
         con.close()
     (slide,) = deck.savings_chart(data, "").data
@@ -109,11 +109,11 @@ def test_a_figure_in_days_reads_the_same_on_page_deck_workbook_and_pdf(demo, sma
     from pmhc import db
     from pmhc.reports import content, deck, onepager, workbook
 
-    at = open_page("repeat", params=JAN_FEB)
+    at = open_page("repeat", params=JAN_FEB_PARAMS)
     assert {m.label: m.value for m in at.metric}["Median days to follow-up"] == "7.0 days"
     con = db.connect(small_db_path, read_only=True)
     try:
-        data = content.gather(con, JAN_FEB_FILTERS, public=False)
+        data = content.gather(con, JAN_FEB, public=False)
     finally:
         con.close()
     wb = openpyxl.load_workbook(io.BytesIO(workbook.build(data)))
