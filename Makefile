@@ -36,6 +36,7 @@ test: $(STAMP) browser
 sample: $(STAMP)
 	$(BIN)/python -m pmhc.generate --out sample_data
 	$(BIN)/python -m pmhc.generate --out sample_data/bad --bad
+	$(BIN)/python -c "from pmhc import auth; auth.write_synthetic_manifest()"
 
 # Speed at 100k, 1M and 10M calls (about 8 minutes on 2 cores; not part of `make test`).
 # `make bench ARGS=--quick` for a one-minute check; see README "Performance".

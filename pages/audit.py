@@ -12,7 +12,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, ui
+from pmhc import access, audit, escape, login, ui
 from pmhc.config import load_agency
 
 SHOWN = 5000  # rows drawn on screen; the download has every matching row
@@ -71,9 +71,9 @@ def main() -> None:
     table = audit.for_display(shown, cfg.timezone)
     st.dataframe(table.head(SHOWN), hide_index=True, width="stretch",
                  column_config={"line": st.column_config.NumberColumn("Line", format="%d")})
-    st.download_button("Download these events (CSV)", table.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download these events (CSV)", escape.to_csv(table),
                        file_name="audit_log.csv", mime="text/csv", key="audit_download",
-                       on_click=audit.on_download("audit_log.csv", rows=len(table)))
+                       on_click=login.on_download("audit_log.csv", rows=len(table)))
 
 
 main()

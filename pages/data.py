@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, auth, importer, imports, present, profiles, quality, schema, snapshots, sql, ui
+from pmhc import access, audit, escape, importer, imports, login, present, profiles, quality, schema, snapshots, sql, ui
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -70,10 +70,17 @@ def run_import(data: bytes, file_name: str, *, profile_path: Path | None = None,
     with tempfile.TemporaryDirectory(prefix="pmhc-upload-") as tmp:
         upload = Path(tmp) / Path(file_name).name
         upload.write_bytes(data)
+        # Each file's audit line is written as soon as its import returns, before the new data
+        # is swapped in and before anything is drawn: a closed tab stops the script at its next
+        # Streamlit call, which must not come between an import and its audit line.
+        audited: list[bool] = []
         result = imports.run([upload], db_path=db_path or default_db_path(), profile=profile_path, table=table,
-                             via="dashboard", display_names=[file_name], on_wait=_say_waiting)
+                             via="dashboard", display_names=[file_name], on_wait=_say_waiting,
+                             on_report=lambda r: audited.append(audit_import(file_name, {"status": r.status}, r,
+                                                                             profile_path)))
     st.cache_data.clear()
     report = result.reports[0]
+    report.extra["audited"] = all(audited)
     if len(result.reports) > 1:  # a profile that fills several tables: the others' accounts, shown with the first
         report.extra["also"] = [{"summary": r.summary(), "status": r.status, "quarantined": r.rows_quarantined}
                                 for r in result.reports[1:]]
@@ -94,17 +101,19 @@ def profile_from_upload(data: bytes, file_name: str, folder: Path) -> Path:
 
 
 def audit_import(file_name: str, result: dict, report: importer.FileReport | None,
-                 profile_path: Path | None) -> None:
+                 profile_path: Path | None) -> bool:
     """One audit-log line per import from this page, with the logged-in user (pmhc.audit)."""
     detail = {"via": "dashboard", "profile": profile_path.name if profile_path else None}
     if report is not None:
         detail |= {"table": report.table, "sha256": report.sha256, "rows_in_file": report.rows_in_file,
                    "rows_loaded": report.rows_loaded, "rows_quarantined": report.rows_quarantined}
     status = result.get("status", "rejected")
-    if audit.record_quietly("import", auth.current_user(), file_name, "ok" if status == "loaded" else status,
+    if audit.record_quietly("import", login.current_user(), file_name, "ok" if status == "loaded" else status,
                             role=ui.current_role(), **detail) is None:
         result["summary"] = result.get("summary", "") + " (The audit log could not be written: check " \
                             f"that `{audit.log_path()}` is writable.)"
+        return False
+    return True
 
 
 # ------------------------------------------------------------------ drawing
@@ -172,7 +181,8 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
             profile_path = None
 
     if upload is not None:
-        st.caption(f"`{upload.name}`: columns " + ", ".join(f"`{h}`" for h in header_of(upload.getvalue(), upload.name)))
+        st.caption(f"{escape.markdown(upload.name)}: columns "
+                   + ", ".join(escape.markdown(h) for h in header_of(upload.getvalue(), upload.name)))
     ready = upload is not None and (choice != UPLOADED_PROFILE or profile_upload is not None) \
         and (choice in (CANONICAL, UPLOADED_PROFILE) or profile_path is not None)
     if st.button("Import", type="primary", disabled=not ready, key="data_import"):
@@ -197,17 +207,20 @@ def import_section(con: duckdb.DuckDBPyConnection | None) -> None:
                 also = report.extra.get("also", [])
                 st.session_state["data_result"] = {
                     "status": report.status if all(a["status"] == "loaded" for a in also) else "rejected",
-                    "summary": "  \n".join([report.summary()] + [a["summary"] for a in also]),
+                    "summary": "  \n".join([report.summary()] + [a["summary"] for a in also]) + (
+                        "" if report.extra.get("audited") else " (The audit log could not be written: check "
+                        f"that `{audit.log_path()}` is writable.)"),
                     "quarantined": report.rows_quarantined + sum(a["quarantined"] for a in also),
                     "quality_text": report.extra.get("quality_text"),
                 }
-        audit_import(upload.name, st.session_state["data_result"], report, profile_path)
+        if report is None:  # refused before the importer ran (run_import audits the ones it runs)
+            audit_import(upload.name, st.session_state["data_result"], report, profile_path)
         st.rerun()
 
 
 def quality_report(q: dict) -> None:
     """One import's data-quality report, drawn."""
-    st.markdown(f"**{q['file']}** → `{q['table']}`" + (f" with profile `{q['profile']}`" if q.get("profile") else "")
+    st.markdown(f"**{escape.markdown(q['file'])}** → `{q['table']}`" + (f" with profile `{q['profile']}`" if q.get("profile") else "")
                 + f" (import {q['import_id']})")
     cols = st.columns(4)
     cols[0].metric("Rows in file", f"{q['rows_in_file']:,}")
@@ -276,15 +289,16 @@ def quarantine_section(con: duckdb.DuckDBPyConnection) -> None:
     labels.update({f: f"{f} ({n:,} rows)" for f, n in zip(files["file_name"], files["rows"])})
     pick = st.selectbox("File", list(labels), format_func=labels.get, key="data_quarantine_file")
     rows = sql.df(con, "quarantine_rows", {"file": pick, "limit": QUARANTINE_LIMIT})
+    login.audit_view("quarantined rows (raw records)", file=pick, rows=len(rows))
     st.caption("Each row: the file's line (the header is line 1), the column, the value as read, the reason and "
                "what to do. Fix the rows at the source and import the file again; the quarantine of a re-imported "
                "file is replaced, not added to." + (f" Showing the first {QUARANTINE_LIMIT:,}." if len(rows) ==
                                                      QUARANTINE_LIMIT else ""))
     st.dataframe(rows[["file_name", "line", "column_name", "value", "reason", "message", "record"]],
                  hide_index=True, width="stretch")
-    st.download_button("Download quarantined rows (CSV)", rows.to_csv(index=False).encode("utf-8"),
+    st.download_button("Download quarantined rows (CSV)", escape.to_csv(rows),
                        file_name="quarantine.csv", mime="text/csv", key="data_quarantine_download",
-                       on_click=audit.on_download("quarantine.csv (raw quarantined records)", file=pick,
+                       on_click=login.on_download("quarantine.csv (raw quarantined records)", file=pick,
                                                   rows=len(rows)))
 
 

@@ -3,7 +3,7 @@ definition, ready to paste into an application or download as CSV."""
 
 import streamlit as st
 
-from pmhc import access, audit, definitions, ui
+from pmhc import access, definitions, login, ui
 
 ctx = ui.start("grant")
 f = ctx.filters
@@ -13,7 +13,7 @@ values = ui.headline(f)
 public = ctx.is_public
 
 st.markdown(f"**Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}** (both days included), "
-            f"{ui.scope_label(f)}.")
+            f"{ui.scope_label(f, markdown=True)}.")
 if f.responder_type:
     st.caption("The responder-type filter narrows co-responder log figures only; call figures and the savings "
                "estimate include every call.")
@@ -44,7 +44,7 @@ if f.responder_type:
 st.download_button("Download these figures (CSV)", ui.figures_csv(table, values, f, ctx.role),
                    file_name=f"{name}.csv", mime="text/csv", icon=":material/download:", type="primary",
                    disabled=not access.can(ctx.role, "download_figures") or table.empty,
-                   on_click=audit.on_download("grant figures CSV", period=p.label, district=f.district or "all",
+                   on_click=login.on_download("grant figures CSV", period=p.label, district=f.district or "all",
                                               responder_type=f.responder_type or "all"))
 
 st.subheader("Copy-ready text")

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pmhc import access, audit, charts, schema, ui
+from pmhc import access, charts, escape, login, schema, ui
 
 ctx = ui.start("repeat")
 f = ctx.filters
@@ -50,6 +50,8 @@ st.caption("A contact's district is its call's district. Follow-up contacts have
 st.subheader("People with repeat crisis contacts")
 if access.can(ctx.role, "view_person_list"):
     people = ui.repeat_people(f)
+    login.audit_view("repeat-contact person list", period=f.period.label, district=f.district or "all",
+                     people=len(people))  # recorded before a row is drawn
     st.caption(f"{ui.fmt(len(people))} people with at least {n} crisis contacts in {period}, most contacts first. Keys are "
                "pseudonyms made at import; look a person up in the source system, not here. "
                "Do not share this list outside the program.")
@@ -64,10 +66,10 @@ if access.can(ctx.role, "view_person_list"):
             "last_contact": st.column_config.DateColumn("Last contact", format="YYYY-MM-DD"),
             "last_outcome": "Last outcome", "districts": "Districts"})
         if access.can(ctx.role, "download_person_list"):
-            st.download_button("Download this list (CSV)", people.to_csv(index=False).encode(),
+            st.download_button("Download this list (CSV)", escape.to_csv(people),
                                file_name=f"repeat_people_{f.period.start:%Y%m%d}_{f.period.last_day:%Y%m%d}.csv",
                                mime="text/csv", icon=":material/download:",
-                               on_click=audit.on_download("repeat-contact person list", period=f.period.label,
+                               on_click=login.on_download("repeat-contact person list", period=f.period.label,
                                                           district=f.district or "all", people=len(people)))
 else:
     st.info("Person-level lists are shown only to the coordinator and administrators; this view shows "

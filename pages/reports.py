@@ -11,7 +11,7 @@ import shlex
 
 import streamlit as st
 
-from pmhc import access, audit, metrics, reports, ui
+from pmhc import access, login, metrics, reports, ui
 from pmhc.reports.images import ChartImageError
 
 ctx = ui.start("reports")
@@ -77,7 +77,7 @@ else:
                    icon="⚠️")
 
 st.markdown(f"**Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}** ({p.label}, both days included), "
-            f"{ui.scope_label(f)}. Change it with the filters in the sidebar.")
+            f"{ui.scope_label(f, markdown=True)}. Change it with the filters in the sidebar.")
 st.caption("The savings estimate uses the saved assumptions file (config/assumptions.toml), not what-if values "
            "tried on the Resource savings page.")
 if not may_download:
@@ -147,7 +147,7 @@ for fmt, info in FILES.items():
                 info["download"], data, file_name=reports.file_name(fmt, f), mime=reports.FORMATS[fmt][0],
                 key=f"reports_download_{fmt}", type="primary", icon=":material/download:",
                 disabled=not may_download,
-                on_click=audit.on_download(info["title"], file=reports.file_name(fmt, f), period=p.label,
+                on_click=login.on_download(info["title"], file=reports.file_name(fmt, f), period=p.label,
                                            district=f.district or "all", release="public" if public else "internal"))
             st.caption(f"{reports.file_name(fmt, f)} · {len(data) / 1024:,.0f} KB · "
                        f"{'public release' if public else 'INTERNAL release — do not publish'}")

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, auth, charts, metrics, present, ui
+from pmhc import access, audit, charts, login, metrics, present, ui
 from pmhc import evaluation_view as ui_evaluation
 
 ctx = ui.start("savings")
@@ -70,11 +70,11 @@ if changed:
                     try:
                         path = metrics.save_assumptions(saved)
                     except (OSError, ValueError) as e:
-                        audit.record_quietly("assumptions_saved", auth.current_user(), "config/assumptions.toml",
+                        audit.record_quietly("assumptions_saved", login.current_user(), "config/assumptions.toml",
                                              "failed", role=ctx.role, error=str(e), **detail)
                         st.error(f"Not saved: {e}", icon=":material/error:")
                     else:
-                        audit.record_quietly("assumptions_saved", auth.current_user(), str(path), role=ctx.role,
+                        audit.record_quietly("assumptions_saved", login.current_user(), str(path), role=ctx.role,
                                              **detail)
                         st.session_state["savings_editor_round"] = st.session_state.get("savings_editor_round", 0) + 1
                         st.session_state["savings_saved"] = f"Saved {len(detail)} assumption(s) to `{path}`."

@@ -15,6 +15,7 @@ ROLE_LABELS = {
     "admin": "Administrator",
 }
 ALL = ROLES
+DEMO_ROLES = ("public", "analyst")  # what an anonymous demo visitor may look as (never admin)
 STAFF = ("analyst", "admin")
 ADMIN = ("admin",)
 

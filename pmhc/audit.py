@@ -2,11 +2,18 @@
 
 Kept as JSON lines in a file beside the database (`<db>.audit.jsonl`, or PMHC_AUDIT_LOG),
 not in the database, so that the dashboard's read-only connection can still write it and
-a re-built database does not erase it. Each line carries the SHA-256 of the line before
-it (`prev`) and of itself (`hash`): editing or removing a line breaks the chain, and
-`verify()` says where. That makes tampering evident, not impossible — whoever can write
-the file can rewrite the whole chain, so on a shared server make it append-only for the
-service account (`chattr +a`) or ship it to the agency's log collector.
+a re-built database does not erase it. Each line carries the MAC of the line before it
+(`prev`) and of itself (`hash`): HMAC-SHA256 under a key kept apart from the log
+(`<log>.key`, mode 0600, created on first use; or PMHC_AUDIT_KEY_FILE). Editing, inserting
+or removing a line breaks the chain, and re-chaining the rest needs the key. The *head* —
+how many lines there are and the last MAC, itself under the key — is written to
+`<log>.head` with every line, so cutting lines off the end is caught too (a plain hash
+chain cannot see that). `verify()` says where.
+
+That makes tampering evident, not impossible: whoever can read the key and write both
+files can rewrite everything. On a shared server keep the key readable by the service
+account only, make the log append-only (`chattr +a`), or ship it to the agency's log
+collector.
 
 Writers take an exclusive lock (fcntl.flock) so that the dashboard and a `pmhc import` in
 a terminal never interleave or fork the chain. Entries never hold a password, a secret or
@@ -18,8 +25,10 @@ from __future__ import annotations
 import fcntl
 import getpass
 import hashlib
+import hmac
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +48,7 @@ ACTIONS = {
     "session_expired": "Session expired (idle)",
     "import": "Data import",
     "export": "Export / download",
+    "view": "Viewed person-level records",
     "assumptions_saved": "Assumptions saved",
     "user_added": "Account added",
     "user_removed": "Account removed",
@@ -61,11 +71,65 @@ def os_user() -> str:
         return f"os:uid {os.getuid()}"
 
 
-def _digest(prev: str, entry: dict) -> str:
+def key_path(path: Path | None = None) -> Path:
+    env = os.environ.get("PMHC_AUDIT_KEY_FILE")
+    return Path(env) if env else Path(f"{path or log_path()}.key")
+
+
+def head_path(path: Path | None = None) -> Path:
+    return Path(f"{path or log_path()}.head")
+
+
+def _key(path: Path | None = None, create: bool = False) -> bytes | None:
+    """The log's MAC key (32 random bytes, hex in an owner-only file); None when missing."""
+    kp = key_path(path)
+    try:
+        text = kp.read_text().strip()
+    except FileNotFoundError:
+        if not create:
+            return None
+        kp.parent.mkdir(parents=True, exist_ok=True)
+        tmp = kp.with_name(f".{kp.name}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, kp)  # appears whole or not at all; a writer that lost the race uses the winner's
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        text = kp.read_text().strip()
+    return bytes.fromhex(text) if text else None
+
+
+def _mac(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _digest(prev: str, entry: dict, key: bytes | None = None) -> str:
+    """The line's MAC: HMAC-SHA256 of its fields (and `prev`) under the log's key."""
+    key = key if key is not None else (_key() or b"")
     body = {k: entry[k] for k in FIELDS if k not in ("hash",)}
     body["prev"] = prev
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _mac(key, text)
+
+
+def _head_text(key: bytes, count: int, last: str) -> str:
+    return json.dumps({"lines": count, "last": last, "mac": _mac(key, f"{count}:{last}")}) + "\n"
+
+
+def _write_head(path: Path, key: bytes, count: int, last: str) -> None:
+    """Replace the head atomically (a reader sees the old or the new one, never half)."""
+    hp = head_path(path)
+    tmp = hp.with_name(f".{hp.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(_head_text(key, count, last))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, hp)
 
 
 def _last_line(f) -> bytes:
@@ -84,7 +148,7 @@ def _last_line(f) -> bytes:
     return buf.rstrip(b"\n")
 
 
-def _check_detail(detail: dict) -> None:
+def check_detail(detail: dict) -> None:
     for k in detail:
         low = k.lower()
         if any(word in low for word in FORBIDDEN):
@@ -99,7 +163,7 @@ def record(action: str, who: str, what: str = "", result: str = "ok", *, role: s
     `result` is "ok", "failed", "rejected" or similar; `detail` holds small facts such as
     row counts or a file's SHA-256 (never a password or a person key).
     """
-    _check_detail(detail)
+    check_detail(detail)
     path = Path(path or log_path())
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = {
@@ -107,6 +171,7 @@ def record(action: str, who: str, what: str = "", result: str = "ok", *, role: s
         "who": who, "role": role, "action": action, "what": what, "result": result,
         "detail": detail,
     }
+    key = _key(path, create=True)
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(fd, "r+b") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
@@ -120,11 +185,14 @@ def record(action: str, who: str, what: str = "", result: str = "ok", *, role: s
                     # A damaged last line: chain on to its raw bytes so verify() still shows it.
                     prev = hashlib.sha256(last).hexdigest()
             entry["prev"] = prev
-            entry["hash"] = _digest(prev, entry)
+            entry["hash"] = _digest(prev, entry, key)
+            f.seek(0)
+            count = sum(1 for ln in f.read().split(b"\n") if ln.strip())
             f.seek(0, os.SEEK_END)
             f.write((json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
+            _write_head(path, key, count + 1, entry["hash"])
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
     return entry
@@ -184,12 +252,18 @@ class Problem:
 
 
 def verify(path: Path | None = None) -> list[Problem]:
-    """Where the hash chain is broken; an empty list means no line was edited, inserted or removed
-    (removing lines from the very end cannot be seen from the file alone)."""
+    """Where the chain is broken; an empty list means no line was edited, inserted or removed,
+    including lines cut off the end (the head says how many lines there were)."""
     path = Path(path or log_path())
     problems: list[Problem] = []
+    lines = _lines(path)
+    key = _key(path)
+    if key is None:
+        if lines:
+            problems.append(Problem(0, f"the log's key {key_path(path)} is missing: no line can be checked"))
+        return problems
     prev = GENESIS
-    for n, raw in enumerate(_lines(path), start=1):
+    for n, raw in enumerate(lines, start=1):
         try:
             e = json.loads(raw)
             stored, claimed_prev = e["hash"], e["prev"]
@@ -203,23 +277,34 @@ def verify(path: Path | None = None) -> list[Problem]:
         if claimed_prev != prev:
             problems.append(Problem(n, "does not follow the line before it: a line was removed, inserted "
                                        "or re-written before this one"))
-        if _digest(claimed_prev, e) != stored:
-            problems.append(Problem(n, "its content does not match its hash: the line was edited"))
+        if not hmac.compare_digest(_digest(claimed_prev, e, key), str(stored)):
+            problems.append(Problem(n, "its content does not match its MAC: the line was edited"))
         prev = stored
+    if not problems:  # a broken chain is already flagged where it breaks; else the end must match the head
+        problems += _check_head(path, key, len(lines), prev if lines else GENESIS)
     return problems
 
 
-def on_download(what: str, **detail):
-    """An `on_click` for st.download_button: records the export, by the logged-in user, when
-    the file is actually downloaded (not when the button is drawn)."""
-    _check_detail(detail)
-
-    def callback() -> None:
-        from . import auth, ui
-
-        record_quietly("export", auth.current_user(), what, role=ui.current_role(), **detail)
-
-    return callback
+def _check_head(path: Path, key: bytes, count: int, last: str) -> list[Problem]:
+    hp = head_path(path)
+    try:
+        head = json.loads(hp.read_text())
+        lines_, last_, mac = int(head["lines"]), str(head["last"]), str(head["mac"])
+    except FileNotFoundError:
+        if count == 0:
+            return []
+        return [Problem(count, f"the head record {hp} is missing: lines may have been cut off the end")]
+    except (ValueError, KeyError, TypeError):
+        return [Problem(count, f"the head record {hp} is damaged")]
+    if not hmac.compare_digest(_mac(key, f"{lines_}:{last_}"), mac):
+        return [Problem(count, f"the head record {hp} was altered")]
+    if lines_ != count or last_ != last:
+        if lines_ > count:
+            return [Problem(count, f"the log ends early: the head records {lines_} lines, the file has {count} "
+                                   "(lines were cut off the end)")]
+        return [Problem(count, f"the log does not end where its head says (line {lines_}): lines were "
+                               "added without the key or the file was replaced")]
+    return []
 
 
 def select(events: pd.DataFrame, *, actions=None, users=None, since=None, until=None,

@@ -16,12 +16,10 @@ Three ways in, chosen by configuration rather than by a switch in the code:
   (recognised by SHA-256). Importing anything else turns demo mode into a refusal, so
   a demo server can never end up showing real people's records to anyone.
 
-The Streamlit part (`gate`) is kept apart from plain functions (hashing, the accounts
-file, role mapping, the demo check, the idle rule) so that those are tested directly.
-
-Its size (~580 lines) is earned: the three ways in share one rule (the role comes from a
-table, anyone unlisted is public) and one idle timeout, kept beside each other so that no
-way in can grant more than the others.
+This module holds the plain parts (hashing, the accounts file, role mapping, the demo
+check, the idle rule, the login throttle) and imports no Streamlit; the login gate that
+draws pages is `pmhc.login`, so the audit log, this module and the page scaffold import
+each other in one direction only (audit ← auth ← ui ← login).
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ import base64
 import hashlib
 import hmac
 import importlib.util
+import math
 import os
 import re
 import secrets
@@ -40,7 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import access, audit
+from . import access
 from .config import ROOT, default_db_path
 
 SESSION_KEY = "_pmhc_auth"  # {"user", "role", "method"} of the logged-in user
@@ -219,29 +218,40 @@ def verify(name: str, password: str, path: Path | None = None) -> str | None:
 
 
 class Throttle:
-    """Refuses an account for a while after repeated wrong passwords (per server process)."""
+    """Refuses an account for a while after repeated wrong passwords — per account *and*
+    source (the browser's address), so that someone guessing from one address locks only
+    themselves out: the administrator logging in from another address is never locked out
+    by it. A source that fails on many accounts is refused as a whole (`max_source_failures`).
+    Kept per server process."""
 
-    def __init__(self, max_failures: int = MAX_FAILURES, seconds: float = LOCKOUT_SECONDS):
+    def __init__(self, max_failures: int = MAX_FAILURES, seconds: float = LOCKOUT_SECONDS,
+                 max_source_failures: int = 4 * MAX_FAILURES):
         self.max_failures, self.seconds = max_failures, seconds
-        self._failures: dict[str, list[float]] = {}
+        self.max_source_failures = max_source_failures
+        self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
 
-    def locked_for(self, name: str, now: float) -> float:
-        """Seconds until `name` may try again (0 = now)."""
-        with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < self.seconds]
-            self._failures[name] = recent
-            if len(recent) < self.max_failures:
-                return 0.0
-            return self.seconds - (now - recent[-self.max_failures])
+    def _wait(self, key, now: float, limit: int) -> float:
+        recent = [t for t in self._failures.get(key, []) if now - t < self.seconds]
+        self._failures[key] = recent
+        if len(recent) < limit:
+            return 0.0
+        return self.seconds - (now - recent[-limit])
 
-    def failed(self, name: str, now: float) -> None:
+    def locked_for(self, name: str, now: float, source: str = "") -> float:
+        """Seconds until `name` may try again from `source` (0 = now)."""
         with self._lock:
-            self._failures.setdefault(name, []).append(now)
+            return max(self._wait((source, name), now, self.max_failures),
+                       self._wait((source, None), now, self.max_source_failures))
 
-    def succeeded(self, name: str) -> None:
+    def failed(self, name: str, now: float, source: str = "") -> None:
         with self._lock:
-            self._failures.pop(name, None)
+            self._failures.setdefault((source, name), []).append(now)
+            self._failures.setdefault((source, None), []).append(now)
+
+    def succeeded(self, name: str, source: str = "") -> None:
+        with self._lock:
+            self._failures.pop((source, name), None)
 
 
 THROTTLE = Throttle()
@@ -266,7 +276,11 @@ def demo_requested() -> bool:
 
 
 SYNTHETIC_GLOBS = ("sample_data/*.csv*", "sample_data/bad/*.csv*", "tests/fixtures/small/*.csv",
-                   "tests/fixtures/real_layouts/*/*.csv")  # hand-written exports in public layouts
+                   "tests/fixtures/real_layouts/*/*.csv",  # hand-written exports in public layouts
+                   "tests/fixtures/cad_only/*.csv")  # the hand-written CAD-only export (nothing measured but calls)
+# The committed synthetic files by SHA-256 (`sha256sum` format). Demo mode trusts this list,
+# not the folder: a file copied into sample_data/ is not on it. `make sample` rewrites it.
+SYNTHETIC_MANIFEST = "sample_data/SHA256SUMS"
 
 
 @lru_cache(maxsize=64)
@@ -276,15 +290,40 @@ def _sha256_cached(path: str, mtime_ns: int, size: int) -> str:
     return sha256_of(Path(path))
 
 
-def synthetic_hashes(root: Path = ROOT) -> dict[str, str]:
-    """SHA-256 → file of the synthetic data shipped with the repository (sample data, the
-    deliberately bad sample rows and the hand-written test fixture)."""
+def _sha256(p: Path) -> str:
+    s = p.stat()
+    return _sha256_cached(str(p), s.st_mtime_ns, s.st_size)
+
+
+def synthetic_files(root: Path = ROOT) -> dict[str, str]:
+    """SHA-256 → file of the synthetic data in the working tree (what the manifest should list)."""
     out = {}
     for pattern in SYNTHETIC_GLOBS:
         for p in sorted(root.glob(pattern)):
             if p.is_file():
-                s = p.stat()
-                out[_sha256_cached(str(p), s.st_mtime_ns, s.st_size)] = str(p.relative_to(root))
+                out[_sha256(p)] = p.relative_to(root).as_posix()
+    return out
+
+
+def write_synthetic_manifest(root: Path = ROOT) -> Path:
+    """Record the synthetic files shipped with the repository (run by `make sample`)."""
+    path = root / SYNTHETIC_MANIFEST
+    lines = [f"{h}  {name}" for h, name in sorted(synthetic_files(root).items(), key=lambda kv: kv[1])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def synthetic_hashes(root: Path = ROOT) -> dict[str, str]:
+    """SHA-256 → file of the synthetic data committed with the repository (sample data, the
+    deliberately bad sample rows and the hand-written test fixture), from the manifest."""
+    path = root / SYNTHETIC_MANIFEST
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split(None, 1)
+        if len(parts) == 2 and re.fullmatch(r"[0-9a-f]{64}", parts[0]):
+            out[parts[0]] = parts[1].strip()
     return out
 
 
@@ -317,12 +356,23 @@ def demo_refusal_for(con) -> str | None:
 
 # ------------------------------------------------------------------ idle expiry
 
+MAX_IDLE_MINUTES = 24 * 60
+
+
 def idle_minutes() -> float:
-    raw = os.environ.get("PMHC_IDLE_MINUTES")
-    try:
-        return float(raw) if raw else DEFAULT_IDLE_MINUTES
-    except ValueError:
+    """PMHC_IDLE_MINUTES (default 30). Anything but a finite number of minutes from 1 to a day
+    is refused: "nan" or "inf" would otherwise switch the idle rule off without a word."""
+    raw = os.environ.get("PMHC_IDLE_MINUTES", "").strip()
+    if not raw:
         return DEFAULT_IDLE_MINUTES
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 1 <= value <= MAX_IDLE_MINUTES:
+        raise AuthError(f"PMHC_IDLE_MINUTES={raw!r}: give the idle limit as a number of minutes from 1 to "
+                        f"{MAX_IDLE_MINUTES} (e.g. 30), or unset it for the default of {DEFAULT_IDLE_MINUTES}")
+    return value
 
 
 def is_idle(last_seen: float | None, now: float, minutes: float | None = None) -> bool:
@@ -362,227 +412,16 @@ def oidc_forget(email: str) -> None:
 clock = time.time  # replaced in tests to move time forward
 
 
-# ------------------------------------------------------------------ the Streamlit gate
-
-@dataclass(frozen=True)
-class Session:
-    user: str
-    role: str
-    method: str  # oidc | local | demo
-
-
-def oidc_providers() -> list[str | None]:
-    """Providers configured in secrets `[auth]`: None for the single default provider, else
-    the names of `[auth.NAME]` sections. Empty when OIDC is not configured."""
-    import streamlit as st
-
-    try:
-        if not st.secrets.load_if_toml_exists() or "auth" not in st.secrets:
-            return []
-        section = st.secrets["auth"]
-    except Exception:  # an unreadable secrets file is reported by Streamlit itself
-        return []
-    named = [k for k, v in section.items() if hasattr(v, "keys") and "client_id" in v]
-    if "client_id" in section:
-        return [None, *named]
-    return named
-
-
 def authlib_installed() -> bool:
     """st.login needs Authlib (the `oidc` extra)."""
     return importlib.util.find_spec("authlib") is not None
 
 
-def _secret_roles() -> dict:
-    import streamlit as st
-
+def email_verified(claims) -> bool:
+    """The identity provider vouches for the address only when it says so: the claim must
+    be the JSON value true. Missing, "false", "true" as a string or 1 do not count (a
+    provider that lets users type any address would otherwise hand out roles by e-mail)."""
     try:
-        return dict(st.secrets.get("pmhc", {}).get("roles", {}))
-    except Exception:
-        return {}
-
-
-def current_user() -> str:
-    """Who to name in the audit log for an action in the app."""
-    import streamlit as st
-
-    s = st.session_state.get(SESSION_KEY)
-    if s:
-        return s["user"]
-    return "demo" if demo_requested() else "unknown"
-
-
-def _end(state, s: dict, action: str, message: str | None) -> None:
-    audit.record_quietly(action, s["user"], s.get("method", ""), role=s["role"])
-    for k in (SESSION_KEY, SEEN_KEY, "role"):
-        state.pop(k, None)
-    if message:
-        state[NOTICE_KEY] = message
-
-
-def logout(message: str | None = "You are logged out.") -> None:
-    import streamlit as st
-
-    s = st.session_state.get(SESSION_KEY)
-    if not s:
-        return
-    _end(st.session_state, s, "logout", message)
-    if s["method"] == "oidc":
-        oidc_forget(s["user"])
-        st.logout()
-
-
-def _try_local_login(name: str, password: str, now: float) -> str | None:
-    """Returns an error message, or None after a successful login (session set)."""
-    import streamlit as st
-
-    name = name.strip()
-    wait = THROTTLE.locked_for(name, now)
-    known = name in load_accounts().users
-    who = name if known else "(unknown user name)"
-    if wait:
-        audit.record_quietly("login_failed", who, "local account", "locked")
-        return f"Too many wrong passwords for this account: try again in {max(1, round(wait / 60))} minute(s)."
-    role = verify(name, password) if name and password else None
-    if role is None:
-        THROTTLE.failed(name, now)
-        audit.record_quietly("login_failed", who, "local account", "failed")
-        return "Wrong user name or password."
-    THROTTLE.succeeded(name)
-    st.session_state[SESSION_KEY] = {"user": name, "role": role, "method": "local"}
-    st.session_state[SEEN_KEY] = now
-    audit.record_quietly("login", name, "local account", role=role)
-    return None
-
-
-def _login_page(providers: list[str | None], has_accounts: bool, cfg_title: str) -> None:
-    import streamlit as st
-
-    with st.columns([1, 2, 1])[1]:  # a narrow form in the middle of the wide layout
-        _login_form(providers, has_accounts, cfg_title)
-
-
-def _login_form(providers: list[str | None], has_accounts: bool, cfg_title: str) -> None:
-    import streamlit as st
-
-    st.title(cfg_title)
-    notice = st.session_state.pop(NOTICE_KEY, None)
-    if notice:
-        st.info(notice, icon=":material/logout:")
-    if providers and not authlib_installed():
-        st.error("Login through the identity provider is configured (`[auth]` in `.streamlit/secrets.toml`) "
-                 "but Authlib is not installed: run `pip install -e '.[oidc]'` (or `pip install "
-                 "\"Authlib>=1.3.2\"`) on the server and restart the dashboard.", icon=":material/error:")
-        providers = []
-    if providers:
-        st.subheader("Log in")
-        for p in providers:
-            label = "Log in with your agency account" if p is None else f"Log in with {p.replace('_', ' ').title()}"
-            if st.button(label, key=f"login_oidc_{p or 'default'}", type="primary", icon=":material/login:"):
-                st.login(p)
-    if has_accounts:
-        if providers:
-            st.caption("Or with a local account:")
-        else:
-            st.subheader("Log in")
-        with st.form("login", clear_on_submit=True, enter_to_submit=True):
-            name = st.text_input("User name", key="login_user", autocomplete="username")
-            password = st.text_input("Password", type="password", key="login_password",
-                                     autocomplete="current-password")
-            submitted = st.form_submit_button("Log in", type="primary")
-        if submitted:
-            error = _try_local_login(name, password, clock())
-            if error is None:
-                st.rerun()
-            st.error(error, icon=":material/lock:")
-    if not providers and not has_accounts:
-        st.info(
-            "**No one can log in yet.** Create the first administrator account on the server:\n\n"
-            f"```sh\npmhc user add NAME --role admin\n```\n\n"
-            f"Accounts are kept in `{users_file()}` (hashed passwords only). To log in through your "
-            "agency's identity provider instead, add an `[auth]` section to `.streamlit/secrets.toml` "
-            "(see the README, “Privacy, roles and login”).",
-            icon=":material/person_add:")
-    st.caption(f"Sessions end after {idle_minutes():g} minutes without activity. Logins are recorded "
-               "in the audit log.")
-
-
-def gate(title: str = "Log in") -> Session:
-    """The session's user, or a login page and a stop. Called by app.py before navigation."""
-    import streamlit as st
-
-    state = st.session_state
-    if demo_requested():
-        from . import ui
-
-        refusal = ui.demo_refusal()
-        if refusal:
-            if not state.get("_pmhc_demo_refused"):
-                audit.record_quietly("demo_refused", "demo", "PMHC_DEMO=1 on data that is not the sample",
-                                     "refused")
-                state["_pmhc_demo_refused"] = True
-            _only_page(lambda: st.error(refusal, icon=":material/lock:"), "Demo mode refused", "demo-refused")
-        return Session("demo", state.get("role", "admin"), "demo")
-    now = clock()
-    s = state.get(SESSION_KEY)
-    providers = oidc_providers()
-    if s is None and providers and st.user.is_logged_in:
-        email = str(st.user.get("email") or st.user.get("preferred_username") or st.user.get("sub") or "")
-        iat = st.user.get("iat")
-        if not oidc_fresh(email, float(iat) if iat else None, now):
-            audit.record_quietly("session_expired", email, "identity provider", role=None)
-            oidc_forget(email)
-            state[NOTICE_KEY] = f"Your session ended after {idle_minutes():g} minutes without activity."
-            st.logout()
-            st.stop()
-        verified = st.user.get("email_verified", True) is not False
-        role = role_for_email(email, _secret_roles(), load_accounts().roles) if verified else "public"
-        s = state[SESSION_KEY] = {"user": email, "role": role, "method": "oidc"}
-        audit.record_quietly("login", email, "identity provider", role=role)
-    if s is not None:
-        if is_idle(state.get(SEEN_KEY), now):
-            if s["method"] == "oidc":
-                oidc_forget(s["user"])
-            _end(state, s, "session_expired",
-                 f"Your session ended after {idle_minutes():g} minutes without activity: log in again.")
-            if s["method"] == "oidc":
-                st.logout()
-                st.stop()
-        else:
-            state[SEEN_KEY] = now
-            if s["method"] == "oidc":
-                oidc_seen(s["user"], now)
-            state["role"] = s["role"]  # what pages and cached figures key on
-            return Session(s["user"], s["role"], s["method"])
-    try:
-        accounts = load_accounts()
-    except AuthError as e:
-        message = str(e)
-        _only_page(lambda: st.error(message, icon=":material/error:"), "Log in", "login")
-    _only_page(lambda: _login_page(providers, bool(accounts.users), title), "Log in", "login")
-
-
-def _only_page(draw, title: str, url_path: str):
-    """Show one page and stop. Through st.navigation, so that Streamlit leaves its automatic
-    pages-folder navigation and no page of the dashboard can be opened from here."""
-    import streamlit as st
-
-    def page() -> None:
-        draw()
-
-    st.navigation([st.Page(page, title=title, icon=":material/login:", url_path=url_path, default=True)],
-                  position="hidden").run()
-    st.stop()
-
-
-def account_box(session: Session) -> None:
-    """Sidebar: who is logged in, as what, and a logout button."""
-    import streamlit as st
-
-    if session.method == "demo":
-        return
-    sb = st.sidebar
-    sb.caption(f"Logged in as **{session.user}** · {access.ROLE_LABELS[session.role]}")
-    if sb.button("Log out", key="auth_logout", icon=":material/logout:"):
-        logout()
-        st.rerun()
+        return claims.get("email_verified") is True
+    except AttributeError:
+        return False

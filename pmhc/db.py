@@ -129,6 +129,8 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
 
         dispositions.write(con, cfg)  # the agency's disposition map, read by call_outcome_facts
         apply_data_rules(con, cfg)
+        if str(path) != ":memory:":
+            private(path)
     return con
 
 
@@ -147,6 +149,16 @@ def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
 
     rollups.refresh_rollups(con)
     return True
+
+
+def private(path: Path) -> None:
+    """Owner-only permissions on the database and its write-ahead log: they hold
+    pseudonymous person-level records, which nobody else on the server should read."""
+    for p in (Path(path), Path(f"{path}.wal")):
+        try:
+            p.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 @contextmanager

@@ -61,9 +61,16 @@ def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
     the same one, so a page never shows a cell another view of the selection hid.
     Read-only to callers (cache_resource hands out the object itself, not a copy)."""
     con = _open(str(default_db_path()), stamp)
+    cfg, f = load_agency(), _filters_from_key(filters_key)
     with sql.recording() as names:
-        rel = release.build(con, _filters_from_key(filters_key), load_agency(),
-                            parent=lambda f: _rel(_filters_key(f), role, stamp))
+        if release.is_published(f.period, cfg.fiscal_year_start_month):
+            # Months, quarters and years are protected together (release.published); each is
+            # cached here, so the months a year is built from are the very releases a month shows.
+            rel = release.published(con, f, cfg, release_of=lambda g: _rel(_filters_key(g), role, stamp))
+        else:
+            # Another range: only staff reach this (the public filter bar offers published periods);
+            # its release protects that range on its own, not against the months.
+            rel = release.build(con, f, cfg, parent=lambda g: _rel(_filters_key(g), role, stamp))
     rel.queries = tuple(sorted(names))
     return rel
 

@@ -12,7 +12,7 @@ import io
 import json
 import sys
 
-from . import definitions, metrics, present
+from . import definitions, escape, metrics, present
 from .config import load_agency
 from .db import connect
 from .periods import Period
@@ -72,7 +72,7 @@ def render(rows: list[dict], fmt: str, filters: metrics.Filters, cfg) -> str:
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(rows[0].keys()) if rows else ["key"], lineterminator="\n")
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: escape.cell(v) for k, v in r.items()} for r in rows)  # text, never a formula
         return buf.getvalue()
     width = max(len(r["key"]) for r in rows) if rows else 10
     lines = [f"{cfg.name} — {filters.label}", ""]

@@ -9,9 +9,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from . import metrics, present, schema
+from . import access, escape, metrics, present, schema
 from .config import AgencyConfig
 from .figure_cache import data_range, districts
+from .role import current_role
 from .periods import Period
 
 
@@ -185,6 +186,12 @@ def _filters_from_state(cfg: AgencyConfig) -> tuple[metrics.Filters, list[str]]:
             a, b = b, a
             notes.append("“To” was before “From”: the months were swapped.")
         period = Period.months(a, b)
+        if a != b and access.is_public(current_role()):
+            # Public figures exist for published periods only (release.published): any
+            # other range would be a new view to difference against the months.
+            period = Period.months(b, b)
+            notes.append(f"Public figures are published for whole months, quarters and years: showing "
+                         f"{period.label}. Pick a quarter or a year for a longer period.")
     elif kind == "quarter":
         q = s["flt_quarter"]
         period = Period.quarter(int(q[:4]), int(q[-1]))
@@ -220,10 +227,12 @@ def _write_query_params() -> None:
             del qp[k]
 
 
-def scope_label(f: metrics.Filters) -> str:
-    """District and responder type of a selection, in words."""
-    return present.scope_label(f.district, f.responder_type)
+def scope_label(f: metrics.Filters, markdown: bool = False) -> str:
+    """District and responder type of a selection, in words (`markdown`: the district, which
+    comes from the data, escaped for a Markdown element)."""
+    district = escape.markdown(f.district) if markdown and f.district else f.district
+    return present.scope_label(district, f.responder_type)
 
 
-def filters_label(f: metrics.Filters) -> str:
-    return f"{present.period_text(f.period)}, {scope_label(f)}"
+def filters_label(f: metrics.Filters, markdown: bool = False) -> str:
+    return f"{present.period_text(f.period)}, {scope_label(f, markdown)}"

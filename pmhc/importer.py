@@ -31,7 +31,7 @@ from . import reading, rollups, schema
 from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
                           date_window, trimmed_sql)
 from .config import AgencyConfig, load_agency
-from .pseudonym import person_key_sql, person_params, pseudonym
+from .pseudonym import SecretError, person_key_sql, person_params, pseudonym
 from .snapshots import fault_point
 
 # A stager turns a file into a temp table `stage_raw` of canonical VARCHAR columns plus
@@ -399,7 +399,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
             FROM problems GROUP BY _line
         ) p JOIN typed t USING (_line)""",
         {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name,
-         **(person_params(table) if has_person else {})},
+         **(person_params(table, con) if has_person else {})},
     )
     if rejected:
         con.executemany(
@@ -436,7 +436,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     con.execute(
         f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select + derived)}, $import_id::INTEGER AS _import_id "
         "FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)",
-        {"import_id": import_id, **person_params(table),
+        {"import_id": import_id, **person_params(table, con),
          **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})},
     )
     # A fixed row imported again replaces its earlier quarantine entry: quarantine rows of
@@ -697,9 +697,9 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    except (ImportError_, reading.Refused, WindowError, duckdb.Error, UnicodeDecodeError, OSError) as e:
+    except (ImportError_, SecretError, reading.Refused, WindowError, duckdb.Error, UnicodeDecodeError, OSError) as e:
         report.status = "rejected"
-        report.message = str(e) if isinstance(e, (ImportError_, reading.Refused, WindowError)) else \
+        report.message = str(e) if isinstance(e, (ImportError_, SecretError, reading.Refused, WindowError)) else \
             f"{path.name}: {type(e).__name__}: {e}"
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_quarantined = 0
         report.rows_collapsed = 0

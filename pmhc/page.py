@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import access, charts, figures, present, release, sql
+from . import access, charts, escape, figures, present, release, sql
 from . import coverage as _coverage
 from .config import AgencyConfig, default_db_path, load_agency
 from .connection import connection
@@ -86,7 +86,7 @@ def start(key: str, with_filters: bool = True) -> PageContext:
     ctx = PageContext(spec, role, cfg, span, filters)
     bits = [f"For {spec.audience}"]
     if filters is not None:
-        bits.append(f"Showing **{filters_label(filters)}**")
+        bits.append(f"Showing **{filters_label(filters, markdown=True)}**")
     bits.append(f"Data loaded: {present.span_text(span.first, span.last)}")
     st.caption(" · ".join(bits))
     if filters is not None and not ctx.period_complete:
@@ -108,7 +108,7 @@ def chart(fig: go.Figure, key: str | None = None, subtitle_text: str | None = No
     f = st.session_state.get("_page_filters")
     text = subtitle_text or (subtitle(f) if f is not None else None)
     if text and not fig.layout.title.subtitle.text:
-        fig.update_layout(title_subtitle_text=text, title_subtitle_font={"size": 12, "color": "#666"},
+        fig.update_layout(title_subtitle_text=escape.html(text), title_subtitle_font={"size": 12, "color": "#666"},
                           margin_t=max(fig.layout.margin.t or 60, 80))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False}, key=key)
 

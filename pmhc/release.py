@@ -19,7 +19,7 @@ Across selections: a district- or responder-filtered release also hides every co
 the unfiltered release hides in that district's (responder type's) row, so picking the
 district in the filter does not reveal a cell hidden in the district table.
 
-Its size (~500 lines) is earned: the cells, the relations between them and the cross-selection
+Its size (~600 lines) is earned: the cells, the relations between them and the cross-selection
 inheritance must be built in one place, because a relation left out of the one table is a
 small count a reader can subtract back.
 """
@@ -312,12 +312,14 @@ def _headline_cost(key: str, figs: dict) -> float:
 
 def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
           assumptions: metrics.Assumptions | None = None, inherit: bool = True,
-          parent: Callable[[metrics.Filters], "Release"] | None = None) -> Release:
+          parent: Callable[[metrics.Filters], "Release"] | None = None,
+          months: list["Release"] | None = None) -> Release:
     """The public release of one selection (see the module docstring).
 
     `parent` gives the release of a wider selection (the same without the district or
     responder-type filter) when the caller keeps them, e.g. cached by the dashboard;
-    without it they are built here.
+    without it they are built here. `months` are the published releases of the months a
+    longer period is made of (see `published`): every cell they hide stays hidden here.
     """
     cfg = cfg or load_agency()
     rules = Rules.from_config(cfg)
@@ -382,6 +384,10 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
                                              for w, h in zip(heat["weekday"], heat["hour"])])
 
     forced, forced_masked = _inherited(con, filters, cfg, assumptions, b, parent) if inherit else ([], [])
+    if months:
+        below, below_masked = _from_months(b.table, months, rules)
+        forced += below
+        forced_masked += below_masked
     prot = suppression.protect(b.table, rules, forced=forced, forced_masked=forced_masked)
     keys = b.table.labels
     status = {keys[i]: prot.status[i] for i in range(len(keys))}
@@ -401,12 +407,99 @@ def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tupl
     for parent_filters, by, bucket in parents:
         wider = parent(parent_filters) if parent is not None else build(con, parent_filters, cfg, assumptions)
         for key, s in wider.status.items():
-            if s and key[0] == by and key[1] == bucket:
-                i = b.get((HEADLINE, "all", key[2]))
+            # The wider release's row for this bucket is this release's headline, and its
+            # outcome counts for the bucket (mix:<by>) are this release's outcome counts.
+            if s and key[1] == bucket and key[0] in (by, f"mix:{by}"):
+                own = (HEADLINE, "all", key[2]) if key[0] == by else ("mix:total", "all", key[2])
+                i = b.get(own)
                 if i is not None:
                     forced.append(i)
                     if s == MASKED:
                         forced_masked.append(i)
+    return forced, forced_masked
+
+
+# ------------------------------------------------------------------ published periods, protected together
+
+PUBLISHED_KINDS = ("month", "quarter", "year", "fiscal_year")
+EXPOSED_COST = 1e6  # a complement whose months are all shown would be the sum of them: last resort
+
+
+def is_published(period, fiscal_year_start_month: int = 1) -> bool:
+    """Whole months, quarters, calendar and fiscal years: the periods public views offer."""
+    if not period.whole_months:
+        return False
+    n, m = period.n_months, period.start.month
+    return n == 1 or (n == 3 and m % 3 == 1) or (n == 12 and m in (1, fiscal_year_start_month))
+
+
+def months_of(period) -> list:
+    from .periods import Period
+
+    out, d = [], period.start
+    while d < period.end:
+        out.append(Period.month(d.year, d.month))
+        d = out[-1].end
+    return out
+
+
+def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
+              assumptions: metrics.Assumptions | None = None, cache: dict | None = None,
+              release_of: Callable[[metrics.Filters], "Release"] | None = None) -> Release:
+    """The public release of a published period, protected together with its months.
+
+    Why: a quarter shown exactly next to its first two months gives the third (Q1 − Jan −
+    Feb = Mar), and a year next to its quarters, a fiscal year next to the calendar years,
+    the same. A longer period is the sum of its months, so it is safe when it adds nothing
+    to them: every cell of a quarter, year or fiscal year whose month cells include a
+    hidden one is hidden too (a small one shown as "suppressed", never "<11", since a
+    range on a sum of ranges can pin them), and its own complementary cells come from
+    cells already hidden in some month wherever possible (`EXPOSED_COST`). A cell shown
+    in the longer period then equals the sum of cells shown in the months, so differencing
+    periods finds nothing new. The months themselves are protected as before, with the
+    district and responder-type rows they inherit from the unfiltered month.
+
+    `release_of` builds (or fetches, e.g. cached by the dashboard) the published release of
+    another selection; by default this function with a shared `cache`.
+    """
+    cfg = cfg or load_agency()
+    if not is_published(filters.period, cfg.fiscal_year_start_month):
+        raise ValueError(f"{filters.period.label} is not a published period: public views show whole months, "
+                         "quarters, calendar years and fiscal years")
+    cache = {} if cache is None else cache
+    key = (filters.period.start, filters.period.end, filters.district, filters.responder_type)
+    if key in cache:
+        return cache[key]
+    if release_of is None:
+        def release_of(f):
+            return published(con, f, cfg, assumptions, cache)
+    parts = months_of(filters.period)
+    months = [release_of(replace(filters, period=m)) for m in parts] if len(parts) > 1 else None
+    rel = build(con, filters, cfg, assumptions, parent=release_of, months=months)
+    cache[key] = rel
+    return rel
+
+
+def _month_targets(label: Key, months: list["Release"]) -> list[tuple["Release", Key]]:
+    """The same cell in each month's release (a month view's bucket is one month's headline)."""
+    view, bucket, col = label
+    if view == "month":
+        return [(m, (HEADLINE, "all", col)) for m in months if f"{m.filters.period.start:%Y-%m}" == str(bucket)]
+    if view == "mix:month":
+        return [(m, ("mix:total", "all", col)) for m in months if f"{m.filters.period.start:%Y-%m}" == str(bucket)]
+    return [(m, label) for m in months]
+
+
+def _from_months(table: CellTable, months: list["Release"], rules: Rules) -> tuple[list[int], list[int]]:
+    forced, forced_masked = [], []
+    for i, label in enumerate(table.labels):
+        hidden = [m.status.get(k) for m, k in _month_targets(label, months) if m.status.get(k)]
+        if hidden:
+            forced.append(i)
+            if rules.is_small(table.values[i]):
+                forced_masked.append(i)
+        else:
+            table.cost[i] *= EXPOSED_COST
     return forced, forced_masked
 
 

@@ -31,13 +31,17 @@ def _demo_refusal(stamp: tuple) -> str | None:
 
 
 def current_role() -> str:
-    """The one place a page learns who is looking: the logged-in user's role (pmhc.auth.gate
-    in app.py), or in demo mode the role switcher's choice."""
+    """The one place a page learns who is looking: the logged-in user's role (pmhc.login.gate
+    in app.py), or in demo mode the role switcher's choice — never administrator there: a
+    demo visitor is anonymous, so imports and the audit log stay behind a login."""
     s = st.session_state.get(auth.SESSION_KEY)
     if s and not demo_mode():
         role = s["role"]
+    elif demo_mode():
+        role = st.session_state.get("role", "analyst")
+        return role if role in access.DEMO_ROLES else "analyst"
     else:
-        role = st.session_state.get("role", "admin" if demo_mode() else "public")
+        role = st.session_state.get("role", "public")
     return role if role in access.ROLES else "public"
 
 
@@ -45,7 +49,7 @@ def role_switcher() -> str:
     """Sidebar role picker shown only in demo mode."""
     # Re-assigned every run so the choice survives page switches (widget ids are per page).
     st.session_state["role"] = current_role()
-    st.sidebar.selectbox("View as (demo)", access.ROLES, key="role", persist_state="session",
+    st.sidebar.selectbox("View as (demo)", access.DEMO_ROLES, key="role", persist_state="session",
                          format_func=access.ROLE_LABELS.get,
                          help="Demo mode only: see what each kind of user sees. "
                               "The council / public view hides person-level lists and suppresses small counts.")

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from . import access, definitions, metrics, present
+from . import access, definitions, escape, metrics, present
 from .connection import connection  # noqa: F401
 from .figure_cache import (  # noqa: F401
     _filters_key, _release, _stamp, breakdown, compare, coverage, data_range, districts, headline, heatmap,
@@ -90,7 +90,7 @@ def figures_csv(table: pd.DataFrame, values: dict, filters: metrics.Filters, rol
     if access.can(role, "view_unsuppressed"):
         # Staff also get the unrounded number for their own checks.
         out.insert(3, "value_exact", [None if present.missing(values.get(k)) else values.get(k) for k in out["key"]])
-    return out.to_csv(index=False).encode("utf-8")
+    return escape.to_csv(out)
 
 
 def what_if(base: metrics.Assumptions, edited: pd.DataFrame) -> tuple[metrics.Assumptions, list[str], list[str]]:

@@ -18,7 +18,7 @@ SMALL_CONFIG = SMALL / "config"
 def _isolated_env(tmp_path, monkeypatch):
     """No test reads the dashboard's own config, secret or database."""
     monkeypatch.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-    monkeypatch.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+    monkeypatch.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
     monkeypatch.setenv("PMHC_DB", str(tmp_path / "pmhc.duckdb"))
     monkeypatch.setenv("PMHC_DATA_DIR", str(tmp_path))
     yield
@@ -60,7 +60,7 @@ def small_config():
     """The small fixture's config and secret for code outside one test (module fixtures)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
         yield
 
 

@@ -242,3 +242,101 @@ def test_the_audit_page_filters_by_action(log):
     at.multiselect(key="audit_actions").set_value(["import"])
     at.run()
     assert at.dataframe[0].value["what"].tolist() == ["calls.csv"]
+
+
+# ------------------------------------------------------------------ keyed chain and head (issue 16, item 3)
+
+def test_cutting_lines_off_the_end_is_detected(log):
+    three_events()
+    text = log.read_text().splitlines()
+    log.write_text("\n".join(text[:-1]) + "\n")
+    problems = audit.verify()
+    assert problems and "cut off the end" in str(problems[0])
+
+
+def test_emptying_the_log_is_detected(log):
+    three_events()
+    log.write_text("")
+    assert audit.verify()
+
+
+def test_removing_a_line_and_rechaining_without_the_key_is_detected(log):
+    import hashlib
+
+    three_events()
+    entries = lines(log)
+    del entries[1]
+    prev = audit.GENESIS
+    for e in entries:  # what anyone can compute: a plain SHA-256 chain
+        e["prev"] = prev
+        body = {k: e[k] for k in audit.FIELDS if k != "hash"}
+        e["hash"] = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                                              default=str).encode()).hexdigest()
+        prev = e["hash"]
+    log.write_text("".join(json.dumps(e) + "\n" for e in entries))
+    assert [p.line for p in audit.verify()] == [1, 2]
+
+
+def test_a_forged_head_is_detected(log):
+    three_events()
+    text = log.read_text().splitlines()
+    log.write_text("\n".join(text[:-1]) + "\n")
+    last = json.loads(text[-2])["hash"]
+    audit.head_path().write_text(json.dumps({"lines": 2, "last": last, "mac": "0" * 64}) + "\n")
+    assert "altered" in str(audit.verify()[0])
+
+
+def test_the_key_and_head_are_owner_only_and_the_key_never_enters_the_log(log):
+    three_events()
+    for p in (audit.key_path(), audit.head_path()):
+        assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
+    assert audit.key_path().read_text().strip() not in log.read_text()
+
+
+def test_an_import_on_the_data_page_is_audited_even_if_the_tab_closes_right_after(log, small_db_path, monkeypatch):
+    import importlib.util
+
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    spec = importlib.util.spec_from_file_location("pmhc_data_page_audit", ROOT / "pages" / "data.py")
+    page = importlib.util.module_from_spec(spec)
+    monkeypatch.setattr(st, "stop", lambda: None)
+    spec.loader.exec_module(page)
+
+    def closed_tab():  # the first Streamlit call after the import finds the session gone
+        raise StopException()
+
+    monkeypatch.setattr(st.cache_data, "clear", closed_tab)
+    with pytest.raises(StopException):
+        page.run_import((SMALL / "calls.csv").read_bytes(), "calls.csv")
+    [e] = lines(log)
+    assert (e["action"], e["what"], e["result"]) == ("import", "calls.csv", "ok")
+
+
+def test_tables_offer_no_unaudited_download(log, small_db_path, monkeypatch):
+    import tomllib
+
+    import streamlit as st
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    st.set_option("client.disableDataExport", False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert st.get_option("client.disableDataExport") is True
+
+
+def test_opening_the_person_list_is_recorded_before_it_is_drawn(log, small_db_path):
+    at = AppTest.from_file(str(ROOT / "pages" / "repeat.py"), default_timeout=120)
+    at.session_state["role"] = "analyst"
+    at.session_state[auth.SESSION_KEY] = {"user": "coord", "role": "analyst", "method": "local"}
+    for k, v in {"period": "months", "from": "2024-01", "to": "2024-02"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.run()  # a rerun of the same selection adds no second line
+    [e] = lines(log)
+    assert (e["action"], e["who"], e["what"]) == ("view", "coord", "repeat-contact person list")
+    assert e["detail"]["people"] >= 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pmhc import access, audit, auth, db, importer
+from pmhc import access, audit, auth, db, importer, login
 
 from .conftest import SMALL, load_small
 
@@ -221,7 +221,7 @@ def test_the_app_opens_in_demo_mode_on_the_synthetic_fixture(small_db_path, monk
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     assert not at.exception and not at.error
-    assert at.selectbox(key="role").value == "admin"
+    assert at.selectbox(key="role").value == "analyst"  # a demo visitor is never an administrator
 
 
 # ------------------------------------------------------------------ the login page
@@ -287,10 +287,10 @@ def gated_script() -> None:
     that once per process)."""
     import streamlit as st
 
-    from pmhc import auth
+    from pmhc import login
 
-    session = auth.gate("Test")
-    auth.account_box(session)
+    session = login.gate("Test")
+    login.account_box(session)
     st.markdown(f"inside as {session.role}")
 
 
@@ -388,7 +388,7 @@ def test_a_configured_provider_without_authlib_says_what_to_install(users, small
 def test_an_oidc_login_gets_the_role_mapped_to_its_email(users, small_db_path, log):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.secrets.update(OIDC_SECRETS)
-    at.user = {"is_logged_in": True, "email": "Coordinator@city.gov", "iat": int(time.time())}
+    at.user = {"is_logged_in": True, "email": "Coordinator@city.gov", "email_verified": True, "iat": int(time.time())}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state[auth.SESSION_KEY]["role"] == "analyst"
@@ -411,3 +411,112 @@ def test_an_audit_line_never_holds_the_password_typed(users, small_db_path, log)
     text = log.read_text()
     assert "wrong but secret words" not in text and PASSWORD not in text
     assert audit.verify() == []
+
+
+# ------------------------------------------------------------------ the rest of the surface (issue 16)
+
+@pytest.mark.parametrize("claim", [None, "false", "true", 1, "yes"])
+def test_an_oidc_address_counts_as_verified_only_when_the_claim_is_true(users, small_db_path, claim):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets.update(OIDC_SECRETS)
+    user = {"is_logged_in": True, "email": "coordinator@city.gov", "iat": int(time.time())}
+    if claim is not None:
+        user["email_verified"] = claim
+    at.user = user
+    at.run()
+    assert at.session_state[auth.SESSION_KEY]["role"] == "public"
+
+
+def test_email_verified_accepts_only_the_json_true():
+    assert auth.email_verified({"email_verified": True})
+    assert not auth.email_verified({"email_verified": "true"})
+    assert not auth.email_verified({})
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "0", "-5", "thirty", "1e9"])
+def test_an_idle_limit_that_is_not_a_finite_number_of_minutes_is_refused(monkeypatch, raw):
+    monkeypatch.setenv("PMHC_IDLE_MINUTES", raw)
+    with pytest.raises(auth.AuthError, match="PMHC_IDLE_MINUTES"):
+        auth.idle_minutes()
+
+
+def test_the_app_refuses_to_open_with_an_idle_limit_of_nan(users, small_db_path, monkeypatch):
+    monkeypatch.setenv("PMHC_IDLE_MINUTES", "nan")
+    auth.add_user("alice", "admin", PASSWORD)
+    at = open_app(**{auth.SESSION_KEY: {"user": "alice", "role": "admin", "method": "local"},
+                     auth.SEEN_KEY: time.time() - 10 * 365 * 86400})
+    assert "PMHC_IDLE_MINUTES" in at.error[0].value
+    assert not at.metric
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_account_out_from_another():
+    throttle = auth.Throttle(max_failures=5, seconds=900)
+    for i in range(50):
+        throttle.failed("admin", 1000.0 + i, source="203.0.113.9")
+    assert throttle.locked_for("admin", 1050.0, source="203.0.113.9") > 0
+    assert throttle.locked_for("admin", 1050.0, source="10.0.0.2") == 0
+
+
+def test_one_address_guessing_many_accounts_is_refused_as_a_whole():
+    throttle = auth.Throttle(max_failures=5, seconds=900, max_source_failures=8)
+    for i in range(8):
+        throttle.failed(f"user{i}", 1000.0 + i, source="203.0.113.9")
+    assert throttle.locked_for("someone-else", 1009.0, source="203.0.113.9") > 0
+    assert throttle.locked_for("someone-else", 1009.0, source="10.0.0.2") == 0
+
+
+def test_error_details_are_never_shown_to_viewers(users, small_db_path):
+    import tomllib
+
+    import streamlit as st
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    st.set_option("client.showErrorDetails", "full")
+    open_app()
+    assert st.get_option("client.showErrorDetails") == "none"  # app.py sets it whatever started it
+
+
+def test_a_deep_link_opened_before_login_lands_on_that_page_after_login(users, small_db_path):
+    auth.add_user("alice", "analyst", PASSWORD)
+    at = open_app()
+    # The browser asks for /repeat: Streamlit resolves the address among the pages registered.
+    at_repeat = [h for h, p in at._registered_pages.items() if p.get("url_pathname") == "repeat"]
+    assert at_repeat, "before login /repeat is not a page at all (\"Page not found\")"
+    at._page_hash = at_repeat[0]
+    at.run()
+    assert at.text_input(key="login_user")  # the login form at that address
+    # Logging in reruns the same address (the browser stays on /repeat); AppTest drops a form
+    # click on a page reached this way, so the login itself is the one _try_local_login makes.
+    at.session_state[auth.SESSION_KEY] = {"user": "alice", "role": "analyst", "method": "local"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Repeat contacts" in at.title[0].value
+
+
+def test_a_file_copied_into_sample_data_does_not_count_as_sample_data(tmp_path):
+    root = tmp_path / "repo"
+    (root / "sample_data").mkdir(parents=True)
+    (root / "sample_data" / "calls.csv.gz").write_bytes(b"synthetic")
+    auth.write_synthetic_manifest(root)
+    real = root / "sample_data" / "real_calls.csv"
+    real.write_text("call_id\n1\n")  # copied in after the manifest was committed
+    allowed = auth.synthetic_hashes(root)
+    assert importer.sha256_of(real) not in allowed
+    assert auth.demo_refusal([{"file_name": "real_calls.csv", "sha256": importer.sha256_of(real)}], allowed)
+
+
+def test_the_synthetic_manifest_lists_exactly_the_committed_sample_files():
+    assert auth.synthetic_hashes() == auth.synthetic_files(), (
+        "sample_data/SHA256SUMS is out of date: `make sample` rewrites it")
+
+
+def test_a_demo_visitor_is_never_an_administrator(small_db_path, monkeypatch):
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["role"] = "admin"  # as if the switcher had been told so
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="role").options == ["Council / public viewer", "Analyst / coordinator"]
+    assert at.session_state["role"] != "admin"
+    assert "data" not in [p.key for p in access.pages_for(at.session_state["role"])]

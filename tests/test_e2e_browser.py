@@ -56,16 +56,36 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     raise RuntimeError(f"streamlit did not become healthy within {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+ADMIN_PASSWORD = "heron over the harbor"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The dashboard in demo mode on a database file built from the small fixture."""
+    yield from _serve(tmp_path_factory, demo=True)
+
+
+@pytest.fixture(scope="module")
+def admin_server(tmp_path_factory):
+    """The same without demo mode, with one administrator account (demo visitors are never
+    administrators, so the Data page needs a login)."""
+    yield from _serve(tmp_path_factory, demo=False)
+
+
+def _serve(tmp_path_factory, demo: bool):
     from tests.conftest import SMALL_CONFIG, load_small
 
-    from pmhc import db
+    from pmhc import auth, db
 
     tmp = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "PMHC_CONFIG_DIR": str(SMALL_CONFIG), "PMHC_PERSON_KEY_SECRET": "test-secret",
-           "PMHC_DB": str(tmp / "small.duckdb"), "PMHC_DEMO": "1"}
+    env = {**os.environ, "PMHC_CONFIG_DIR": str(SMALL_CONFIG), "PMHC_PERSON_KEY_SECRET": "test-secret-not-for-real-data",
+           "PMHC_DB": str(tmp / "small.duckdb"), "PMHC_USERS_FILE": str(tmp / "users.toml"),
+           "PMHC_AUDIT_LOG": str(tmp / "audit.jsonl")}
+    if demo:
+        env["PMHC_DEMO"] = "1"
+    else:
+        env.pop("PMHC_DEMO", None)
+        auth.add_user("admin", "admin", ADMIN_PASSWORD, tmp / "users.toml")
     old = {k: os.environ.get(k) for k in ("PMHC_CONFIG_DIR", "PMHC_PERSON_KEY_SECRET")}
     os.environ.update({k: env[k] for k in old})
     try:
@@ -145,7 +165,7 @@ def errors_on(pg) -> list[str]:
 
 # The first request to a fresh server is a deep link on purpose: a shared link must work
 # even before anyone has opened the front page.
-PAGE_KEYS = [spec.key for spec in access.PAGES if (ROOT / spec.path).exists()]
+PAGE_KEYS = [spec.key for spec in access.pages_for("analyst") if (ROOT / spec.path).exists()]
 
 
 @pytest.mark.parametrize("key", PAGE_KEYS)
@@ -196,17 +216,34 @@ def test_navigating_keeps_filters_and_the_chosen_role(server, page):
     settle(page)
     screenshot(page, "repeat-public")
     text = page.inner_text('[data-testid="stMain"]')
-    assert "Jan 2024–Feb 2024" in text
+    assert "February 2024" in text  # public figures are published per month, quarter or year
     assert "Person-level lists are shown only" in text
     assert not page.query_selector('[data-testid="stDataFrame"]')
     assert not errors_on(page)
 
 
-def test_an_upload_on_the_data_page_shows_its_own_report_and_picks_it(server, page):
+def test_a_link_to_the_data_page_opened_before_login_lands_there_after_login(admin_server, page):
+    page.goto(f"{admin_server}/data")
+    settle(page)
+    assert not errors_on(page), errors_on(page)  # the login form, not "Page not found"
+    page.get_by_role("textbox", name="User name").fill("admin")
+    page.get_by_role("textbox", name="Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Data").first.wait_for(timeout=60_000)
+    settle(page)
+    assert "/data" in page.url and not errors_on(page)
+
+
+def test_an_upload_on_the_data_page_shows_its_own_report_and_picks_it(admin_server, page):
     """Runs last: it adds an import (a re-import of the fixture, which changes no figure)."""
     from tests.conftest import SMALL
 
-    page.goto(f"{server}/data")
+    page.goto(f"{admin_server}/data")
+    settle(page)
+    page.get_by_role("textbox", name="User name").fill("admin")
+    page.get_by_role("textbox", name="Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Data").first.wait_for(timeout=60_000)
     settle(page)
     picker = page.get_by_test_id("stSelectbox").filter(has_text="Import").get_by_role("combobox")
     before = int(picker.input_value().split(":")[0])

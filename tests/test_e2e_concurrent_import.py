@@ -23,6 +23,7 @@ pytestmark = pytest.mark.e2e
 if not CHROMIUM.exists() and not os.environ.get("PMHC_REQUIRE_BROWSER"):
     pytest.skip(f"{CHROMIUM} is not installed (run `make browser`)", allow_module_level=True)
 
+ADMIN_PASSWORD = "heron over the harbor"
 VIEWED = ["overview", "volume", "outcomes", "repeat", "savings", "grant"]
 
 
@@ -31,29 +32,38 @@ def app(tmp_path):
     """The dashboard in demo mode on a database built by `pmhc import` from the small fixture."""
     from tests.conftest import SMALL, SMALL_CONFIG
 
-    env = {**os.environ, "PMHC_CONFIG_DIR": str(SMALL_CONFIG), "PMHC_PERSON_KEY_SECRET": "test-secret",
+    env = {**os.environ, "PMHC_CONFIG_DIR": str(SMALL_CONFIG), "PMHC_PERSON_KEY_SECRET": "test-secret-not-for-real-data",
            "PMHC_DB": str(tmp_path / "pmhc.duckdb"), "PMHC_DEMO": "1"}
     built = subprocess.run([sys.executable, "-m", "pmhc.cli", "import", str(SMALL / "calls.csv"),
                             str(SMALL / "encounters.csv")], env=env, cwd=ROOT, capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    # Demo visitors are never administrators: the administrator uses a second server on the
+    # same database, without demo mode, and logs in.
+    from pmhc import auth
+
+    auth.add_user("admin", "admin", ADMIN_PASSWORD, tmp_path / "users.toml")
+    admin_env = {k: v for k, v in env.items() if k != "PMHC_DEMO"} | {"PMHC_USERS_FILE": str(tmp_path / "users.toml")}
+    procs, urls = [], []
+    for name, e in (("viewer", env), ("admin", admin_env)):
+        port = _free_port()
+        log = tmp_path / f"streamlit-{name}.log"
+        with log.open("w") as out:
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+                 "--server.address", "127.0.0.1", "--server.headless", "true",
+                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                cwd=ROOT, env=e, stdout=out, stderr=subprocess.STDOUT))
+        urls.append(f"http://127.0.0.1:{port}")
+        _wait_healthy(urls[-1], procs[-1], log)
     try:
-        _wait_healthy(url, proc, log)
-        yield url, env
+        yield urls[0], env, urls[1]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def test_pages_keep_working_while_a_cli_and_a_data_page_import_run(app):
@@ -62,7 +72,7 @@ def test_pages_keep_working_while_a_cli_and_a_data_page_import_run(app):
     from pmhc import db
     from tests.conftest import SMALL
 
-    url, env = app
+    url, env, admin_url = app
     sample = ROOT / "sample_data"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"])
@@ -71,7 +81,12 @@ def test_pages_keep_working_while_a_cli_and_a_data_page_import_run(app):
         errors: list[str] = []
         viewer.goto(f"{url}/overview")
         settle(viewer)
-        admin.goto(f"{url}/data")
+        admin.goto(f"{admin_url}/data")  # the login form at that address, then the page itself
+        settle(admin)
+        admin.get_by_role("textbox", name="User name").fill("admin")
+        admin.get_by_role("textbox", name="Password").fill(ADMIN_PASSWORD)
+        admin.get_by_role("button", name="Log in").click()
+        admin.get_by_role("heading", name="Data").first.wait_for(timeout=60_000)
         settle(admin)
 
         cli = subprocess.Popen([sys.executable, "-m", "pmhc.cli", "import", str(sample / "calls.csv.gz"),

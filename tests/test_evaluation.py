@@ -25,7 +25,7 @@ COHORT = ["D1", "D2"]  # started on generate.PROGRAM_START
 def sample_panel(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PMHC_CONFIG_DIR", str(ROOT / "config"))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
         con = db.connect(tmp_path_factory.mktemp("eval") / "sample.duckdb")
         for t in ("calls", "encounters", "arrests"):
             importer.import_file(con, SAMPLE_DIR / f"{t}.csv.gz")

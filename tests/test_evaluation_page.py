@@ -25,7 +25,7 @@ def sample_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("eval_page") / "sample.duckdb"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PMHC_CONFIG_DIR", str(ROOT / "config"))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
         con = db.connect(path)
         for t in ("calls", "encounters", "arrests"):
             importer.import_file(con, SAMPLE_DIR / f"{t}.csv.gz")

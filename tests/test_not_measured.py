@@ -237,10 +237,7 @@ def test_a_trend_whose_series_is_not_measured_says_so_instead_of_a_flat_zero_lin
 
 @pytest.fixture
 def cad_demo(cad_db, monkeypatch):
-    from pmhc import auth
-
-    # The hand-written CAD-only fixture is synthetic too: let demo mode open it.
-    monkeypatch.setattr(auth, "SYNTHETIC_GLOBS", auth.SYNTHETIC_GLOBS + ("tests/fixtures/cad_only/*.csv",))
+    # The hand-written CAD-only fixture is synthetic too (it is on sample_data/SHA256SUMS): demo mode opens it.
     monkeypatch.setenv("PMHC_DB", str(cad_db))
     monkeypatch.setenv("PMHC_DEMO", "1")
     return cad_db

@@ -11,6 +11,7 @@ the chart builders in pmhc/charts.py that the pages (and the exports) draw with.
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pmhc import access, charts, db, definitions, metrics, sql, ui
+from pmhc import access, auth, charts, db, definitions, metrics, sql, ui
 from pmhc.periods import Period
 from .helpers import JAN_FEB, JAN_FEB_PARAMS
 
@@ -45,6 +46,9 @@ def open_page(key: str, role: str = "admin", params: dict | None = None) -> AppT
     """Run app.py, then switch to the page the way the navigation does."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["role"] = role
+    if role not in access.DEMO_ROLES:  # demo visitors are never administrators: log in as one
+        os.environ.pop("PMHC_DEMO", None)  # restored by the demo fixture's monkeypatch
+        at.session_state[auth.SESSION_KEY] = {"user": "test-admin", "role": role, "method": "local"}
     for k, v in (params or {}).items():
         at.query_params[k] = v
     at.run()

@@ -332,14 +332,16 @@ def test_every_page_opens_on_each_real_layout(layout, tmp_path, monkeypatch):
     figure registry; here no page may raise."""
     from streamlit.testing.v1 import AppTest
 
-    from pmhc import access
+    from pmhc import access, auth
 
     export, profile = {"toronto": TORONTO, "seattle": SEATTLE, "cad": CAD}[layout]
     if layout == "cad":
         monkeypatch.setenv("PMHC_CONFIG_DIR", str(CAD_AGENCY.parent))
     path = tmp_path / f"{layout}.duckdb"
     monkeypatch.setenv("PMHC_DB", str(path))
-    monkeypatch.setenv("PMHC_DEMO", "1")  # allowed: the fixtures are hand-written synthetic files
+    # An administrator, logged in (demo visitors are never administrators, so every page
+    # including Data and Audit log needs a login).
+    monkeypatch.delenv("PMHC_DEMO", raising=False)
     con = db.connect(path)
     profiles.import_with_profile(con, export, profile)
     con.close()
@@ -347,6 +349,7 @@ def test_every_page_opens_on_each_real_layout(layout, tmp_path, monkeypatch):
     for spec in access.pages_for("admin"):
         at = AppTest.from_file(str(app), default_timeout=120)
         at.session_state["role"] = "admin"
+        at.session_state[auth.SESSION_KEY] = {"user": "test-admin", "role": "admin", "method": "local"}
         at.query_params.update({"period": "months", "from": "2024-01", "to": "2024-03"})
         at.run()
         if spec.key != "overview":

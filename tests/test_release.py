@@ -280,7 +280,7 @@ def mid(tmp_path_factory):
     path.write_text("\n".join(lines) + "\n")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret")
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
         from pmhc import importer
 
         con = db.connect(":memory:")

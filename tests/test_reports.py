@@ -494,8 +494,8 @@ READERS = {
 @pytest.mark.parametrize("fmt,parts", [("pptx", 9), ("xlsx", 4), ("pdf", 1)])
 def test_report_command_writes_each_format(fmt, parts, small_db_path, tmp_path, capsys):
     out = tmp_path / f"file.{fmt}"
-    code = cli.main(["report", "--from", "2024-01", "--to", "2024-02", "--format", fmt, "--out", str(out),
-                     "--db", str(small_db_path)])
+    code = cli.main(["report", "--from", "2024-01", "--to", "2024-03", "--format", fmt, "--out", str(out),
+                     "--db", str(small_db_path)])  # a public report covers a published period (Q1)
     assert code == 0, capsys.readouterr().err
     assert READERS[fmt](out) == parts
     assert "public release" in capsys.readouterr().out
@@ -523,7 +523,7 @@ def test_report_command_for_one_district_matches_that_districts_figures(small_db
 
 def test_report_command_warns_when_the_period_is_not_loaded(small_db_path, tmp_path, capsys):
     out = tmp_path / "later.xlsx"
-    assert cli.main(["report", "--from", "2025-01", "--to", "2025-02", "--format", "xlsx", "--out", str(out),
+    assert cli.main(["report", "--from", "2025-01", "--to", "2025-03", "--format", "xlsx", "--out", str(out),
                      "--db", str(small_db_path)]) == 0
     assert "runs outside the loaded data (15 Jan 2023 – 29 Feb 2024)" in capsys.readouterr().err
 
@@ -682,3 +682,11 @@ def test_reports_page_says_what_to_install_when_charts_cannot_be_drawn(small_db_
     (error,) = [e.value for e in at.error]
     assert "could not be drawn" in error and "BROWSER_PATH" in error and "chromium" in error.lower()
     assert downloads(at) == []
+
+
+def test_a_public_report_of_a_month_range_that_is_not_published_is_refused(small_db_path, tmp_path, capsys):
+    out = tmp_path / "jan_feb.xlsx"
+    code = cli.main(["report", "--from", "2024-01", "--to", "2024-02", "--format", "xlsx", "--out", str(out),
+                     "--db", str(small_db_path)])
+    assert code == 2 and not out.exists()
+    assert "not a published period" in capsys.readouterr().err

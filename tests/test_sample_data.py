@@ -20,7 +20,7 @@ def sample_con(tmp_path_factory):
     import os
 
     os.environ["PMHC_CONFIG_DIR"] = str(ROOT / "config")  # the sample agency's own settings
-    os.environ.setdefault("PMHC_PERSON_KEY_SECRET", "test-secret")
+    os.environ.setdefault("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
     con = db.connect(tmp_path_factory.mktemp("sample") / "sample.duckdb")
     first = [importer.import_file(con, p) for p in SAMPLE_FILES]
     counts = db.table_counts(con)

@@ -205,8 +205,13 @@ class _Source:
         if self.releases is not None:
             return self.releases(filters)
         if filters not in self._built:
-            self._built[filters] = release.build(self.con, filters, self.cfg, self.assumptions,
-                                                 parent=self.release)
+            if release.is_published(filters.period, self.cfg.fiscal_year_start_month):
+                # protected together with its months, as the dashboard shows it
+                self._built[filters] = release.published(self.con, filters, self.cfg, self.assumptions,
+                                                         release_of=self.release)
+            else:  # any other range (internal use, tests): its own release only
+                self._built[filters] = release.build(self.con, filters, self.cfg, self.assumptions,
+                                                     parent=self.release)
         return self._built[filters]
 
 

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .. import definitions
+from .. import definitions, escape
 from .. import figures as registry
 from ..release import UNSTABLE_MARK
 from ..present import not_measured
@@ -55,6 +55,7 @@ def build(data: ReportData) -> bytes:
                      "whole selection. Internal release only: these small counts are not suppressed.")
     for ws in wb.worksheets:
         ws.sheet_view.showGridLines = ws.title != "Figures"
+    escape.workbook_values(wb)  # a district named "=HYPERLINK(…)" stays text, never a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

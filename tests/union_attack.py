@@ -1,0 +1,147 @@
+"""An attacker holding every public view at once (issue 16): the union of releases.
+
+Each public release (pmhc/release.py) protects its own table. A reader who opens several
+— March, Q1, the year, the fiscal year, district D3 for each — holds all their cells and
+knows more relations between them than any one table: the quarter is the sum of its
+months, a district's row in the unfiltered release is the district-filtered release's
+headline, and so on. This module puts every cell a set of releases shows or hides into
+one `CellTable`, keyed by what the cell *is* (period, district, responder type, figure),
+not by where it was shown, adds those cross-view relations, and asks the independent
+solver of test_suppression which hidden cells can be worked out.
+
+What the reader knows about a cell hidden in every view it appears in: "<11" anywhere
+means 1..10; "suppressed" for a small count (MASKED) everywhere means 1 or more; any
+other hidden cell is 11 or more. A cell shown in any view is known exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pmhc.periods import Period
+from pmhc.release import HEADLINE, is_distinct
+from pmhc.suppression import MASKED, PRIMARY, CellTable
+
+
+def _month(bucket: str) -> Period:
+    y, m = str(bucket).split("-")
+    return Period.month(int(y), int(m))
+
+
+def canonical(rel, label) -> tuple:
+    """What a cell of `rel` is, whichever view shows it."""
+    view, bucket, col = label
+    f = rel.filters
+    p, d, r = (f.period.start, f.period.end), f.district, f.responder_type
+    if view == HEADLINE:
+        return (p, d, r, "fig", col)
+    if view == "month":
+        m = _month(bucket)
+        return ((m.start, m.end), d, r, "fig", col)
+    if view == "district":
+        return (p, bucket, r, "fig", col)
+    if view == "responder_type":
+        return (p, d, bucket, "fig", col)
+    if view == "contact_type":
+        return (p, d, r, ("ct", bucket), col)
+    if view == "heatmap":
+        return (p, d, r, "heat", bucket)
+    if view.startswith("mix:"):
+        by = view[4:]
+        if by == "total":
+            return (p, d, r, "mix", col)
+        if by == "month":
+            m = _month(bucket)
+            return ((m.start, m.end), d, r, "mix", col)
+        if by == "district":
+            return (p, bucket, r, "mix", col)
+        if by == "responder_type":
+            return (p, d, bucket, "mix", col)
+        if by == "contact_type":
+            return (p, d, r, ("ctmix", bucket), col)
+    raise KeyError(label)
+
+
+class Union:
+    def __init__(self, releases, threshold: int = 11):
+        self.table = CellTable()
+        self.index: dict[tuple, int] = {}
+        shown: set[int] = set()
+        small_shown_as_range: set[int] = set()
+        hidden_somewhere: set[int] = set()
+        for rel in releases:
+            local = {}
+            for i, label in enumerate(rel.table.labels):
+                key = canonical(rel, label)
+                value = rel.table.values[i]
+                if key not in self.index:
+                    self.index[key] = self.table.add(key, value)
+                u = self.index[key]
+                assert self.table.values[u] == value, f"{key}: {self.table.values[u]} ≠ {value} in another view"
+                local[i] = u
+                s = rel.status.get(label)
+                if s is None:
+                    shown.add(u)
+                else:
+                    hidden_somewhere.add(u)
+                    if s == PRIMARY:
+                        small_shown_as_range.add(u)
+            for total, parts in rel.table.sums:
+                self._sum(local[total], [local[p] for p in parts])
+            for smalls, bigs in rel.table.at_most:
+                self._at_most([local[i] for i in smalls], [local[i] for i in bigs])
+        self._periods()
+        self.hidden = hidden_somewhere - shown
+        self.masked = frozenset(i for i in self.hidden if i not in small_shown_as_range
+                                and 0 < self.table.values[i] < threshold)
+
+    def _sum(self, total, parts):
+        try:
+            self.table.add_sum(total, parts)
+        except ValueError:
+            pass
+
+    def _at_most(self, smalls, bigs):
+        try:
+            self.table.add_at_most(smalls, bigs)
+        except ValueError:
+            pass
+
+    def _periods(self) -> None:
+        """A longer period's cell against the same cell of each month in it."""
+        by_rest: dict[tuple, dict[tuple, int]] = {}
+        for key, i in self.index.items():
+            (start, end), *rest = key
+            by_rest.setdefault(tuple(rest), {})[(start, end)] = i
+        for rest, cells in by_rest.items():
+            months = {p: i for p, i in cells.items() if _n_months(*p) == 1}
+            for (start, end), i in cells.items():
+                if _n_months(start, end) <= 1:
+                    continue
+                inside = [j for (s, e), j in months.items() if start <= s and e <= end]
+                if not inside:
+                    continue
+                col = rest[-1]
+                if rest[2] == "fig" and isinstance(col, str) and is_distinct(col):
+                    for j in inside:
+                        self._at_most([j], [i])
+                    self._at_most([i], inside)
+                else:
+                    self._sum(i, inside)  # months absent from the union hold 0 of it (else skipped)
+
+
+def _n_months(start: date, end: date) -> int:
+    if start.day != 1 or end.day != 1:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def recovered(releases, threshold: int = 11) -> list[tuple]:
+    """Canonical keys of the cells 1..threshold−1 that the union of `releases` gives away."""
+    from pmhc.suppression import Rules
+
+    from .test_suppression import readable_cells
+
+    u = Union(releases, threshold)
+    found = readable_cells(u.table, set(u.hidden), Rules(threshold=threshold), u.masked)
+    return [u.table.labels[i] for i in found if 0 < u.table.values[i] < threshold]
