@@ -16,9 +16,16 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-DIVERTED = ("resolved_on_scene", "referred_outpatient", "crisis_center", "voluntary_ed")
-CARE = ("referred_outpatient", "crisis_center", "voluntary_ed")
-CO_RESPONDERS = ("clinician_liaison", "counseling_intern")
+from pmhc.schema import GROUPS
+
+# The outcome groups and responder types the SQL reads from vocabulary_groups: the same
+# definitions (pmhc.schema.GROUPS), so the yardstick cannot drift from the dashboard.
+DIVERTED = GROUPS[("outcome", "diverted")]
+CARE = GROUPS[("outcome", "care")]
+ED_OR_HOLD = GROUPS[("outcome", "ed_or_hold")]
+NOT_REACHED = GROUPS[("outcome", "not_reached")]
+CO_RESPONDERS = GROUPS[("responder_type", "co_responder")]
+CIT_ONLY = GROUPS[("responder_type", "cit_only")]
 
 
 @dataclass
@@ -196,7 +203,7 @@ def follow_up_figures(fr: Frames, f, by: str = "total") -> pd.DataFrame:
     done = set(pairs.loc[(gap >= 1) & (gap <= 14), "encounter_id"])
     crisis = crisis.assign(followed=crisis["encounter_id"].isin(done))
     fu = e[e["contact_type"].eq("follow_up")]
-    fu = fu.assign(reached=fu["outcome_known"] & fu["outcome"].ne("refused_unable_to_contact"))
+    fu = fu.assign(reached=fu["outcome_known"] & ~fu["outcome"].isin(NOT_REACHED))
     out = crisis.groupby(_key(crisis, by)).agg(identified_crisis_contacts=("encounter_id", "size"),
                                                followed_up_14d=("followed", "sum"))
     out = out.join(fu.groupby(_key(fu, by)).agg(follow_ups_attempted=("encounter_id", "size"),
@@ -209,15 +216,15 @@ def follow_up_figures(fr: Frames, f, by: str = "total") -> pd.DataFrame:
 def savings(fr: Frames, f, figures: dict, assumptions) -> dict:
     e = _contacts(fr, f.__class__(f.period, f.district, None))
     scene = e[e["contact_type"].eq("on_scene") & e["outcome_known"]]
-    ed = scene["outcome"].isin(["voluntary_ed", "involuntary_hold"]).astype(float)
+    ed = scene["outcome"].isin(ED_OR_HOLD).astype(float)
     co = scene["responder_type"].isin(CO_RESPONDERS)
     bh = _calls(fr, f)
     bh = bh[bh["is_bh"]]
     arrests = bh["arrests"].sum()
     inputs = {"co_responder_scene_contacts": int(co.sum()),
               "ed_rate_co_responder": ed[co].mean() if co.any() else None,
-              "ed_rate_cit_only": ed[scene["responder_type"].eq("cit_officer")].mean()
-              if scene["responder_type"].eq("cit_officer").any() else None,
+              "ed_rate_cit_only": ed[scene["responder_type"].isin(CIT_ONLY)].mean()
+              if scene["responder_type"].isin(CIT_ONLY).any() else None,
               "booked_share": bh["booked_arrests"].sum() / arrests if arrests else 1.0}
     out = dict(inputs)
     days = (f.period.end - f.period.start).days

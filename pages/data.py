@@ -22,8 +22,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import (access, audit, escape, importer, imports, login, profiles, progress, quality, schema, snapshots,
-                  sql, ui)
+from pmhc import (access, audit, escape, importer, imports, login, present, profiles, progress, quality, schema,
+                  snapshots, sql, ui)
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -121,7 +121,7 @@ def audit_import(file_name: str, result: dict, report: importer.FileReport | Non
 # ------------------------------------------------------------------ drawing
 
 def _pct(x) -> str:
-    return "—" if x is None or pd.isna(x) else f"{x:.1%}"
+    return present.fmt(x, "rate")  # a share of rows, as every rate reads; a dash when undefined
 
 
 def show_result(result: dict) -> None:

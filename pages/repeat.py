@@ -18,7 +18,8 @@ n = ctx.cfg.repeat_min_contacts
 
 ui.metric_row(values, [("people_with_contacts", "People seen in crisis")]
               + [(f"repeat_rate_{w}d", f"Repeat rate, {w} d") for w in windows]
-              + [("follow_up_14d_rate", "Followed up ≤14 d"), ("follow_up_completion_rate", "Follow-up reached")])
+              + [("follow_up_14d_rate", "Followed up ≤14 d"), ("median_days_to_follow_up", "Median days to follow-up"),
+                 ("follow_up_completion_rate", "Follow-up reached")])
 st.caption("A repeat contact: a person whose crisis (on-scene) contact in the period was at least their "
            f"{ui.ordinal(n)} crisis contact within the window ending on it; earlier contacts count. "
            "Unidentified contacts are left out.")

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from pmhc import access, audit, charts, login, metrics, ui
+from pmhc import access, audit, charts, login, metrics, present, ui
 from pmhc import evaluation_view as ui_evaluation
 
 ctx = ui.start("savings")
@@ -106,19 +106,14 @@ ui_evaluation.savings_alternative(f, what_if, result, ctx)
 
 left, right = st.columns([3, 2])
 with left:
-    steps = [("Jail costs<br>avoided", result.get("jail_cost_avoided")),
-         ("ED & ambulance<br>costs avoided", result.get("ed_cost_avoided")),
-         ("Officer time<br>returned", result.get("officer_time_value")),
-         ("Program<br>cost", -result["program_cost"] if result.get("program_cost") is not None else None)]
-    if any(ui.is_withheld(v) for _, v in steps):
+    steps = present.savings_steps(result.get)
+    if present.steps_withheld(steps):
         # Without the hidden parts the bars would add up to a wrong net figure.
         st.info("The breakdown of the estimate is suppressed for this selection: it is built on counts too "
                 "small to publish.", icon=":material/visibility_off:")
     else:
-        ui.chart(charts.waterfall(
-            steps if has_data else [],
-            "Where the estimate comes from: cost avoided by source minus program cost",
-            "US dollars", total_label="Net<br>(estimate)"))
+        ui.chart(charts.waterfall(steps if has_data else [], present.SAVINGS_TITLE, "US dollars",
+                                  total_label=present.SAVINGS_TOTAL))
 with right:
     st.markdown("**What was avoided (estimates)**")
     st.dataframe(pd.DataFrame([

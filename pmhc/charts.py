@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import schema
+from . import present, schema
 from .config import config_dir
 from .present import NotMeasured, Withheld
 
@@ -377,7 +377,7 @@ def waterfall(steps: list[tuple[str, float | None]], title: str, y_title: str,
     values = [v for _, v in steps] + [total]
     fig = go.Figure(go.Waterfall(
         x=labels, y=values, measure=["relative"] * len(steps) + ["total"],
-        text=[_money(v) if money else f"{v:,.1f}" for v in values], textposition="outside",
+        text=[present.fmt(v, "usd") if money else f"{v:,.1f}" for v in values], textposition="outside",
         increasing={"marker": {"color": PALETTE[2]}}, decreasing={"marker": {"color": PALETTE[5]}},
         totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": "#999", "dash": "dot"}},
         hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra></extra>", cliponaxis=False,
@@ -388,10 +388,6 @@ def waterfall(steps: list[tuple[str, float | None]], title: str, y_title: str,
     fig.update_layout(hovermode="closest")
     _legend(fig, False)
     return fig
-
-
-def _money(v: float) -> str:
-    return f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
 
 
 # ------------------------------------------------------------------ milestones

@@ -181,7 +181,7 @@ AT_MOST: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 class Figure:
     key: str
     label: str
-    unit: str  # how it prints: count | rate | hours | minutes | usd
+    unit: str  # how it prints: count | rate | hours | minutes | days | usd
     query: str  # named query in queries/*.sql that returns it
     definition: str
     numerator: str = ""  # in words
@@ -419,6 +419,11 @@ def _figs() -> list[Figure]:
           "Contacts in the last 14 days of the loaded data have had less time to be followed up.",
           family="Repeat contacts", additive=False, inputs=_KP, num_key="followed_up_14d",
           den_key="identified_crisis_contacts", stored=_ENC),
+        F("median_days_to_follow_up", "Median days to follow-up", "days", "follow_up",
+          "Median days from a crisis contact to the person's first follow-up or referral contact 1–14 days later, over crisis contacts followed up within 14 days.",
+          counting_unit="logged contact", exclusions="Crisis contacts not followed up within 14 days.",
+          family="Repeat contacts", additive=False, inputs=_KP, depends=("followed_up_14d",),
+          unstable_on=("followed_up_14d",), stored=_ENC),
         F("follow_ups_attempted", "Follow-ups attempted", "count", "follow_up",
           "Follow-up contacts logged in the period.", counting_unit="logged contact", family="Repeat contacts",
           inputs=_K, stored=_ENC),

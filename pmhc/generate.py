@@ -28,6 +28,10 @@ The model (all vectorised with numpy, written with pyarrow's CSV writer):
 Timestamps are written as wall-clock time in the agency zone without an offset; the
 generator works in UTC internally so durations are true across DST changes, and wall
 times that do not exist (spring forward) are never written.
+
+Its size (~1,000 lines) is earned: one seeded random stream runs through calls, contacts,
+arrests and the planted effect in a fixed order, so splitting it would change the bytes of
+the committed sample or spread the one model of Harbor City over several files.
 """
 
 from __future__ import annotations

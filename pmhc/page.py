@@ -87,11 +87,10 @@ def start(key: str, with_filters: bool = True) -> PageContext:
     bits = [f"For {spec.audience}"]
     if filters is not None:
         bits.append(f"Showing **{filters_label(filters, markdown=True)}**")
-    bits.append(f"Data loaded: {span.first:%-d %b %Y} – {span.last:%-d %b %Y}")
+    bits.append(f"Data loaded: {present.span_text(span.first, span.last)}")
     st.caption(" · ".join(bits))
     if filters is not None and not ctx.period_complete:
-        st.warning(f"The selected period runs outside the loaded data ({span.first:%-d %b %Y} – "
-                   f"{span.last:%-d %b %Y}): figures cover only the part of it that is loaded.", icon="⚠️")
+        st.warning(present.outside_span_text(span.first, span.last, "The selected period"), icon="⚠️")
     if ctx.is_public:
         st.caption(f"Public view: counts below {cfg.suppression_threshold} are suppressed so that no one "
                    "can be identified (shown as “<" f"{cfg.suppression_threshold}”; “suppressed” where a figure "

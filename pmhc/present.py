@@ -168,6 +168,12 @@ def span_text(first, last) -> str:
     return f"{first:%-d %b %Y} – {last:%-d %b %Y}"
 
 
+def outside_span_text(first, last, what: str = "The period") -> str:
+    """The warning shown when a period runs past the loaded data (page banner and report note)."""
+    return (f"{what} runs outside the loaded data ({span_text(first, last)}): figures cover only the part of "
+            "it that is loaded.")
+
+
 def scope_label(district: str | None, responder_type: str | None) -> str:
     """District and responder type of a selection, in words."""
     from . import schema
@@ -180,3 +186,32 @@ def scope_label(district: str | None, responder_type: str | None) -> str:
 def coverage_text(recorded: int, of: int, over: str, what: str = "it") -> str:
     """'over 1,204 of 3,010 BH calls where it is recorded'."""
     return f"over {recorded:,} of {of:,} {over} where {what} is recorded"
+
+
+# ------------------------------------------------------------------ the savings waterfall
+
+# The parts that add up to the net cost avoidance, in the order drawn: (label on the
+# chart, figure key, sign). The Savings page and the deck's savings slide draw these.
+SAVINGS_STEPS = (("Jail costs<br>avoided", "jail_cost_avoided", 1),
+                 ("ED & ambulance<br>costs avoided", "ed_cost_avoided", 1),
+                 ("Officer time<br>returned", "officer_time_value", 1),
+                 ("Program<br>cost", "program_cost", -1))
+SAVINGS_TITLE = "Where the estimate comes from: cost avoided by source minus program cost"
+SAVINGS_TOTAL = "Net<br>(estimate)"
+SAVINGS_HIDDEN = "Parts of the estimate rest on small counts and are suppressed in the public release"
+
+
+def savings_steps(value_of) -> list[tuple[str, object]]:
+    """The waterfall's (label, dollars) steps; `value_of(key)` gives a figure's value as
+    the caller may show it. A withheld or missing part keeps its marker (never 0), so a
+    chart leaves it out and `steps_withheld` can refuse to draw a wrong net."""
+    steps = []
+    for label, key, sign in SAVINGS_STEPS:
+        v = value_of(key)
+        steps.append((label, v if isinstance(v, Withheld) or missing(v) else sign * float(v)))
+    return steps
+
+
+def steps_withheld(steps) -> bool:
+    """Is any part hidden by the release? Then the bars would add up to a wrong net."""
+    return any(isinstance(v, Withheld) for _, v in steps)

@@ -18,6 +18,10 @@ nothing about is withheld from the public rather than shown unchecked.
 Across selections: a district- or responder-filtered release also hides every count that
 the unfiltered release hides in that district's (responder type's) row, so picking the
 district in the filter does not reveal a cell hidden in the district table.
+
+Its size (~600 lines) is earned: the cells, the relations between them and the cross-selection
+inheritance must be built in one place, because a relation left out of the one table is a
+small count a reader can subtract back.
 """
 
 from __future__ import annotations

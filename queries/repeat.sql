@@ -52,9 +52,16 @@ ORDER BY bucket;
 -- referral contact with the same person 1–14 days later (any responder), ÷ crisis contacts.
 -- Follow-up completion: follow-up contacts in the period where the person was reached
 -- (a known outcome other than refused / unable to contact) ÷ follow-up contacts.
+-- Median days to follow-up: over the crisis contacts followed up within 14 days, the
+-- median of the days from the crisis contact to the person's first follow-up or referral
+-- contact 1–14 days later (how soon follow-up happens, beside whether it does).
 WITH crisis AS (
     -- followed_up_14d is stored with the contact (queries/rollups.sql :: encounter_facts_stored)
-    SELECT e.month, e.district, e.responder_type, e.followed_up_14d AS followed_up
+    SELECT e.month, e.district, e.responder_type, e.followed_up_14d AS followed_up,
+           (SELECT min(f.encounter_date - e.encounter_date)
+            FROM encounter_facts_stored f
+            WHERE f.person_no = e.person_no AND f.contact_type IN ('follow_up', 'referral')
+              AND f.encounter_date > e.encounter_date AND f.encounter_date <= e.encounter_date + 14) AS days
     FROM encounter_facts_stored e
     WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
       AND e.encounter_date >= $start AND e.encounter_date < $end
@@ -71,18 +78,19 @@ WITH crisis AS (
 ), buckets AS (
     SELECT CASE $by WHEN 'month' THEN strftime(month, '%Y-%m') WHEN 'district' THEN district
                     WHEN 'responder_type' THEN responder_type ELSE 'all' END AS bucket,
-           1 AS crisis, followed_up::INTEGER AS followed_up, 0 AS fu, 0 AS reached
+           1 AS crisis, followed_up::INTEGER AS followed_up, days, 0 AS fu, 0 AS reached
     FROM crisis
     UNION ALL
     SELECT CASE $by WHEN 'month' THEN strftime(month, '%Y-%m') WHEN 'district' THEN district
                     WHEN 'responder_type' THEN responder_type ELSE 'all' END,
-           0, 0, 1, reached::INTEGER
+           0, 0, NULL, 1, reached::INTEGER
     FROM fu
 )
 SELECT bucket,
        CAST(sum(crisis) AS BIGINT)                   AS identified_crisis_contacts,
        CAST(sum(followed_up) AS BIGINT)              AS followed_up_14d,
        sum(followed_up) / nullif(sum(crisis), 0)     AS follow_up_14d_rate,
+       median(days)                                  AS median_days_to_follow_up,
        CAST(sum(fu) AS BIGINT)                       AS follow_ups_attempted,
        CAST(sum(reached) AS BIGINT)                  AS follow_ups_reached,
        sum(reached) / nullif(sum(fu), 0)             AS follow_up_completion_rate

@@ -4,6 +4,7 @@ tests/test_metrics.py, and isolated config / secret / database paths for every t
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,30 @@ def small_db_path(tmp_path):
     con.close()
     os.environ["PMHC_DB"] = str(path)
     return path
+
+
+@contextmanager
+def small_config():
+    """The small fixture's config and secret for code outside one test (module fixtures)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
+        yield
+
+
+@pytest.fixture(scope="module")
+def release_db():
+    """The small fixture in memory with its own config, built once per module: releases,
+    decks and workbooks built from it take a second or more each."""
+    from pmhc import db, metrics
+    from pmhc.config import load_agency
+
+    from .helpers import ReleaseDb
+
+    with small_config():
+        con = db.connect(":memory:")
+        load_small(con)
+        try:
+            yield ReleaseDb(con, load_agency(), metrics.load_assumptions())
+        finally:
+            con.close()

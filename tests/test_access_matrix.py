@@ -22,8 +22,9 @@ from streamlit.testing.v1 import AppTest
 
 from pmhc import access, auth, definitions
 
+from .helpers import JAN_FEB_PARAMS
+
 ROOT = Path(__file__).resolve().parent.parent
-JAN_FEB = {"period": "months", "from": "2024-01", "to": "2024-02"}
 PAGES = [p for p in access.PAGES if (ROOT / p.path).exists()]
 MATRIX = [(role, page) for role in access.ROLES for page in PAGES]
 THRESHOLD = 11
@@ -71,7 +72,7 @@ def run_app(role: str, params: dict | None = None) -> AppTest:
     if role not in access.DEMO_ROLES:  # demo visitors are never administrators: log in as one
         os.environ.pop("PMHC_DEMO", None)  # restored by app_env's monkeypatch
         at.session_state[auth.SESSION_KEY] = {"user": "test-admin", "role": role, "method": "local"}
-    for k, v in (params or JAN_FEB).items():
+    for k, v in (params or JAN_FEB_PARAMS).items():
         at.query_params[k] = v
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -258,7 +259,7 @@ def test_figures_cached_for_staff_are_never_served_to_the_public(app_env):
 def test_a_public_district_view_reads_its_own_release(app_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["role"] = "public"
-    for k, v in {**JAN_FEB, "district": "D1"}.items():
+    for k, v in {**JAN_FEB_PARAMS, "district": "D1"}.items():
         at.query_params[k] = v
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -47,7 +47,7 @@ def test_saving_a_value_without_a_source_is_refused(tmp_path):
 
 
 def test_a_saved_file_changes_the_savings_estimate(small_con, tmp_path, monkeypatch):
-    from tests.test_rollups import JAN_FEB
+    from tests.helpers import JAN_FEB
 
     base = metrics.load_assumptions()
     before = metrics.savings(small_con, JAN_FEB, base)["net_cost_avoidance"]

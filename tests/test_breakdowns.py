@@ -7,9 +7,10 @@ import pytest
 
 from pmhc import definitions, figures, metrics
 from pmhc.periods import Period
+from .helpers import JAN_FEB
 
 PERIODS = {
-    "jan_feb_2024": Period.months("2024-01", "2024-02"),
+    "jan_feb_2024": JAN_FEB.period,
     "whole_fixture": Period.months("2023-01", "2024-03"),
 }
 

@@ -14,17 +14,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from urllib.parse import urlencode
 from pathlib import Path
 
 import pytest
 
 from pmhc import access
+from .helpers import JAN_FEB_PARAMS
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("BROWSER_PATH", "/usr/bin/chromium"))
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-JAN_FEB = "period=months&from=2024-01&to=2024-02"
+JAN_FEB_QUERY = urlencode(JAN_FEB_PARAMS)  # period=months&from=2024-01&to=2024-02
 
 pytestmark = pytest.mark.e2e
 
@@ -168,7 +170,7 @@ PAGE_KEYS = [spec.key for spec in access.pages_for("analyst") if (ROOT / spec.pa
 
 @pytest.mark.parametrize("key", PAGE_KEYS)
 def test_every_page_opens_without_an_error_box(server, page, key):
-    page.goto(f"{server}/{key}?{JAN_FEB}")
+    page.goto(f"{server}/{key}?{JAN_FEB_QUERY}")
     settle(page)
     shot = screenshot(page, key)
     assert not errors_on(page), f"{key}: {errors_on(page)} (see {shot})"
@@ -178,7 +180,7 @@ def test_every_page_opens_without_an_error_box(server, page, key):
 
 
 def test_charts_are_drawn_in_the_browser(server, page):
-    page.goto(f"{server}/volume?{JAN_FEB}")
+    page.goto(f"{server}/volume?{JAN_FEB_QUERY}")
     settle(page)
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     titles = page.eval_on_selector_all(".js-plotly-plot .gtitle", "els => els.map(e => e.textContent)")
@@ -186,7 +188,7 @@ def test_charts_are_drawn_in_the_browser(server, page):
 
 
 def test_the_front_page_opens_the_overview_with_the_link_filters(server, page):
-    page.goto(f"{server}/?{JAN_FEB}")
+    page.goto(f"{server}/?{JAN_FEB_QUERY}")
     settle(page)
     assert page.inner_text('[data-testid="stMain"] h1') == "Overview"
     assert "/overview?" in page.url and "to=2024-02" in page.url
@@ -203,7 +205,7 @@ def test_a_shared_link_opens_with_its_filters(server, page):
 
 
 def test_navigating_keeps_filters_and_the_chosen_role(server, page):
-    page.goto(f"{server}/overview?{JAN_FEB}")
+    page.goto(f"{server}/overview?{JAN_FEB_QUERY}")
     settle(page)
     role_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="View as")
     role_box.get_by_role("combobox").click()

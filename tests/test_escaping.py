@@ -22,6 +22,7 @@ from pmhc.config import load_agency
 from pmhc.periods import Period
 
 from .conftest import SMALL
+from .helpers import JAN_FEB
 
 ROOT = Path(__file__).resolve().parent.parent
 BEACON = "![t](http://127.0.0.1:9/beacon.png)"
@@ -85,7 +86,7 @@ def test_a_hostile_district_is_a_plain_value_in_the_workbook(tmp_path, monkeypat
     path = hostile_db(tmp_path, FORMULA)
     con = db.connect(path, read_only=True)
     try:
-        filters = metrics.Filters(Period.months("2024-01", "2024-02"))
+        filters = JAN_FEB
         wb = openpyxl.load_workbook(io.BytesIO(reports.build("xlsx", con, filters, load_agency(),
                                                              metrics.load_assumptions(), public=True)))
     finally:

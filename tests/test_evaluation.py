@@ -15,6 +15,7 @@ import pytest
 
 from pmhc import db, evaluation, generate, importer, sql
 from pmhc.config import ROOT, SAMPLE_DIR
+from .helpers import JAN_FEB
 
 ROLLOUT = dict(generate.ROLLOUT)
 COHORT = ["D1", "D2"]  # started on generate.PROGRAM_START
@@ -237,7 +238,7 @@ def test_the_deck_and_the_one_pager_print_the_evaluation_headline(small_con):
     from pmhc.periods import Period
     from pmhc.reports import content, deck, onepager
 
-    data = content.gather(small_con, metrics.Filters(Period.months("2024-01", "2024-02")), public=True)
+    data = content.gather(small_con, JAN_FEB, public=True)
     assert data.evaluation == ""  # the small fixture has no program start: no slide, no note
     text = "Program evaluation: arrests on BH calls -30% after the start (95% interval -50% to -5%)."
     data = dataclasses.replace(data, evaluation=text)

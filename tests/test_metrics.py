@@ -30,8 +30,8 @@ import pytest
 
 from pmhc import metrics
 from pmhc.periods import Period
+from .helpers import JAN_FEB
 
-JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
 
 
 @pytest.fixture
@@ -139,6 +139,13 @@ def test_follow_up_within_14_days_of_a_crisis_contact(figures):
     assert figures["identified_crisis_contacts"] == 5
     assert figures["followed_up_14d"] == 3
     assert figures["follow_up_14d_rate"] == approx(3 / 5)
+
+
+def test_median_days_to_follow_up(figures):
+    # E01 (P1, 5 Jan) → follow-up E03 12 Jan: 7 days; E02 (P1, 10 Jan) → E03: 2 days;
+    # E04 (P2, 20 Jan) → follow-up E06 1 Feb: 12 days; E05 (P3, 25 Feb) has only an earlier
+    # referral and E10 (P4) none, so they are left out: the median of 2, 7 and 12.
+    assert figures["median_days_to_follow_up"] == approx(7.0)
 
 
 def test_follow_up_completion_counts_people_reached(figures):

@@ -26,9 +26,9 @@ from pmhc.config import load_agency
 from pmhc.periods import Period
 
 from .conftest import SMALL, SMALL_CONFIG, load_small
+from .helpers import JAN_FEB
 
 CAD_ONLY = Path(__file__).parent / "fixtures" / "cad_only" / "calls.csv"
-JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
 # The inputs this export lacks (pmhc/figures.py :: INPUTS), decided by reading the file.
 ABSENT = {"co_responder", "cit_officer", "on_scene_time", "use_of_force", "contacts", "contact_outcome",
           "person_key", "contact_minutes", "comparison_contacts", "arrests"}

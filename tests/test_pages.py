@@ -22,10 +22,9 @@ from streamlit.testing.v1 import AppTest
 
 from pmhc import access, auth, charts, db, definitions, metrics, sql, ui
 from pmhc.periods import Period
+from .helpers import JAN_FEB, JAN_FEB_PARAMS
 
 ROOT = Path(__file__).resolve().parent.parent
-JAN_FEB = {"period": "months", "from": "2024-01", "to": "2024-02"}
-JAN_FEB_FILTERS = metrics.Filters(Period.months("2024-01", "2024-02"))
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def demo(small_db_path, monkeypatch):
 def figures(demo):
     con = db.connect(demo, read_only=True)
     try:
-        yield metrics.headline(con, JAN_FEB_FILTERS)
+        yield metrics.headline(con, JAN_FEB)
     finally:
         con.close()
 
@@ -96,7 +95,7 @@ def chart_titles(at: AppTest) -> list[str]:
 # ------------------------------------------------------------------ overview (chief)
 
 def test_overview_shows_the_six_headline_figures_of_the_metrics_layer(demo, figures):
-    at = open_page("overview", params=JAN_FEB)
+    at = open_page("overview", params=JAN_FEB_PARAMS)
     headline = [f for f in definitions.figures() if f.headline]
     assert len(headline) == 6
     for fig in headline:
@@ -110,7 +109,7 @@ def test_overview_shows_the_six_headline_figures_of_the_metrics_layer(demo, figu
 
 
 def test_overview_changes_are_percent_for_counts_and_points_for_rates(demo):
-    at = open_page("overview", params=JAN_FEB)
+    at = open_page("overview", params=JAN_FEB_PARAMS)
     deltas = {m.label: m.delta for m in at.metric}
     # Nov–Dec 2023 had 1 BH call (C09, not co-responded): 1 → 5 is +400 %, 0 % → 60 % is +60 points.
     assert deltas["Behavioral-health calls"] == "+400.0%"
@@ -118,7 +117,7 @@ def test_overview_changes_are_percent_for_counts_and_points_for_rates(demo):
 
 
 def test_overview_states_each_headline_definition(demo):
-    at = open_page("overview", params=JAN_FEB)
+    at = open_page("overview", params=JAN_FEB_PARAMS)
     text = "\n".join(m.value for m in at.markdown)
     for fig in definitions.figures():
         if fig.headline:
@@ -126,7 +125,7 @@ def test_overview_states_each_headline_definition(demo):
 
 
 def test_overview_trend_chart_has_title_and_labelled_axes(demo):
-    at = open_page("overview", params=JAN_FEB)
+    at = open_page("overview", params=JAN_FEB_PARAMS)
     (fig,) = charts_on(at)
     assert fig.layout.title.text == "Behavioral-health calls and co-responded BH calls per month"
     assert fig.layout.title.subtitle.text.startswith("Jan 2024–Feb 2024")
@@ -152,13 +151,13 @@ def test_a_shared_link_restores_its_fiscal_year_and_district(demo):
 
 
 def test_district_filter_narrows_the_figures(demo):
-    at = open_page("volume", params={**JAN_FEB, "district": "D2"})
+    at = open_page("volume", params={**JAN_FEB_PARAMS, "district": "D2"})
     assert metric(at, "BH calls") == "1"  # C04 only: C06 has bh_flag=false
     assert metric(at, "Co-responded") == "1"
 
 
 def test_a_link_value_not_in_the_data_is_reported_and_ignored(demo):
-    at = open_page("volume", params={**JAN_FEB, "district": "ZZ"})
+    at = open_page("volume", params={**JAN_FEB_PARAMS, "district": "ZZ"})
     assert any("district=ZZ" in w.value for w in at.sidebar.get("alert")) or any(
         "district=ZZ" in w.value for w in at.warning)
     assert metric(at, "BH calls") == "5"
@@ -172,7 +171,7 @@ def test_quarter_filter_selects_the_calendar_quarter(demo):
 
 
 def test_switching_pages_keeps_the_filters(demo):
-    at = open_page("overview", params=JAN_FEB)
+    at = open_page("overview", params=JAN_FEB_PARAMS)
     at.switch_page("pages/volume.py").run()
     assert not at.exception
     assert "Jan 2024–Feb 2024" in at.caption[0].value
@@ -180,7 +179,7 @@ def test_switching_pages_keeps_the_filters(demo):
 
 
 def test_responder_type_filter_narrows_contact_figures_only(demo):
-    at = open_page("volume", params={**JAN_FEB, "responder": "clinician_liaison"})
+    at = open_page("volume", params={**JAN_FEB_PARAMS, "responder": "clinician_liaison"})
     assert metric(at, "Contacts") == "3"  # E01, E05, E09
     assert metric(at, "BH calls") == "5"  # call figures include every call
 
@@ -188,7 +187,7 @@ def test_responder_type_filter_narrows_contact_figures_only(demo):
 # ------------------------------------------------------------------ volume, outcomes, repeat
 
 def test_volume_page_matches_the_metrics_layer(demo, figures):
-    at = open_page("volume", params=JAN_FEB)
+    at = open_page("volume", params=JAN_FEB_PARAMS)
     assert metric(at, "BH calls") == ui.fmt(figures["bh_calls"]) == "5"
     assert metric(at, "Co-responded") == "3"
     assert metric(at, "Coverage") == "60.0%"
@@ -199,7 +198,7 @@ def test_volume_page_matches_the_metrics_layer(demo, figures):
 
 
 def test_volume_district_table_shows_coverage_per_district(demo):
-    at = open_page("volume", params=JAN_FEB)
+    at = open_page("volume", params=JAN_FEB_PARAMS)
     table = page_tables(at)[0].value
     d1 = table[table["District"] == "D1"].iloc[0]
     # D1 BH calls in Jan–Feb 2024: C01 (co-responded), C02, C08 (co-responded).
@@ -213,13 +212,13 @@ def test_milestones_from_the_config_file_are_drawn_on_trends(demo, tmp_path, mon
         (config / name).write_text((ROOT / "tests/fixtures/small/config" / name).read_text())
     (config / "milestones.csv").write_text("date,label\n2024-02-01,Second clinician hired\n")
     monkeypatch.setenv("PMHC_CONFIG_DIR", str(config))
-    at = open_page("volume", params=JAN_FEB)
+    at = open_page("volume", params=JAN_FEB_PARAMS)
     labels = [a.text for fig in charts_on(at) for a in fig.layout.annotations]
     assert labels.count("Second clinician hired") == 2  # both monthly trend charts
 
 
 def test_outcomes_page_matches_the_metrics_layer(demo, figures):
-    at = open_page("outcomes", params=JAN_FEB)
+    at = open_page("outcomes", params=JAN_FEB_PARAMS)
     assert metric(at, "Diversion rate") == ui.fmt(figures["diversion_rate"], "rate") == "62.5%"
     assert metric(at, "Connection to care") == "50.0%"
     assert metric(at, "Involuntary holds") == "1"
@@ -229,14 +228,14 @@ def test_outcomes_page_matches_the_metrics_layer(demo, figures):
 
 
 def test_repeat_page_matches_the_metrics_layer(demo, figures):
-    at = open_page("repeat", params=JAN_FEB)
+    at = open_page("repeat", params=JAN_FEB_PARAMS)
     assert metric(at, "Repeat rate, 90 d") == ui.fmt(figures["repeat_rate_90d"], "rate") == "25.0%"
     assert metric(at, "Followed up ≤14 d") == "60.0%"
     assert metric(at, "Follow-up reached") == "50.0%"
 
 
 def test_repeat_page_lists_people_for_the_coordinator(demo):
-    at = open_page("repeat", role="analyst", params=JAN_FEB)
+    at = open_page("repeat", role="analyst", params=JAN_FEB_PARAMS)
     (people,) = [d.value for d in page_tables(at)]
     assert len(people) == 1  # P1: on-scene contacts E01 and E02 in January
     assert people.iloc[0]["crisis_contacts"] == 2
@@ -245,26 +244,26 @@ def test_repeat_page_lists_people_for_the_coordinator(demo):
 
 
 def test_repeat_page_shows_no_person_list_to_the_public(demo):
-    at = open_page("repeat", role="public", params=JAN_FEB)
+    at = open_page("repeat", role="public", params=JAN_FEB_PARAMS)
     assert not page_tables(at)
     assert not at.get("download_button")
     assert any("Person-level lists are shown only" in i.value for i in at.info)
 
 
 def test_person_list_helper_refuses_the_public_role(demo):
-    at = open_page("overview", role="public", params=JAN_FEB)
+    at = open_page("overview", role="public", params=JAN_FEB_PARAMS)
     assert not access.can(at.session_state["role"], "view_person_list")
 
 
 def test_public_view_says_small_counts_are_suppressed(demo):
-    at = open_page("overview", role="public", params=JAN_FEB)
+    at = open_page("overview", role="public", params=JAN_FEB_PARAMS)
     assert "counts below 11 are suppressed" in captions(at)
 
 
 # ------------------------------------------------------------------ savings
 
 def test_savings_page_shows_the_estimate_its_range_and_formula(demo, figures):
-    at = open_page("savings", params=JAN_FEB)
+    at = open_page("savings", params=JAN_FEB_PARAMS)
     assert metric(at, "Net cost avoidance (estimate)") == ui.fmt(figures["net_cost_avoidance"], "usd") == "−$52,130"
     assert metric(at, "Program cost (pro-rated to the period)") == "$60,000"  # 365,000 × 60 / 365
     assert "Range −$61,776 to −$37,528" in captions(at)
@@ -282,7 +281,7 @@ def test_what_if_applies_edited_values_without_touching_the_file(demo):
     assert metrics.load_assumptions()["program_cost_annual"].value == 365000.0
     con = db.connect(demo, read_only=True)
     try:
-        result = metrics.savings(con, JAN_FEB_FILTERS, assumptions)
+        result = metrics.savings(con, JAN_FEB, assumptions)
     finally:
         con.close()
     assert result["net_cost_avoidance"] == pytest.approx(7870.0)  # gross, no program cost
@@ -300,7 +299,7 @@ def test_what_if_rejects_a_value_outside_its_range(demo):
 # ------------------------------------------------------------------ grant figures
 
 def test_grant_page_lists_every_figure_with_value_and_definition(demo, figures):
-    at = open_page("grant", params=JAN_FEB)
+    at = open_page("grant", params=JAN_FEB_PARAMS)
     table = at.table[0].value
     keys = [f.key for f in definitions.figures() if f.key in figures]
     assert list(table["Key"]) == keys
@@ -310,7 +309,7 @@ def test_grant_page_lists_every_figure_with_value_and_definition(demo, figures):
 
 
 def test_grant_copy_text_names_the_exact_period(demo):
-    at = open_page("grant", params=JAN_FEB)
+    at = open_page("grant", params=JAN_FEB_PARAMS)
     text = at.code[0].value
     assert "Period: 1 January 2024 to 29 February 2024" in text
     assert "Diversion rate: 62.5%" in text and "Behavioral-health calls: 5" in text
@@ -320,7 +319,7 @@ def test_grant_copy_text_names_the_exact_period(demo):
 def test_grant_csv_stamps_period_and_gives_staff_the_exact_value(demo, figures):
     figs = definitions.figures()
     table = ui.figure_table(figures, figs, "analyst")
-    csv = pd.read_csv(pd.io.common.BytesIO(ui.figures_csv(table, figures, JAN_FEB_FILTERS, "analyst")))
+    csv = pd.read_csv(pd.io.common.BytesIO(ui.figures_csv(table, figures, JAN_FEB, "analyst")))
     row = csv[csv["key"] == "officer_hours_returned"].iloc[0]
     assert (row["value"], row["value_exact"]) == ("2.8 h", 2.75)
     assert (row["period_start"], row["period_end_inclusive"], row["district"]) == ("2024-01-01", "2024-02-29", "all")
@@ -330,7 +329,7 @@ def test_grant_csv_stamps_period_and_gives_staff_the_exact_value(demo, figures):
 def test_grant_csv_for_the_public_has_no_exact_values_or_person_figures(demo, figures):
     figs = definitions.figures()
     table = ui.figure_table(figures, figs, "public")
-    csv = pd.read_csv(pd.io.common.BytesIO(ui.figures_csv(table, figures, JAN_FEB_FILTERS, "public")))
+    csv = pd.read_csv(pd.io.common.BytesIO(ui.figures_csv(table, figures, JAN_FEB, "public")))
     assert "value_exact" not in csv.columns
     assert not csv["key"].str.startswith("repeat_people_").any()
 

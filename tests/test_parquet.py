@@ -17,7 +17,8 @@ from pmhc.config import ROOT, load_agency
 from pmhc.periods import Period
 
 from .conftest import SMALL
-from .test_rollups import JAN_FEB, SMALL_FILTERS, assert_same, snapshot
+from .test_rollups import SMALL_FILTERS, assert_same, snapshot
+from .helpers import JAN_FEB
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from pypdf import PdfReader
 from pmhc import metrics, present, reports, ui
 from pmhc.periods import Period
 
-from .test_pages import JAN_FEB, demo, open_page  # noqa: F401  (demo is a fixture)
+from .test_pages import charts_on, demo, open_page, ys  # noqa: F401  (demo is a fixture)
+from .helpers import JAN_FEB, JAN_FEB_PARAMS
 
-JAN_FEB_FILTERS = metrics.Filters(Period.months("2024-01", "2024-02"))
 ONE_OF_EACH_KIND = {"co_response_coverage": ("Co-response coverage", "60.0%"),
                     "net_cost_avoidance": ("Net cost avoidance (estimate)", "−$52,130"),
                     "officer_hours_returned": ("Officer hours returned to patrol", "2.8 h")}
@@ -45,15 +45,15 @@ def test_changes_are_points_for_rates_dollars_for_money_percent_otherwise():
 def test_one_figure_of_each_kind_reads_the_same_on_page_deck_workbook_and_pdf(demo, small_db_path):
     from pmhc import db
 
-    at = open_page("overview", params=JAN_FEB)
+    at = open_page("overview", params=JAN_FEB_PARAMS)
     page = {m.label: m.value for m in at.metric}
     con = db.connect(small_db_path, read_only=True)
     try:
-        deck = Presentation(io.BytesIO(reports.build_deck(con, JAN_FEB_FILTERS, public=False)))
-        wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(con, JAN_FEB_FILTERS, public=False)))
-        pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(con, JAN_FEB_FILTERS, public=False)))
+        deck = Presentation(io.BytesIO(reports.build_deck(con, JAN_FEB, public=False)))
+        wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(con, JAN_FEB, public=False)))
+        pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(con, JAN_FEB, public=False)))
                        .pages[0].extract_text().split())
-        values = metrics.headline(con, JAN_FEB_FILTERS)
+        values = metrics.headline(con, JAN_FEB)
     finally:
         con.close()
     slide_texts = {sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame}
@@ -67,3 +67,64 @@ def test_one_figure_of_each_kind_reads_the_same_on_page_deck_workbook_and_pdf(de
         assert text in slide_texts, key
         assert shown[key] == text, key
         assert text in pdf, key
+
+
+def test_the_savings_page_and_the_deck_draw_the_same_waterfall_steps(demo, small_db_path):
+    """Jail 0.5 arrests avoided × 0.5 booked × ($400 + $100 × 2) = $150, ED 3 × $2,500 =
+    $7,500, officer time 2.75 h × $80 = $220, program −$60,000: net −$52,130."""
+    from pmhc import db
+    from pmhc.reports import content, deck
+
+    expected = [("Jail costs<br>avoided", 150.0), ("ED & ambulance<br>costs avoided", 7500.0),
+                ("Officer time<br>returned", 220.0), ("Program<br>cost", -60000.0)]
+    at = open_page("savings", params=JAN_FEB_PARAMS)
+    (page,) = [t for c in charts_on(at) for t in c.data if t.type == "waterfall"]
+    con = db.connect(small_db_path, read_only=True)
+    try:
+        data = content.gather(con, JAN_FEB, public=False)
+    finally:
+        con.close()
+    (slide,) = deck.savings_chart(data, "").data
+    assert [label for label, _ in data.savings_parts] == [label for label, _ in expected]
+    assert [v for _, v in data.savings_parts] == pytest.approx([v for _, v in expected])
+    for drawn in (page, slide):
+        assert list(drawn.x) == [label for label, _ in expected] + [present.SAVINGS_TOTAL]
+        assert ys(drawn) == pytest.approx([v for _, v in expected] + [-52130.0])
+        assert list(drawn.text)[-1] == "−$52,130"
+
+
+def test_a_withheld_part_keeps_its_marker_and_a_missing_one_is_never_zero():
+    hidden = present.Withheld("<11")
+    steps = present.savings_steps({"jail_cost_avoided": hidden, "ed_cost_avoided": 10.0,
+                                   "officer_time_value": None, "program_cost": 5.0}.get)
+    assert steps[0][1] is hidden and steps[2][1] is None and steps[3][1] == -5.0
+    assert present.steps_withheld(steps)
+    assert not present.steps_withheld(steps[1:])
+
+
+def test_a_figure_in_days_reads_the_same_on_page_deck_workbook_and_pdf(demo, small_db_path):
+    """Median days to follow-up: 7.0 days (the median of 2, 7 and 12, tests/test_metrics.py).
+    It is the coordinator's figure, not a council headline, so the deck and the one-pager are
+    laid out with it in the first headline's place: the same slide and box code as any headline."""
+    from pmhc import db
+    from pmhc.reports import content, deck, onepager, workbook
+
+    at = open_page("repeat", params=JAN_FEB_PARAMS)
+    assert {m.label: m.value for m in at.metric}["Median days to follow-up"] == "7.0 days"
+    con = db.connect(small_db_path, read_only=True)
+    try:
+        data = content.gather(con, JAN_FEB, public=False)
+    finally:
+        con.close()
+    wb = openpyxl.load_workbook(io.BytesIO(workbook.build(data)))
+    rows = list(wb["Figures"].iter_rows(values_only=True))
+    heads = next(r for r in rows if r[0] == "Key")
+    shown = {r[0]: dict(zip(heads, r))["Shown as"] for r in rows[rows.index(heads) + 1:]}
+    assert shown["median_days_to_follow_up"] == "7.0 days"
+    row = data.figures.set_index("key").loc["median_days_to_follow_up"]
+    data.headlines[0] = content.Headline("median_days_to_follow_up", row["label"], row["unit"], row["value"],
+                                         row["display"], row["definition"], row["location"])
+    slides = Presentation(io.BytesIO(deck.build(data))).slides
+    assert "7.0 days" in {sh.text_frame.text for s in slides for sh in s.shapes if sh.has_text_frame}
+    pdf = " ".join(PdfReader(io.BytesIO(onepager.build(data))).pages[0].extract_text().split())
+    assert "7.0 days" in pdf

@@ -25,10 +25,10 @@ from pmhc import cli, db, importer, metrics, profiles, schema
 from pmhc.periods import Period
 
 from .conftest import FIXTURES, SMALL
+from .helpers import JAN_FEB
 
 EXPORTS = FIXTURES / "exports"
 PROFILES = profiles.PROFILES_DIR
-JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
 EVERYTHING = metrics.Filters(Period.months("2023-01", "2024-03"))
 
 SHAPES = {

@@ -18,10 +18,10 @@ from pmhc import figures, metrics, reports, sql
 from pmhc.cli import main
 from pmhc.periods import Period
 
-from .test_pages import JAN_FEB, captions, demo, open_page  # noqa: F401  (demo is a fixture)
+from .test_pages import captions, demo, open_page  # noqa: F401  (demo is a fixture)
+from .helpers import JAN_FEB, JAN_FEB_PARAMS
 
 ROOT = Path(__file__).resolve().parent.parent
-JAN_FEB_FILTERS = metrics.Filters(Period.months("2024-01", "2024-02"))
 
 
 def test_every_registered_figure_is_on_methodology(demo):
@@ -35,7 +35,7 @@ def test_every_registered_figure_is_on_methodology(demo):
 
 
 def test_every_registered_figure_is_in_the_grant_workbook(small_con):
-    wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(small_con, JAN_FEB_FILTERS, public=False)))
+    wb = openpyxl.load_workbook(io.BytesIO(reports.build_workbook(small_con, JAN_FEB, public=False)))
     keys = {row[0] for row in wb["Figures"].iter_rows(values_only=True)}
     assert {f.key for f in figures.figures()} <= keys
 
@@ -73,11 +73,11 @@ def test_the_source_line_names_exactly_the_queries_the_page_ran(demo, page, monk
     ran: set[str] = set()
     bind = sql._bind
     monkeypatch.setattr(sql, "_bind", lambda q, params: (ran.add(q.name), bind(q, params))[1])
-    at = open_page(page, params=JAN_FEB)
+    at = open_page(page, params=JAN_FEB_PARAMS)
     line = next(c.value for c in at.caption if c.value.startswith("Figures on this page come from"))
     named = set(re.findall(r"`queries/[a-z_]+\.sql :: ([a-z_]+)`", line))
     assert named == ran
     # and a second run, served from the cache, names the same queries
-    again = open_page(page, params=JAN_FEB)
+    again = open_page(page, params=JAN_FEB_PARAMS)
     line2 = next(c.value for c in again.caption if c.value.startswith("Figures on this page come from"))
     assert line2 == line

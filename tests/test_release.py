@@ -24,25 +24,21 @@ from pmhc.periods import Period
 from pmhc.release import HEADLINE, Unstable, Withheld
 from pmhc.suppression import COMPLEMENTARY, MASKED, PRIMARY
 from tests.test_suppression import readable_cells
+from .helpers import JAN_FEB
 
-JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
 
 
 @pytest.fixture(scope="module")
-def _built():
-    """The fixture database and its releases, built once for the module (each takes a second or two)."""
-    from tests.conftest import SMALL_CONFIG, load_small
+def _built(release_db):
+    """The fixture database (tests/conftest.py :: release_db) and its releases, built once
+    for the module (each takes a second or two)."""
+    from tests.conftest import small_config
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
-        con = db.connect(":memory:")
-        load_small(con)
-        cfg = load_agency()
-        cfg3 = dataclasses.replace(cfg, suppression_threshold=3)
-        yield {"con": con, "cfg": cfg, "cfg3": cfg3,
-               "rel11": release.build(con, JAN_FEB, cfg), "rel3": release.build(con, JAN_FEB, cfg3)}
-        con.close()
+    with small_config():
+        cfg3 = dataclasses.replace(release_db.cfg, suppression_threshold=3)
+        yield {"con": release_db.con, "cfg": release_db.cfg, "cfg3": cfg3,
+               "rel11": release.build(release_db.con, JAN_FEB, release_db.cfg),
+               "rel3": release.build(release_db.con, JAN_FEB, cfg3)}
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -26,16 +25,13 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from pmhc import access, charts, cli, db, definitions, metrics, release, reports
-from pmhc.config import AgencyConfig, load_agency
 from pmhc.periods import Period
 from pmhc.reports import images
 from pmhc.reports.content import first_sentence
 
-from .conftest import SMALL_CONFIG, load_small
+from .helpers import JAN_FEB, JAN_FEB_PARAMS, ReleaseDb
 
 ROOT = Path(__file__).resolve().parent.parent
-JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
-JAN_FEB_PARAMS = {"period": "months", "from": "2024-01", "to": "2024-02"}
 # What the internal release shows for the six headline figures (hand-computed figures, formatted).
 EXACT_DISPLAY = {"bh_calls": "5", "co_response_coverage": "60.0%", "diversion_rate": "62.5%",
                  "connection_to_care_rate": "50.0%", "officer_hours_returned": "2.8 h",
@@ -45,30 +41,13 @@ SHEETS = ["Figures", "By month", "By district", "Assumptions"]
 
 # ------------------------------------------------------------------ built once per module
 
-@dataclass
-class Small:
-    con: object
-    cfg: AgencyConfig
-    assumptions: metrics.Assumptions
-
-    @property
-    def headline_figures(self) -> list[definitions.Figure]:
-        return [f for f in definitions.figures(self.cfg.repeat_windows_days, self.cfg.repeat_min_contacts)
-                if f.headline]
+Small = ReleaseDb  # the shared release database (tests/conftest.py :: release_db)
 
 
 @pytest.fixture(scope="module")
-def small():
+def small(release_db):
     """The small fixture in memory, with its own config (module scope: the builds share it)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PMHC_CONFIG_DIR", str(SMALL_CONFIG))
-        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
-        con = db.connect(":memory:")
-        load_small(con)
-        try:
-            yield Small(con, load_agency(), metrics.load_assumptions())
-        finally:
-            con.close()
+    return release_db
 
 
 def _build(small: Small, fmt: str, public: bool) -> bytes:

@@ -28,10 +28,10 @@ from pmhc.periods import Period
 from pmhc.present import NotMeasured
 
 from .conftest import SMALL, load_small
+from .helpers import JAN_FEB
 
 REFERENCE = sql.parse_file(Path(__file__).parent / "fixtures" / "row_level_figures.sql")
 STORED = tuple(rollups.ROLLUPS)
-JAN_FEB = metrics.Filters(Period.months("2024-01", "2024-02"))
 
 
 # ---------------------------------------------------------------- the two ways
@@ -109,9 +109,9 @@ def total_calls_in_rollup(con) -> int:
 SMALL_FILTERS = [
     JAN_FEB,
     metrics.Filters(Period.month(2024, 2)),  # C11: 03:30 UTC on 1 March is 29 February locally
-    metrics.Filters(Period.months("2024-01", "2024-02"), district="D1"),
-    metrics.Filters(Period.months("2024-01", "2024-02"), district="Unknown"),
-    metrics.Filters(Period.months("2024-01", "2024-02"), responder_type="clinician_liaison"),
+    metrics.Filters(JAN_FEB.period, district="D1"),
+    metrics.Filters(JAN_FEB.period, district="Unknown"),
+    metrics.Filters(JAN_FEB.period, responder_type="clinician_liaison"),
     metrics.Filters(Period.calendar_year(2023)),
     metrics.Filters(Period.fiscal_year(2024, 7)),
     metrics.Filters(Period.months("2022-01", "2022-03")),  # nothing loaded

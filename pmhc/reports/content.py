@@ -25,10 +25,6 @@ DASH = present.DASH
 # Axis title of a headline figure's monthly trend.
 CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month", "usd": "US dollars"}
 AXIS_BY_KEY = {"bh_calls": "BH calls per month", "officer_hours_returned": "Officer hours per month"}
-# Where the savings estimate comes from (the Savings page's waterfall): (label, figure key, sign).
-SAVINGS_PARTS = (("Jail costs<br>avoided", "jail_cost_avoided", 1), ("ED & ambulance<br>costs avoided",
-                 "ed_cost_avoided", 1), ("Officer time<br>returned", "officer_time_value", 1),
-                 ("Program<br>cost", "program_cost", -1))
 
 
 # ------------------------------------------------------------------ formatting
@@ -175,8 +171,7 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
     now = source.period(filters)
     notes = []
     if loaded is not None and not covers(loaded, filters.period):
-        notes.append(f"The period runs outside the loaded data ({loaded[0]:%-d %b %Y} – {loaded[1]:%-d %b %Y}): "
-                     "figures cover only the part of it that is loaded.")
+        notes.append(present.outside_span_text(*loaded))
     headlines = _headlines(source, filters, now, loaded)
     return ReportData(cfg, filters, public, datetime.now().astimezone().replace(microsecond=0), now.figures,
                       headlines, now.monthly(loaded), now.by_district(), now.savings_parts(), assumptions, loaded,
@@ -335,13 +330,8 @@ class _Period:
         return out
 
     def savings_parts(self) -> list[tuple[str, float | None]]:
-        return [(label, _signed(self.mark(key, self.values.get(key)), sign)) for label, key, sign in SAVINGS_PARTS]
-
-
-def _signed(v, sign: int):
-    if withheld(v) or _missing(v):
-        return v
-    return sign * float(v)
+        """The savings waterfall's steps (pmhc.present), as this report may show them."""
+        return present.savings_steps(lambda key: self.mark(key, self.values.get(key)))
 
 
 # ------------------------------------------------------------------ headline figures with comparisons

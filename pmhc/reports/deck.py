@@ -15,9 +15,9 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from .. import charts, definitions, progress
+from .. import charts, definitions, present, progress
 from . import images
-from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt, withheld
+from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt
 
 WIDE = (Inches(13.333), Inches(7.5))
 BLUE = RGBColor(0x00, 0x72, 0xB2)
@@ -49,12 +49,11 @@ def figure_chart(data: ReportData, h: Headline):
 
 
 def savings_chart(data: ReportData, subtitle: str):
-    title = "Where the estimate comes from: cost avoided by source minus program cost"
-    if any(withheld(v) for _, v in data.savings_parts):
-        return charts.empty(title, "Parts of the estimate rest on small counts and are suppressed "
-                                   "in the public release", subtitle=subtitle)
-    return charts.waterfall(data.savings_parts, title, "US dollars", total_label="Net<br>(estimate)",
-                            subtitle=subtitle)
+    """The Savings page's waterfall (steps, title and total from pmhc.present)."""
+    if present.steps_withheld(data.savings_parts):
+        return charts.empty(present.SAVINGS_TITLE, present.SAVINGS_HIDDEN, subtitle=subtitle)
+    return charts.waterfall(data.savings_parts, present.SAVINGS_TITLE, "US dollars",
+                            total_label=present.SAVINGS_TOTAL, subtitle=subtitle)
 
 
 def milestones():
