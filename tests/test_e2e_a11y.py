@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_e2e_browser import ARTIFACTS, JAN_FEB, PAGE_KEYS, ROOT, browser, page, server, settle  # noqa: F401
+from .test_e2e_browser import ARTIFACTS, JAN_FEB_QUERY, PAGE_KEYS, ROOT, browser, page, server, settle  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 BLOCKING = ("serious", "critical")
@@ -48,7 +48,7 @@ def blocking(violations: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize("key", PAGE_KEYS)
 def test_no_serious_or_critical_accessibility_violation_on_the_page(server, page, axe_js, key):
-    page.goto(f"{server}/{key}?{JAN_FEB}")
+    page.goto(f"{server}/{key}?{JAN_FEB_QUERY}")
     settle(page)
     violations = axe_violations(page, axe_js)
     ARTIFACTS.mkdir(exist_ok=True)  # every violation found, of any impact, for a person to read
@@ -67,7 +67,7 @@ def _tab_to(pg, test, limit: int = 80) -> bool:
 
 
 def test_the_filter_bar_is_usable_by_keyboard_alone(server, page):
-    page.goto(f"{server}/overview?{JAN_FEB}")
+    page.goto(f"{server}/overview?{JAN_FEB_QUERY}")
     settle(page)
     in_district = ("e => e.closest('[data-testid=\"stSidebar\"] [data-testid=\"stSelectbox\"]') && "
                    "e.closest('[data-testid=\"stSelectbox\"]').innerText.includes('District')")
@@ -80,7 +80,7 @@ def test_the_filter_bar_is_usable_by_keyboard_alone(server, page):
     settle(page)
     assert "district D" in page.inner_text('[data-testid="stMain"]')
     # The period radio is reached and changed by keyboard too.
-    page.goto(f"{server}/overview?{JAN_FEB}")
+    page.goto(f"{server}/overview?{JAN_FEB_QUERY}")
     settle(page)
     assert _tab_to(page, "e => e.type === 'radio' && e.closest('[data-testid=\"stSidebar\"]')"), \
         "Tab never reaches the Period choice"
