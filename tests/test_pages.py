@@ -455,7 +455,7 @@ def test_volume_page_breaks_calls_down_by_call_type_and_beat(demo):
 def test_every_chart_with_data_has_its_data_table_one_click_away(demo, key):
     from pmhc import chart_table
 
-    at = open_page(key, params=JAN_FEB)
+    at = open_page(key, params=JAN_FEB_PARAMS)
     with_data = [chart_table.title(fig) for fig in charts_on(at) if not chart_table.table(fig).empty]
     tables = [e.label.removeprefix("Data table: ") for e in at.expander if e.label.startswith("Data table: ")]
     assert with_data and tables == with_data
