@@ -11,7 +11,7 @@ import shlex
 
 import streamlit as st
 
-from pmhc import access, login, metrics, progress, reports, ui
+from pmhc import access, login, metrics, progress, release, reports, ui
 from pmhc.reports.images import ChartImageError
 
 ctx = ui.start("reports")
@@ -82,6 +82,12 @@ st.caption("The savings estimate uses the saved assumptions file (config/assumpt
            "tried on the Resource savings page.")
 if not may_download:
     st.warning("Your role may not download reports.", icon=":material/block:")
+# A public file of any other range could be differenced against the published months.
+unpublished = public and not release.is_published(p, ctx.cfg.fiscal_year_start_month)
+if unpublished:
+    st.error(f"No public file for this period. {release.not_published_reason(p)}. Choose a published period "
+             "in the sidebar" + ("." if ctx.is_public else ", or tick *Internal release* for exact files "
+                                 "(internal use only)."), icon=":material/block:")
 
 # ------------------------------------------------------------------ build and download
 
@@ -96,6 +102,8 @@ for old_key in [k for k in built if k[1:] != selection]:  # files of other selec
 
 
 def build(fmt: str, on_progress=None) -> bytes | None:
+    if unpublished:
+        return None
     if selection not in gathered:
         try:
             assumptions = metrics.load_assumptions()
@@ -129,7 +137,7 @@ for fmt, info in FILES.items():
         if key not in built:
             slot = st.empty()  # the build button, replaced by the download once built
             if slot.button(info["button"], key=f"reports_build_{fmt}", icon=":material/build:",
-                           disabled=not may_download):
+                           disabled=not may_download or unpublished):
                 if selection not in gathered and public:
                     wait = "Computing the figures and their privacy release (up to a minute for a year of data)…"
                 elif info["slow"]:

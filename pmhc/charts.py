@@ -4,6 +4,13 @@ They are pure functions of DataFrames (no Streamlit), so a chart on screen and t
 chart in a council deck are drawn by one function from one query result. Every chart
 has a title that says what it shows and labelled axes; an empty selection gets a chart
 that says so instead of an error or a blank plot.
+
+Plotly draws a few HTML tags in any text (<a href>, <b>, <br>, <span style>), so every
+value that comes from data (a district, a category, a milestone label, a series name, the
+title and subtitle naming the selection) enters a figure through `_text` and prints as
+typed: a district called `<a href="http://host/x">D9</a>` is that text, not a link. Only
+the builders' own small print (`_note`) and the waterfall's step labels (written in code,
+with their line breaks) carry markup.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import present, schema
+from . import escape, present, schema
 from .config import config_dir
 from .present import NotMeasured, Withheld
 
@@ -40,11 +47,21 @@ SUPPRESSED = "Suppressed for privacy: the counts in this selection are too small
 GAPS_NOTE = "Gaps are counts suppressed for privacy (too small to publish)."
 
 
+def _text(value) -> str:
+    """A data value as literal text in a figure (the one place plotly's markup is escaped)."""
+    return escape.html(value)
+
+
+def _label(value) -> str:
+    """A category's display label, as literal text."""
+    return _text(schema.label(value))
+
+
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None,
             percent: bool = False, height: int = 440, subtitle: str | None = None) -> go.Figure:
-    title_spec: dict = {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}}
+    title_spec: dict = {"text": _text(title), "x": 0, "xanchor": "left", "font": {"size": 16}}
     if subtitle:
-        title_spec["subtitle"] = {"text": subtitle, "font": {"size": 12, "color": "#666"}}
+        title_spec["subtitle"] = {"text": _text(subtitle), "font": {"size": 12, "color": "#666"}}
     fig.update_layout(
         template="plotly_white",
         title=title_spec,
@@ -56,8 +73,9 @@ def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None
                 "xanchor": "left", "x": 0},
         hovermode="x unified",
     )
-    fig.update_xaxes(title_text=x_title, title_font_size=12)
-    fig.update_yaxes(title_text=y_title, title_font_size=12, rangemode="tozero")
+    fig.update_xaxes(title_text=None if x_title is None else _text(x_title), title_font_size=12)
+    fig.update_yaxes(title_text=None if y_title is None else _text(y_title), title_font_size=12,
+                     rangemode="tozero")
     if percent:
         fig.update_yaxes(tickformat=".0%")
     return fig
@@ -79,7 +97,7 @@ def _month_axis(fig: go.Figure, xs: pd.Series) -> None:
 def empty(title: str, message: str = NO_DATA, subtitle: str | None = None) -> go.Figure:
     """An empty chart of the usual size that says why there is nothing to draw."""
     fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+    fig.add_annotation(text=_text(message), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font={"size": 16, "color": "#666"})
     _layout(fig, title, None, None, height=300, subtitle=subtitle)
     fig.update_xaxes(visible=False)
@@ -126,6 +144,7 @@ def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title:
     for i, (col, name) in enumerate(series.items()):
         if col not in df.columns:
             continue
+        name = _text(name)
         fig.add_trace(go.Scatter(
             x=xs, y=df[col].reset_index(drop=True), name=name, mode="lines+markers",
             line={"color": PALETTE[i % len(PALETTE)], "width": 2.5}, marker={"size": 6},
@@ -170,9 +189,9 @@ def _draw_milestones(fig: go.Figure, milestones: pd.DataFrame | None, first, las
         when = pd.Timestamp(m["date"])
         fig.add_shape(type="line", x0=when, x1=when, xref="x", y0=0, y1=1, yref="paper",
                       line={"color": "#555", "width": 1, "dash": "dot"})
-        fig.add_annotation(x=when, y=1 - 0.08 * (i % 3), xref="x", yref="paper", text=str(m["label"]),
+        fig.add_annotation(x=when, y=1 - 0.08 * (i % 3), xref="x", yref="paper", text=_text(m["label"]),
                            showarrow=False, xanchor="left", yanchor="top", font={"size": 11, "color": "#333"},
-                           bgcolor="rgba(255,255,255,0.85)", hovertext=f"{when:%-d %b %Y}: {m['label']}")
+                           bgcolor="rgba(255,255,255,0.85)", hovertext=_text(f"{when:%-d %b %Y}: {m['label']}"))
 
 
 def bar(df: pd.DataFrame, x: str, y: str | dict[str, str], title: str, x_title: str, y_title: str,
@@ -186,8 +205,9 @@ def bar(df: pd.DataFrame, x: str, y: str | dict[str, str], title: str, x_title: 
         return empty(title, SUPPRESSED if _any_withheld(df, series) else NO_DATA, subtitle=subtitle)
     fig = go.Figure()
     fmt = ".1%" if percent else ",.4~g"
-    cats = [schema.label(v) for v in df[x]]
+    cats = [_label(v) for v in df[x]]
     for i, (col, name) in enumerate(series.items()):
+        name = _text(name)
         values = df[col].reset_index(drop=True)
         kw = {"x": values, "y": cats, "orientation": "h"} if horizontal else {"x": cats, "y": values}
         fig.add_trace(go.Bar(
@@ -289,9 +309,9 @@ def outcome_mix(df_long: pd.DataFrame, title: str, x_title: str = "Month",
     fig = go.Figure()
     for i, outcome in enumerate(order):
         part = data[data["outcome"] == outcome].set_index("bucket").reindex(buckets)
-        name = schema.label(outcome)
+        name = _label(outcome)
         fig.add_trace(go.Bar(
-            x=xs if by_month else [schema.label(b) for b in buckets],
+            x=xs if by_month else [_label(b) for b in buckets],
             y=part["share"].fillna(0).where(~part.index.isin(hidden_buckets)).to_numpy(),
             name=name, marker_color=OUTCOME_COLORS.get(outcome, PALETTE[i % len(PALETTE)]),
             customdata=part["contacts"].fillna(0).to_numpy(),
@@ -344,7 +364,7 @@ def heatmap(df: pd.DataFrame, title: str, value: str = "bh_calls",
             for row in grid.to_numpy()]
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(dtype=float), x=list(grid.columns), y=list(WEEKDAYS), colorscale="Blues", xgap=1, ygap=1,
-        colorbar={"title": {"text": value_title}}, text=text,
+        colorbar={"title": {"text": _text(value_title)}}, text=text,
         customdata=[hours for _ in range(7)],
         hovertemplate="%{y} %{customdata}: %{text}<extra></extra>",
     ))

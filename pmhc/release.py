@@ -425,6 +425,15 @@ PUBLISHED_KINDS = ("month", "quarter", "year", "fiscal_year")
 EXPOSED_COST = 1e6  # a complement whose months are all shown would be the sum of them: last resort
 
 
+PUBLISHED_KINDS = "one month, a quarter, a calendar year or a fiscal year"
+
+
+def not_published_reason(period) -> str:
+    """Why a public release of this range is refused: the one wording for the CLI and the Reports page."""
+    return (f"{period.label} is not a published period: a public release covers {PUBLISHED_KINDS}, "
+            "because one of any other range could be differenced against the published months")
+
+
 def is_published(period, fiscal_year_start_month: int = 1) -> bool:
     """Whole months, quarters, calendar and fiscal years: the periods public views offer."""
     if not period.whole_months:

@@ -32,6 +32,9 @@ from pmhc.reports.content import first_sentence
 from .helpers import JAN_FEB, JAN_FEB_PARAMS, ReleaseDb
 
 ROOT = Path(__file__).resolve().parent.parent
+# The Reports page builds public files only for published periods (the filter clips a range to the
+# loaded months, January–February): its tests use January.
+Q1_PARAMS = {"period": "months", "from": "2024-01", "to": "2024-01"}
 # What the internal release shows for the six headline figures (hand-computed figures, formatted).
 EXACT_DISPLAY = {"bh_calls": "5", "co_response_coverage": "60.0%", "diversion_rate": "62.5%",
                  "connection_to_care_rate": "50.0%", "officer_hours_returned": "2.8 h",
@@ -575,7 +578,7 @@ def run_page(role: str, params: dict | None = None) -> AppTest:
     see test_data_page.open_data_page)."""
     at = AppTest.from_file(str(ROOT / "pages" / "reports.py"), default_timeout=180)
     at.session_state["role"] = role
-    for k, v in {**JAN_FEB_PARAMS, **(params or {})}.items():
+    for k, v in {**Q1_PARAMS, **(params or {})}.items():
         at.query_params[k] = v
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -587,7 +590,7 @@ def page_through_app(role: str, monkeypatch) -> AppTest:
     monkeypatch.setenv("PMHC_DEMO", "1")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["role"] = role
-    for k, v in JAN_FEB_PARAMS.items():
+    for k, v in Q1_PARAMS.items():
         at.query_params[k] = v
     at.run()
     at.switch_page(access.page("reports").path)
@@ -624,7 +627,7 @@ def test_building_the_workbook_offers_its_download(small_db_path):
     assert downloads(at) == ["Download the workbook"]
     assert [b.label for b in at.button] == ["Build the slide deck", "Build the summary"]  # replaced by the download
     captions = "\n".join(c.value for c in at.caption)
-    assert "pmhc_grant_workbook_20240101_20240229.xlsx" in captions
+    assert "pmhc_grant_workbook_20240101_20240131.xlsx" in captions
     assert "public release" in captions
     # a rerun reuses the built file: no build button for it any more
     at.run()
@@ -666,11 +669,42 @@ def test_ticking_internal_release_warns_and_builds_a_separate_file(small_db_path
 def test_reports_page_shows_the_command_line_for_the_selection(small_db_path):
     at = run_page("analyst", {"district": "D1"})
     (code,) = [c.value for c in at.code]
-    assert ("pmhc report --from 2024-01 --to 2024-02 --district D1 --format xlsx "
-            "--out pmhc_grant_workbook_20240101_20240229_D1.xlsx") in code.splitlines()
+    assert ("pmhc report --from 2024-01 --to 2024-01 --district D1 --format xlsx "
+            "--out pmhc_grant_workbook_20240101_20240131_D1.xlsx") in code.splitlines()
     at.checkbox(key="reports_internal").check()
     at.run()
     assert all(line.count("--internal") == 1 for line in at.code[0].value.splitlines())
+
+
+def test_reports_page_refuses_a_public_file_of_a_range_that_is_not_published(small_db_path):
+    at = run_page("analyst", JAN_FEB_PARAMS)  # Jan–Feb: Q1 minus it is March, a published month
+    (error,) = [e.value for e in at.error]
+    assert "not a published period" in error
+    assert "one month, a quarter, a calendar year or a fiscal year" in error and "Internal release" in error
+    assert [b.disabled for b in at.button] == [True, True, True]
+    assert downloads(at) == []
+
+
+def test_reports_page_builds_an_internal_file_of_any_range(small_db_path):
+    at = run_page("analyst", JAN_FEB_PARAMS)
+    at.checkbox(key="reports_internal").check()
+    at.run()
+    assert at.error == [] or all("not a published period" not in e.value for e in at.error)
+    at.button(key="reports_build_xlsx").click()
+    at.run()
+    assert downloads(at) == ["Download the workbook"]
+    assert "INTERNAL release" in "\n".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("params", [Q1_PARAMS, {"from": "2024-02", "to": "2024-02"}],
+                         ids=["January", "February"])
+def test_reports_page_builds_a_public_file_of_a_published_period(params, small_db_path):
+    at = run_page("analyst", params)
+    assert all("not a published period" not in e.value for e in at.error)
+    at.button(key="reports_build_xlsx").click()
+    at.run()
+    assert downloads(at) == ["Download the workbook"]
+    assert "public release" in "\n".join(c.value for c in at.caption)
 
 
 def test_reports_page_says_what_to_install_when_charts_cannot_be_drawn(small_db_path, monkeypatch):

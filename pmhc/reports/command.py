@@ -44,12 +44,10 @@ def cli_run(args: argparse.Namespace) -> int:
         if responder and responder not in schema.RESPONDER_TYPES:
             return fail(f"--responder-type {responder!r} is not a responder type; use one of "
                         f"{', '.join(schema.RESPONDER_TYPES)}")
-        from ..release import is_published
+        from ..release import is_published, not_published_reason
 
         if public and not is_published(period, cfg.fiscal_year_start_month):
-            # A public release of any other range could be differenced against the months.
-            return fail(f"{period.label} is not a published period: a public report covers one month, a "
-                        "quarter, a calendar year or a fiscal year (--from 2024-01 --to 2024-03, …); "
+            return fail(f"{not_published_reason(period)} (--from 2024-01 --to 2024-03, …); "
                         "--internal writes an exact internal report of any period")
         filters = metrics.Filters(period, args.district or None, responder)
         try:
