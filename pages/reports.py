@@ -85,7 +85,7 @@ if not may_download:
 # A public file of any other range could be differenced against the published months.
 unpublished = public and not release.is_published(p, ctx.cfg.fiscal_year_start_month)
 if unpublished:
-    st.error(f"No public file for this period. {release.not_published_reason(p)}. Choose a published period "
+    st.warning(f"No public file for this period. {release.not_published_reason(p)}. Choose a published period "
              "in the sidebar" + ("." if ctx.is_public else ", or tick *Internal release* for exact files "
                                  "(internal use only)."), icon=":material/block:")
 
