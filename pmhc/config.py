@@ -12,7 +12,9 @@ TOML is written with tomli-w only (`toml_dumps`, `toml_value`).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
@@ -243,9 +245,22 @@ class _DataRules(Strict):
     co_responder_empty: Literal[CO_RESPONDER_EMPTY] = "unknown"  # type: ignore[valid-type]
 
 
+AGENCY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def agency_slug(name: str) -> str:
+    """The agency key made from its name ("Harbor City Police Department" →
+    "harbor-city-police-department"): lower-case ASCII letters, digits and hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:63].strip("-") or "agency"
+
+
 class AgencyFile(Strict):
     """config/agency.toml as written by an agency."""
     name: str = "Agency"
+    # The agency's key in data shared with other agencies (the Parquet copy's
+    # agency=<key> folders); made from `name` when not given.
+    key: str | None = None
     program: str = "Co-Responder Program"
     timezone: str = "UTC"
     fiscal_year_start_month: int = Field(7, ge=1, le=12)
@@ -261,6 +276,14 @@ class AgencyFile(Strict):
     @classmethod
     def _zone(cls, v: str) -> str:
         return check_timezone(v)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        if v is not None and not AGENCY_KEY.match(v):
+            raise ValueError(f"{v!r} is not an agency key: use 1–63 lower-case letters, digits, '-' or '_', "
+                             "starting with a letter or digit (e.g. \"harbor-city\")")
+        return v
 
     @field_validator("dispositions", mode="before")
     @classmethod
@@ -286,7 +309,14 @@ class AgencyConfig:
     # What an empty co-responder field means: "unknown" (left out of co-response
     # figures) unless the agency says "not_co_responded" ([data_rules] in agency.toml).
     co_responder_empty: str = "unknown"
+    key: str = ""  # `key` in agency.toml when given; see agency_key
     source: str = field(default="", compare=False)
+
+    @property
+    def agency_key(self) -> str:
+        """The agency's key in data shared with other agencies: the configured key, else
+        a slug of the name."""
+        return self.key or agency_slug(self.name)
 
     @property
     def bh_rule(self) -> str:
@@ -338,5 +368,6 @@ def load_agency(path: Path | None = None) -> AgencyConfig:
         unstable_numerator=f.privacy.unstable_numerator,
         dispositions=tuple(sorted(codes.items())),
         co_responder_empty=f.data_rules.co_responder_empty,
+        key=f.key or "",
         source=str(path),
     )
