@@ -60,10 +60,10 @@ def _active_session():
 
 def session(master: str | None = None, app_name: str = "pmhc figures"):
     """A Spark session (the one this process has, if any). `master` (or $PMHC_SPARK_MASTER)
-    names a cluster; without one,
-    spark-submit's --master holds when spark-submit started this process, else local
-    mode on every core with few shuffle partitions (the figure queries move little data).
-    Raises EngineUnavailable when pyspark or Java is missing."""
+    names a cluster; without one, spark-submit's --master holds when spark-submit started
+    this process, else local mode on every core, with few shuffle partitions (the figure
+    queries move little data) and only errors logged. Raises EngineUnavailable when
+    pyspark or Java is missing."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -188,7 +188,8 @@ def _rows(spark, base: str, table: str, key: str):
     try:
         frame = spark.read.option("basePath", f"{base}/{table}").parquet(f"{base}/{table}/{parquet.AGENCY_COLUMN}={key}")
     except AnalysisException as e:
-        raise FileNotFoundError(f"No {table} of agency {key!r} in the Parquet copy at {base}: {e}. "
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise FileNotFoundError(f"No {table} of agency {key!r} in the Parquet copy at {base} ({why}). "
                                 "Write one with `pmhc export-parquet --db DB --out DIR`.") from None
     return frame.drop(parquet.AGENCY_COLUMN, parquet.PARTITION_COLUMN)
 
