@@ -22,12 +22,19 @@ small fixture in tests/test_spark.py):
   (100 / 60.0 = 1.666667). Such literals are written as DOUBLE for Spark, so a rate or
   an average comes out as the same double DuckDB gives.
 
+- A DATE parameter is bound as ISO text and cast to DATE in the SQL (pmhc.spark says why).
+
 Constructs that are written differently in the two engines but mean the same are left to
-sqlglot (strftime → DATE_FORMAT, list → COLLECT_LIST, string_split → SPLIT, NULLS LAST on
-every ORDER BY, since Spark sorts NULL first). Constructs that mean different things are
-written in the .sql files in a form both engines read alike (date differences as
-date_diff('day', a, b), not a − b, which is a number of days in DuckDB but an INTERVAL in
-Spark).
+sqlglot (strftime → DATE_FORMAT, list → COLLECT_LIST, string_split → SPLIT, GROUP BY ALL
+and FILTER (WHERE …) as they are, NULLS LAST on every ORDER BY, since Spark sorts NULL
+first). Constructs that mean different things, or that Spark cannot run, are written in
+the .sql files in a form both engines read alike, with the same DuckDB results:
+date differences as date_diff('day', a, b), not a − b (a number of days in DuckDB, an
+INTERVAL in Spark); the earliest follow-up as date_diff of min(date), not min of a
+difference (Spark cannot aggregate an expression mixing a correlated subquery's outer and
+inner columns); a month of an instant as strftime(ts, '%Y-%m') in the session's zone, not
+via DuckDB's timezone(current_setting(…)); and a sum read as a count cast to BIGINT (DuckDB
+sums BIGINT to HUGEINT, which pandas gets as a float).
 """
 
 from __future__ import annotations
