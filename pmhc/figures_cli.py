@@ -146,14 +146,16 @@ def collect_by(con, filters: metrics.Filters, by: str, cfg=None) -> Split:
         for b, v in zip(buckets, frame[r["key"]]):
             if b in outside:
                 v = present.NotMeasured(outside[b])
-            cells[b] = {"value": None if present.missing(v) else _number(v),
+            cells[b] = {"value": None if present.missing(v) else _number(v, r["unit"]),
                         "not_measured": v.reason if present.not_measured(v) else None}
         rows.append({**r, "breakdown": cells})
     return Split(by, buckets, rows, not_split, notes)
 
 
-def _number(v):
-    return v.item() if hasattr(v, "item") else v
+def _number(v, unit: str):
+    """A plain number; a count stays whole (a month without rows was filled in as 0.0)."""
+    v = v.item() if hasattr(v, "item") else v
+    return int(v) if unit == "count" and isinstance(v, float) and v.is_integer() else v
 
 
 def _not_split_reason(key: str, by: str) -> str:
