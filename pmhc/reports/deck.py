@@ -118,9 +118,7 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
     if h.suppressed:  # one line, not two saying the same
         lines = ["No change shown: this figure is suppressed for privacy"]
     else:
-        lines = [_change_line(h.change_vs_previous, f"vs {h.previous_label}", h.no_change_vs_previous),
-                 _change_line(h.change_vs_year_ago, f"vs a year earlier ({h.year_ago_label})",
-                              h.no_change_vs_year_ago)]
+        lines = [c.line for c in h.changes()]
     _text(s, Inches(0.5), Inches(3.05), Inches(4.6), Inches(1.0), lines, 15, INK)
     _text(s, Inches(0.5), Inches(4.2), Inches(4.6), Inches(1.6), first_sentence(h.definition), 16, INK)
     if h.note:
@@ -147,10 +145,11 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
     s.notes_slide.notes_text_frame.text = "\n".join(notes)
 
 
-def _change_line(change: str | None, against: str, why: str = "") -> str:
-    if change:
-        return f"{change} {against}"
-    return f"No change shown {against}" + (f": {why}" if why else "")
+def _compared_with(p) -> str:
+    prev, ago = p.previous().label, p.year_ago().label
+    if present.year_before_is_previous(prev, ago):
+        return f"the previous period of the same length, which is the same period a year earlier ({prev})"
+    return f"the previous period of the same length ({prev}) and with the same period a year earlier ({ago})"
 
 
 def _evaluation_slide(prs, data: ReportData) -> None:
@@ -177,8 +176,7 @@ def _methodology_slide(prs, data: ReportData) -> None:
         f"Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}, both days included. Calls are dated by when they "
         f"were received, contacts by their contact date, on the {cfg.timezone} clock.",
         f"Diversion: {figs['diversion_rate'].definition} {definitions._UNKNOWN}",
-        f"Changes compare with the previous period of the same length ({p.previous().label}) and with the same "
-        f"period a year earlier ({p.year_ago().label}): rates in percentage points, dollars in dollars, counts "
+        f"Changes compare with {_compared_with(p)}: rates in percentage points, dollars in dollars, counts "
         "and hours in percent.",
         f"Data: CAD calls for service, the co-responder contact log and arrest records, loaded {data.loaded_text}. "
         "Each figure is one named SQL query (source on each slide; all are listed on the dashboard's "

@@ -154,11 +154,7 @@ def _figure_box(pdf: _Pdf, x: float, y: float, w: float, h: float, fig: Headline
     cy = y + pad
     cy += pdf.block(x + pad, cy, inner, fig.label, 9, 2, bold=True, color=GREY, line_h=4.2) + 0.5
     cy += pdf.block(x + pad, cy, inner, fig.display, 22, 1, bold=True, color=BLUE, line_h=10) + 0.5
-    changes = []
-    if fig.change_vs_previous:
-        changes.append(f"{fig.change_vs_previous} vs {fig.previous_label}")
-    if fig.change_vs_year_ago:
-        changes.append(f"{fig.change_vs_year_ago} vs a year earlier")
+    changes = [c.line for c in fig.changes() if c.text]  # each comparison once (pmhc.present)
     if not changes and not fig.suppressed and fig.no_change_vs_previous:
         # Say why, once (a suppressed figure's own note says it already).
         changes.append(f"No change shown: {fig.no_change_vs_previous}")
