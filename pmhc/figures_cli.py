@@ -135,7 +135,13 @@ def collect_by(con, filters: metrics.Filters, by: str, cfg=None) -> Split:
                   else "no calls or contacts are loaded")
         outside = {b: loaded for b in buckets
                    if span is None or not f"{span[0]:%Y-%m}" <= b <= f"{span[1]:%Y-%m}"}
-        notes = {b: f"partial month: {why}" for b, why in metrics.partial_months(span).items() if b in buckets}
+        partial = {b: [why] for b, why in metrics.partial_months(span).items() if b in buckets}
+        p = filters.period
+        if p.start.day != 1:  # a period of days: its first and last months are counted in part
+            partial.setdefault(f"{p.start:%Y-%m}", []).insert(0, f"the period starts {p.start:%-d %b %Y}")
+        if p.end.day != 1:
+            partial.setdefault(f"{p.last_day:%Y-%m}", []).insert(0, f"the period ends {p.last_day:%-d %b %Y}")
+        notes = {b: "partial month: " + "; ".join(why) for b, why in partial.items()}
         notes.update({b: f"not measured: {why}" for b, why in outside.items()})
     rows, not_split = [], {}
     for r in totals:

@@ -191,3 +191,14 @@ def test_by_with_a_district_filter_splits_that_district_only(small_db_path, caps
     # D1: C01 C02 (Jan), C07 C08 (Feb); BH C01 C02 | C08
     assert [cell(data, "calls_total", m) for m in data["buckets"]] == [2, 2]
     assert [cell(data, "bh_calls", m) for m in data["buckets"]] == [2, 1]
+
+
+def test_by_month_of_a_period_of_days_counts_its_days_and_says_so(small_db_path, capsys):
+    code, out, _ = run(["--from", "2024-01-10", "--to", "2024-02-20", "--by", "month", "--format", "json",
+                        "--db", str(small_db_path)], capsys)
+    data = json.loads(out)
+    # 10–31 Jan: C02 C03 C04; 1–20 Feb: C05 C06 C07 (C08 on the 25th, C11 on the 29th are after it)
+    assert [cell(data, "calls_total", m) for m in data["buckets"]] == [3, 3]
+    assert data["figures"]["calls_total"]["value"] == 6
+    assert data["bucket_notes"] == {"2024-01": "partial month: the period starts 10 Jan 2024",
+                                    "2024-02": "partial month: the period ends 20 Feb 2024"}
