@@ -119,6 +119,11 @@ class Split:
     not_split: dict[str, str]
     notes: dict[str, str] = field(default_factory=dict)  # bucket → e.g. "data start 15 Jan 2023"
 
+    @property
+    def total(self) -> str:
+        """The total's name in the table and CSV ("Total", unless the data has a bucket so named)."""
+        return TOTAL if TOTAL not in self.buckets else f"{TOTAL} (all)"
+
 
 def collect_by(con, filters: metrics.Filters, by: str, cfg=None) -> Split:
     """Every figure with a breakdown by `by`, per bucket and in total. A month outside the
@@ -200,10 +205,9 @@ def _csv_by(split: Split) -> str:
     w = csv.DictWriter(buf, fieldnames=names, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in split.rows:
-        for b in [*split.buckets, TOTAL]:
-            cell = r["breakdown"][b] if b != TOTAL else r
+        for b, cell in [*r["breakdown"].items(), (split.total, r)]:
             line = {**r, split.by: b, "value": cell["value"], "not_measured": cell["not_measured"],
-                    "coverage": r["coverage"] if b == TOTAL else None, "note": split.notes.get(b)}
+                    "coverage": r["coverage"] if cell is r else None, "note": split.notes.get(b)}
             w.writerow({k: escape.cell(v) for k, v in line.items()})  # text, never a formula
     return buf.getvalue()
 
@@ -215,11 +219,10 @@ def _table_by(split: Split, filters: metrics.Filters, cfg) -> str:
     lines = [f"{cfg.name} — {filters.label}, by {what}", ""]
     if not split.buckets:
         lines += [f"No {what} in this selection: the table holds the totals only.", ""]
-    grid = pd.DataFrame(
-        {_plain(b): [format_value(r["breakdown"][b]["value"], r["unit"], r["breakdown"][b]["not_measured"])
-                     for r in split.rows] for b in split.buckets} |
-        {TOTAL: [format_value(r["value"], r["unit"], r.get("not_measured")) for r in split.rows]},
-        index=[r["key"] for r in split.rows])
+    grid = pd.DataFrame(  # a list of rows, not a dict: two buckets printing alike stay two columns
+        [[*(format_value(c["value"], r["unit"], c["not_measured"]) for c in r["breakdown"].values()),
+          format_value(r["value"], r["unit"], r.get("not_measured"))] for r in split.rows],
+        index=[r["key"] for r in split.rows], columns=[*map(_plain, split.buckets), split.total])
     width = shutil.get_terminal_size((120, 24)).columns
     lines.append(grid.to_string(line_width=max(width, 60)))
     for b, note in split.notes.items():
