@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     fig.add_argument("--district", default=None)
     fig.add_argument("--responder-type", default=None)
     fig.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    fig.add_argument("--by", default=None, metavar="COLUMN",
+                     help="split every figure that has this breakdown, with the total: month, district, "
+                          "responder_type, contact_type, call_type or beat")
     fig.add_argument("--db", default=None)
     fig.add_argument("--parquet", default=None, metavar="DIR",
                      help="read a Parquet copy written by `pmhc export-parquet` instead of the database file")

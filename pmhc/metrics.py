@@ -164,23 +164,45 @@ def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:
     """All monthly figures in one frame: one row per month of the period, gaps as zero rows."""
+    return split_by(con, filters, "month", cfg).rename(columns={"bucket": "month"})
+
+
+def breakdown_columns() -> tuple[str, ...]:
+    """Every column some figure can be split by (the registry's BREAKDOWNS), month first."""
+    return tuple(dict.fromkeys(by for bys in BREAKDOWNS.values() for by in bys))
+
+
+def split_by(con: duckdb.DuckDBPyConnection, filters: Filters, by: str,
+             cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """Every figure that has a breakdown by `by`, in one frame with a row per bucket: the
+    queries of the registry's BREAKDOWNS that list `by`, joined on the bucket. By month
+    every month of the period is a row; otherwise the buckets any of the queries has
+    ('Unknown' last). A count a bucket has no rows for is 0; a figure whose inputs the
+    selection lacks is not measured in every bucket, as in `breakdown`."""
     cfg = cfg or load_agency()
-    months = pd.period_range(filters.period.start, filters.period.last_day, freq="M").strftime("%Y-%m")
-    frame = pd.DataFrame({"bucket": list(months)})
-    for q in FIGURE_QUERIES:
-        df = run(con, q, filters, "month", cfg)
+    queries = [q for q, bys in BREAKDOWNS.items() if by in bys]
+    if not queries:
+        raise ValueError(f"no figure has a breakdown by {by!r}; breakdowns: {', '.join(breakdown_columns())}")
+    frames = [run(con, q, filters, by, cfg).astype({"bucket": object}) for q in queries]
+    if by == "month":
+        buckets = list(pd.period_range(filters.period.start, filters.period.last_day, freq="M").strftime("%Y-%m"))
+    else:
+        seen = dict.fromkeys(b for df in frames for b in df["bucket"])
+        buckets = sorted(seen, key=lambda b: (b == "Unknown", str(b)))
+    frame = pd.DataFrame({"bucket": pd.Series(buckets, dtype=object)})
+    for df in frames:
         new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
         frame = frame.merge(df[new], on="bucket", how="left")
     for c in frame.columns:
         if c != "bucket" and _empty_value(c) == 0:
             frame[c] = frame[c].fillna(0)
     cov = coverage(con, filters, None, cfg)
-    frame = _from_calls(con, filters, cov, frame, "month")
-    # A series whose inputs the selection lacks is not measured in every month, not 0.
+    frame = _from_calls(con, filters, cov, frame, by)
+    # A figure whose inputs the selection lacks is not measured in every bucket, not 0.
     reasons = cov.reasons([c for c in frame.columns if c != "bucket"])
     for c, r in reasons.items():
         frame[c] = pd.Series([present.NotMeasured(r)] * len(frame), index=frame.index, dtype=object)
-    return frame.rename(columns={"bucket": "month"})
+    return frame
 
 
 def outcome_mix(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "total") -> pd.DataFrame:

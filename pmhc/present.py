@@ -14,6 +14,7 @@ The markers are floats that are NaN to arithmetic and charts (a gap, never a 0):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -138,6 +139,44 @@ def fmt_change(value, before, unit: str) -> str | None:
     if unit == "usd":
         return ("+" if c >= 0 else "−") + fmt(abs(c), "usd")
     return f"{c:+.1%}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One comparison on a card: the change ("+5.3%"), against which period, or why no
+    change is shown."""
+
+    text: str | None
+    against: str  # "vs Feb 2025", "vs a year earlier (Mar 2024)", "vs 2024 (a year earlier)"
+    why: str = ""
+
+    @property
+    def line(self) -> str:
+        if self.text:
+            return f"{self.text} {self.against}"
+        return f"No change shown {self.against}" + (f": {self.why}" if self.why else "")
+
+
+def changes(vs_previous: str | None, previous_label: str, vs_year_ago: str | None, year_ago_label: str,
+            why_previous: str = "", why_year_ago: str = "") -> list[Change]:
+    """A card's comparisons, each said once: against the previous period of the same
+    length and against the same period a year earlier — or, when the previous period is
+    the year before (a calendar or fiscal year, any twelve whole months), one comparison
+    naming it as both ("+5.3% vs 2024 (a year earlier)"), not the same change twice.
+
+    The labels decide: Period.previous() and Period.year_ago() keep the period's kind, so
+    they carry the same label exactly when they are the same dates."""
+    if year_before_is_previous(previous_label, year_ago_label):
+        return [Change(vs_previous or vs_year_ago, f"vs {previous_label} (a year earlier)",
+                       why_previous or why_year_ago)]
+    return [Change(vs_previous, f"vs {previous_label}", why_previous),
+            Change(vs_year_ago, f"vs a year earlier ({year_ago_label})", why_year_ago)]
+
+
+def year_before_is_previous(previous_label: str, year_ago_label: str) -> bool:
+    """Is the previous period the same as a year earlier (twelve months)? Then a change
+    against it is one comparison, not two."""
+    return previous_label == year_ago_label
 
 
 def fmt_relative(change_value, unit: str) -> str | None:

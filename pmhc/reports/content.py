@@ -81,6 +81,11 @@ class Headline:
     no_change_vs_previous: str = ""
     no_change_vs_year_ago: str = ""
 
+    def changes(self) -> list[present.Change]:
+        """The change lines of the card, each comparison once (pmhc.present.changes)."""
+        return present.changes(self.change_vs_previous, self.previous_label, self.change_vs_year_ago,
+                               self.year_ago_label, self.no_change_vs_previous, self.no_change_vs_year_ago)
+
 
 @dataclass
 class ReportData:

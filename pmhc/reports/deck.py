@@ -12,11 +12,11 @@ import io
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from .. import charts, definitions, present, progress
-from . import images
+from . import images, textfit
 from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt
 
 WIDE = (Inches(13.333), Inches(7.5))
@@ -114,13 +114,12 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
     _text(s, Inches(0.5), Inches(0.35), Inches(12.3), Inches(0.8), h.label, 30, INK, bold=True)
     _text(s, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.4), f"{data.period_text} · {data.scope}", 14, GREY)
     # Left: the number, its changes and what it counts.
-    _text(s, Inches(0.5), Inches(1.7), Inches(4.6), Inches(1.3), h.display, 60, BLUE, bold=True)
+    _text(s, Inches(0.5), Inches(1.7), Inches(4.6), Inches(1.3), h.display, _figure_size(h.display, Inches(4.6)),
+          BLUE, bold=True)
     if h.suppressed:  # one line, not two saying the same
         lines = ["No change shown: this figure is suppressed for privacy"]
     else:
-        lines = [_change_line(h.change_vs_previous, f"vs {h.previous_label}", h.no_change_vs_previous),
-                 _change_line(h.change_vs_year_ago, f"vs a year earlier ({h.year_ago_label})",
-                              h.no_change_vs_year_ago)]
+        lines = [c.line for c in h.changes()]
     _text(s, Inches(0.5), Inches(3.05), Inches(4.6), Inches(1.0), lines, 15, INK)
     _text(s, Inches(0.5), Inches(4.2), Inches(4.6), Inches(1.6), first_sentence(h.definition), 16, INK)
     if h.note:
@@ -147,10 +146,11 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
     s.notes_slide.notes_text_frame.text = "\n".join(notes)
 
 
-def _change_line(change: str | None, against: str, why: str = "") -> str:
-    if change:
-        return f"{change} {against}"
-    return f"No change shown {against}" + (f": {why}" if why else "")
+def _compared_with(p) -> str:
+    prev, ago = p.previous().label, p.year_ago().label
+    if present.year_before_is_previous(prev, ago):
+        return f"the previous period of the same length, which is the same period a year earlier ({prev})"
+    return f"the previous period of the same length ({prev}) and with the same period a year earlier ({ago})"
 
 
 def _evaluation_slide(prs, data: ReportData) -> None:
@@ -177,8 +177,7 @@ def _methodology_slide(prs, data: ReportData) -> None:
         f"Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}, both days included. Calls are dated by when they "
         f"were received, contacts by their contact date, on the {cfg.timezone} clock.",
         f"Diversion: {figs['diversion_rate'].definition} {definitions._UNKNOWN}",
-        f"Changes compare with the previous period of the same length ({p.previous().label}) and with the same "
-        f"period a year earlier ({p.year_ago().label}): rates in percentage points, dollars in dollars, counts "
+        f"Changes compare with {_compared_with(p)}: rates in percentage points, dollars in dollars, counts "
         "and hours in percent.",
         f"Data: CAD calls for service, the co-responder contact log and arrest records, loaded {data.loaded_text}. "
         "Each figure is one named SQL query (source on each slide; all are listed on the dashboard's "
@@ -226,11 +225,17 @@ def _assumption_value(v: float, unit: str) -> str:
 
 # ------------------------------------------------------------------ text helpers
 
-def _text(slide, left, top, width, height, text, size: int, color: RGBColor, bold: bool = False,
+TEXT_INSET = Inches(0.1)  # a text box's default left and right inset
+
+
+def _text(slide, left, top, width, height, text, size: float, color: RGBColor, bold: bool = False,
           italic: bool = False, align=PP_ALIGN.LEFT, bullet: bool = False):
     box = slide.shapes.add_textbox(left, top, width, height)
     tf = box.text_frame
     tf.word_wrap = True
+    # Text that outgrows its box is shrunk by the viewer (LibreOffice, Keynote, PowerPoint once
+    # edited), never left running over the next box.
+    tf.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     tf.vertical_anchor = MSO_ANCHOR.TOP
     paragraphs = text if isinstance(text, list) else [text]
     for i, line in enumerate(paragraphs):
@@ -246,6 +251,13 @@ def _text(slide, left, top, width, height, text, size: int, color: RGBColor, bol
         font.italic = italic
         font.color.rgb = color
     return box
+
+
+def _figure_size(text: str, width: Emu, size: float = 60, smallest: float = 28) -> float:
+    """The headline number's size: 60 pt, smaller when a long figure (−$12,345,678) would
+    not fit the box's width on one line (pmhc.reports.textfit), so it is never broken."""
+    inner = Emu(width - 2 * TEXT_INSET).pt
+    return textfit.fit_size(text, inner, size, smallest, lambda t, s: textfit.width_pt(t, s, bold=True))
 
 
 def _cell(cell, text: str, size: int, bold: bool = False) -> None:
