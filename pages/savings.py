@@ -23,8 +23,13 @@ base = metrics.load_assumptions()
 st.subheader("Assumptions")
 if "savings_saved" in st.session_state:
     st.success(st.session_state.pop("savings_saved"), icon=":material/check:")
-st.caption("Unit costs from `config/assumptions.toml`, each with its source and year. Edit value, low or high "
-           "to try a what-if: changes apply to this page only and are not saved.")
+st.caption("Unit costs from the agency's assumptions (`config/assumptions.toml`), each with its source and year. "
+           "Edit value, low or high to try a what-if: changes apply to this page only and are not saved.")
+unset = [metrics.ASSUMPTION_LABELS[k] for k in metrics.SAVINGS_PARAMS if k not in base]
+if unset:
+    st.info(f"**Not set for this agency yet:** {'; '.join(unset)}. The figures that need them are not measured "
+            "(never priced with another city's costs) until an administrator sets them, with their sources, on the "
+            "Settings page.", icon=":material/info:")
 if st.button("Reset to the file's values", icon=":material/restart_alt:"):
     st.session_state["savings_editor_round"] = st.session_state.get("savings_editor_round", 0) + 1
 frame = base.frame()[["key", "label", "value", "low", "high", "unit", "year"]]
@@ -86,6 +91,7 @@ if not has_data:
     ui.no_data("No BH calls or contacts for this selection: nothing was avoided, so the estimate is minus the "
                "program cost.")
 st.subheader(f"Estimated cost avoidance, {period}")
+st.caption(f"Amounts in {present.currency_text()}.")
 c1, c2, c3 = st.columns(3)
 c1.metric("Net cost avoidance (estimate)", ui.fmt(result.get("net_cost_avoidance"), "usd", "net_cost_avoidance"),
           border=True)
@@ -112,7 +118,7 @@ with left:
         st.info("The breakdown of the estimate is suppressed for this selection: it is built on counts too "
                 "small to publish.", icon=":material/visibility_off:")
     else:
-        ui.chart(charts.waterfall(steps if has_data else [], present.SAVINGS_TITLE, "US dollars",
+        ui.chart(charts.waterfall(steps if has_data else [], present.SAVINGS_TITLE, present.currency_text(),
                                   total_label=present.SAVINGS_TOTAL))
 with right:
     st.markdown("**What was avoided (estimates)**")

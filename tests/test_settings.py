@@ -77,10 +77,25 @@ def test_invalid_toml_is_one_line_naming_the_file(tmp_path):
 
 # ------------------------------------------------------------------ config/assumptions.toml
 
-def test_assumptions_missing_a_cost_name_the_section_and_its_required_keys(tmp_path):
+def test_a_misspelled_cost_names_the_file_and_the_cost_it_means(tmp_path):
     path = tmp_path / "assumptions.toml"
     path.write_text(SHIPPED_ASSUMPTIONS.read_text().replace("[ed_visit]", "[ed_vist]"))
-    with pytest.raises(config.SettingsError, match=r"ed_visit: is missing: add \[ed_visit\] with value, source, year"):
+    with pytest.raises(config.SettingsError, match=r"assumptions.toml: ed_vist: unknown setting \(did you mean 'ed_visit'\?\)"):
+        metrics.load_assumptions(path)
+
+
+def test_a_cost_the_file_does_not_set_is_absent_not_zero(tmp_path):
+    path = tmp_path / "assumptions.toml"
+    text = SHIPPED_ASSUMPTIONS.read_text()
+    path.write_text(text[:text.index("[program_cost_annual]")])
+    loaded = metrics.load_assumptions(path)
+    assert "program_cost_annual" not in loaded and loaded["officer_hour"].value == 85.0
+
+
+def test_a_cost_section_without_its_source_names_the_missing_key(tmp_path):
+    path = tmp_path / "assumptions.toml"
+    path.write_text("[officer_hour]\nvalue = 90.0\nyear = 2025\n")
+    with pytest.raises(config.SettingsError, match=r"\[officer_hour\] source: is missing"):
         metrics.load_assumptions(path)
 
 
