@@ -146,12 +146,6 @@ class Workspace:
         return SAMPLE_CONFIG_DIR if self.sample else self.root / "examples"
 
 
-def home() -> Path | None:
-    """The workspace named by PMHC_HOME (None: the checkout's sample workspace)."""
-    h = os.environ.get("PMHC_HOME", "").strip()
-    return Path(h).expanduser().resolve() if h else None
-
-
 def config_dir() -> Path:
     env = os.environ.get("PMHC_CONFIG_DIR")
     return Path(env) if env else Workspace.current().config_dir

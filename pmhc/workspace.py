@@ -28,8 +28,7 @@ import os
 import secrets
 from pathlib import Path
 
-from .config import (SAMPLE_CONFIG_DIR, AgencyConfig, SettingsError, Workspace, check_timezone, write_agency,
-                     write_private)
+from .config import SAMPLE_CONFIG_DIR, SettingsError, Workspace, check_timezone, write_agency, write_private
 
 FOLDERS = ("config", "profiles", "data", "secrets", "reports", "backups", "examples")
 
@@ -159,7 +158,3 @@ def example_assumptions():
     path = SAMPLE_CONFIG_DIR / "assumptions.toml"
     return metrics.load_assumptions(path) if path.exists() else metrics.Assumptions()
 
-
-def is_empty(ws: Workspace, cfg: AgencyConfig | None = None) -> bool:
-    """No data loaded yet: the dashboard shows its first-run guide instead of empty pages."""
-    return not ws.db_path.exists()

@@ -24,8 +24,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -641,3 +639,16 @@ def test_an_installed_package_without_a_workspace_refuses_to_guess(monkeypatch):
     monkeypatch.setattr(config, "IS_CHECKOUT", False)
     with pytest.raises(config.NoWorkspace, match="pmhc init DIR"):
         Workspace.current()
+
+
+def test_a_hostile_disposition_code_is_stored_quoted_and_matched_in_any_case(lakeside, tmp_path):
+    from pmhc import agency_settings
+
+    odd = tmp_path / "odd.csv"
+    odd.write_text(EXPORT.splitlines()[0] + '\nLK-008,11/21/2025 10:00,PERSON IN CRISIS,Z1," adv ""night"" [2]= ",Y\n')
+    assert pmhc("import", "--profile", str(lakeside / "profiles" / "lakeside_cad.toml"), str(odd)) == 0
+    agency_settings.set_disposition('ADV "NIGHT" [2]=', "resolved_on_scene", "x")
+    assert dict(load_agency().dispositions) == {'adv "night" [2]=': "resolved_on_scene"}
+    assert headline()["diverted_contacts"] == 1  # LK-008, its code in another case and with spaces
+    with pytest.raises(ValueError, match="give the disposition code"):
+        agency_settings.set_disposition("   ", "arrest", "x")

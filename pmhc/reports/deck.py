@@ -17,7 +17,7 @@ from pptx.util import Emu, Inches, Pt
 
 from .. import charts, definitions, present, progress
 from . import images
-from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt
+from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence
 
 WIDE = (Inches(13.333), Inches(7.5))
 BLUE = RGBColor(0x00, 0x72, 0xB2)
