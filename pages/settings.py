@@ -15,7 +15,7 @@ import streamlit as st
 from pmhc import access, agency_settings, apply_settings, escape, login, metrics, present, schema, ui, workspace
 from pmhc.config import SettingsError, Workspace, agency_raw, load_agency
 
-DATE_FORMATS = ("%-d %b %Y", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y", "%B %-d, %Y")
+DATE_FORMATS = ("", "%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d.%m.%Y", "%-d %b %Y", "%B %-d, %Y")
 REMOVE = "(not mapped: remove from the map)"
 OTHER_CODE = "(a code not in the loaded data…)"
 
@@ -55,9 +55,10 @@ def agency_tab(cfg) -> None:
                                help=f"Now {cfg.currency_symbol!r}.")
         formats = list(dict.fromkeys((cfg.date_format,) + DATE_FORMATS))
         fmt = c3.selectbox("Dates in reports", formats, key="settings_date_format",
-                           format_func=lambda f: f"{date(2025, 1, 5).strftime(f)}  ({f})")
+                           format_func=lambda f: f"{date(2025, 1, 5).strftime(f)}  ({f})" if f else
+                           "5 Jan 2025 (5 January 2025 on slides)")
         if st.form_submit_button("Save agency details", icon=":material/save:"):
-            locale = {"currency": currency.strip().upper(), "date_format": fmt,
+            locale = {"currency": currency.strip().upper(), "date_format": fmt or None,
                       "currency_symbol": symbol if symbol.strip() else None}
             attempt(agency_settings.save_agency, {"name": name.strip(), "program": program.strip(),
                                                   "timezone": tz.strip(), "fiscal_year_start_month": int(fy),

@@ -381,14 +381,16 @@ CURRENCIES = {
     "NOK": ("NOK ", "Norwegian kroner"), "DKK": ("DKK ", "Danish kroner"), "ZAR": ("R", "South African rand"),
     "JPY": ("¥", "yen"), "INR": ("₹", "Indian rupees"), "MXN": ("MX$", "Mexican pesos"),
 }
-DEFAULT_DATE_FORMAT = "%-d %b %Y"  # 5 Jan 2025
+# Dates when the agency sets no format: "5 Jan 2025" in short texts, "5 January 2025" in a
+# deck or a summary's sentences (pmhc.present.date_text).
+DEFAULT_DATE_FORMATS = {"short": "%-d %b %Y", "long": "%-d %B %Y"}
 
 
 class _Locale(Strict):
     # How money and dates read in pages and exports.
     currency: str = "USD"
     currency_symbol: str | None = None  # default: from the code (CURRENCIES), else the code
-    date_format: str = DEFAULT_DATE_FORMAT  # strftime, for dates in reports and exports
+    date_format: str | None = None  # strftime, for dates in reports and exports (default DEFAULT_DATE_FORMATS)
 
     @field_validator("currency")
     @classmethod
@@ -401,8 +403,11 @@ class _Locale(Strict):
 
     @field_validator("date_format")
     @classmethod
-    def _date_format(cls, v: str) -> str:
+    def _date_format(cls, v: str | None) -> str | None:
         from datetime import date
+
+        if v is None:
+            return v
 
         try:
             text = date(2025, 1, 5).strftime(v)
@@ -500,7 +505,7 @@ class AgencyConfig:
     # Money and dates ([locale]) and the agency's words for terms ([terminology]).
     currency: str = "USD"
     currency_symbol: str = "$"
-    date_format: str = DEFAULT_DATE_FORMAT
+    date_format: str = ""  # "" = the dashboard's own (DEFAULT_DATE_FORMATS)
     terminology: tuple[tuple[str, str], ...] = ()
     source: str = field(default="", compare=False)
 
@@ -579,7 +584,7 @@ def _agency(f: AgencyFile, path: Path) -> AgencyConfig:
         currency=f.locale.currency,
         currency_symbol=(f.locale.currency_symbol if f.locale.currency_symbol is not None
                          else CURRENCIES.get(f.locale.currency, (f.locale.currency + " ",))[0]),
-        date_format=f.locale.date_format,
+        date_format=f.locale.date_format or "",
         terminology=tuple(f.terminology.items()),
         source=str(path),
     )

@@ -99,10 +99,10 @@ def first_run(cfg: AgencyConfig, role: str, why: str) -> None:
     from .config import Workspace
 
     ws = Workspace.current()
+    if ws.sample:  # the checkout: its sample data, or an agency's exports
+        why += ("\n\nBuild it from the sample data with `make run`, or import your own exports:\n\n"
+                f"```sh\npmhc import sample_data/*.csv.gz --db {default_db_path()}\n```")
     st.info(why, icon=":material/database:")
-    if ws.sample:
-        st.markdown("Build the sample database with `make run`, or import your own exports:")
-        st.code(f"pmhc import sample_data/*.csv.gz --db {default_db_path()}", language="sh")
     st.markdown(f"### Getting started for {escape.markdown(cfg.name)}")
     if not access.can(role, "import_data"):
         st.markdown("An administrator loads the agency's exports; the figures appear here as soon as the first "

@@ -261,9 +261,11 @@ def unit_code(unit: str, cfg=None) -> str:
     return _agency(cfg).currency if unit == "usd" else unit
 
 
-def date_text(d, cfg=None) -> str:
-    """A date in the agency's format ([locale] date_format; default '5 Jan 2025')."""
-    return d.strftime(_agency(cfg).date_format)
+def date_text(d, cfg=None, long: bool = False) -> str:
+    """A date in the agency's format ([locale] date_format); without one '5 Jan 2025', or
+    '5 January 2025' where it is `long` (a sentence on a slide or the summary)."""
+    fmt = _agency(cfg).date_format or _config.DEFAULT_DATE_FORMATS["long" if long else "short"]
+    return d.strftime(fmt)
 
 
 # The dashboard's own words an agency may replace with its program's ([terminology] in

@@ -46,6 +46,24 @@ def test_unknown_agency_setting_names_the_allowed_keys(tmp_path):
     assert "[privacy] threshold: unknown setting (did you mean 'suppression_threshold'?); allowed here: suppression_threshold, unstable_numerator" in msg
 
 
+def test_the_import_window_section_the_readme_documents_is_accepted(tmp_path):
+    from datetime import date
+
+    from pmhc.value_rules import date_window
+
+    cfg = config.load_agency(agency(tmp_path, '[import]\nearliest_date = "1985-01-01"\n'))
+    assert date_window(cfg, today=date(2026, 1, 1))[0] == date(1985, 1, 1)
+
+
+def test_a_currency_that_is_not_a_three_letter_code_is_refused(tmp_path):
+    assert "is not a currency code" in agency_error(tmp_path, '[locale]\ncurrency = "dollars"\n')
+
+
+def test_a_currency_code_without_a_known_symbol_is_written_before_amounts(tmp_path):
+    cfg = config.load_agency(agency(tmp_path, '[locale]\ncurrency = "brl"\n'))
+    assert (cfg.currency, cfg.currency_symbol, cfg.currency_name) == ("BRL", "BRL ", "BRL")
+
+
 def test_fiscal_year_month_outside_1_to_12_is_refused(tmp_path):
     assert "fiscal_year_start_month: Input should be less than or equal to 12 (got 13)" in agency_error(
         tmp_path, "fiscal_year_start_month = 13\n")

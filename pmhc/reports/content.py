@@ -125,9 +125,9 @@ class ReportData:
             return "no calls or contacts loaded"
         return present.span_text(*self.loaded, cfg=self.cfg)
 
-    def date_text(self, d) -> str:
-        """A date in the agency's format ([locale] date_format)."""
-        return present.date_text(d, self.cfg)
+    def date_text(self, d, long: bool = True) -> str:
+        """A date in the agency's format ([locale] date_format; without one '5 January 2025')."""
+        return present.date_text(d, self.cfg, long)
 
     @property
     def money_text(self) -> str:

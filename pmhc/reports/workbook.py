@@ -89,7 +89,9 @@ _EXCEL_DATE = (("%-d", "d"), ("%d", "dd"), ("%-m", "m"), ("%m", "mm"), ("%B", "m
 
 
 def excel_date_format(strftime: str) -> str:
-    """'%-d %b %Y' → 'd mmm yyyy'; a code Excel has no twin for falls back to ISO (yyyy-mm-dd)."""
+    """'%-d %b %Y' → 'd mmm yyyy'; no format, or a code Excel has no twin for: ISO (yyyy-mm-dd)."""
+    if not strftime:
+        return "yyyy-mm-dd"
     out = strftime
     for code, excel in _EXCEL_DATE:
         out = out.replace(code, excel)
