@@ -83,7 +83,8 @@ class Workspace:
         PMHC_HOME has none (it would otherwise apply the sample city's settings)."""
         home = os.environ.get("PMHC_HOME", "").strip()
         if home:
-            return cls(Path(home).expanduser().resolve(), env=True)
+            root = Path(home).expanduser().resolve()
+            return cls(root, sample=IS_CHECKOUT and root == ROOT, env=True)
         if IS_CHECKOUT:
             return cls(ROOT, sample=True, env=True)
         raise NoWorkspace("no agency workspace: create one with `pmhc init DIR`, then set PMHC_HOME=DIR "

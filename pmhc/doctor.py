@@ -254,7 +254,7 @@ def accounts(ws: Workspace) -> list[Finding]:
         return [Finding(PROBLEM, str(e))]
     if not any(u.role == "admin" for u in users):
         return [Finding(WARN, "no administrator account (unless the identity provider gives one the admin role)",
-                        f"`pmhc --home {ws.root} user add NAME --role admin`")]
+                        "`pmhc user add NAME --role admin`" + ("" if ws.sample else f" (with PMHC_HOME={ws.root})"))]
     return [Finding(OK, f"accounts: {len(users)}, {sum(u.role == 'admin' for u in users)} administrator(s)")]
 
 
