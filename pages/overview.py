@@ -45,7 +45,7 @@ for row_start in range(0, len(headline), 3):
                            f"{ui.fmt(values.get('net_cost_avoidance_high'), 'usd')} with low / high unit costs.")
             st.markdown(ui.first_sentence(fig.definition))
 
-notes = ["Rates change in percentage points (pts), dollars in dollars, counts and hours in percent."]
+notes = ["Rates change in percentage points (pts), money as an amount, counts and hours in percent."]
 if not ctx.span.covers(f.period):
     notes.append(f"No change shown: {f.period.label} is not fully in the loaded data (a partial month).")
 else:

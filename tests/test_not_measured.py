@@ -243,7 +243,7 @@ def test_program_cost_not_set_is_not_measured(small_con):
     a = metrics.load_assumptions()
     del a["program_cost_annual"]
     v = metrics.headline(small_con, JAN_FEB, assumptions=a)
-    assert v["program_cost"].reason.startswith("annual program cost not set in config/assumptions.toml")
+    assert v["program_cost"].reason.startswith("annual program cost not set in the agency's assumptions")
     assert present.not_measured(v["net_cost_avoidance"])
     assert v["gross_cost_avoidance"] == pytest.approx(metrics.headline(small_con, JAN_FEB)["gross_cost_avoidance"])
 

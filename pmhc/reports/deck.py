@@ -17,7 +17,7 @@ from pptx.util import Emu, Inches, Pt
 
 from .. import charts, definitions, present, progress
 from . import images, textfit
-from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt
+from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence
 
 WIDE = (Inches(13.333), Inches(7.5))
 BLUE = RGBColor(0x00, 0x72, 0xB2)
@@ -40,7 +40,7 @@ def figure_chart(data: ReportData, h: Headline):
         fig = charts.empty(f"{h.label} by month", "Monthly values rest on small counts and are suppressed "
                                                   "in the public release", subtitle=subtitle)
     else:
-        y_title = AXIS_BY_KEY.get(h.key, CHART_AXIS.get(h.unit, h.unit))
+        y_title = AXIS_BY_KEY.get(h.key, data.money_text if h.unit == "usd" else CHART_AXIS.get(h.unit, h.unit))
         fig = charts.trend(data.monthly, "month", {h.key: h.label}, f"{h.label} by month", y_title,
                            percent=h.unit == "rate", milestones=milestones(), subtitle=subtitle)
     # Read from the back of a council chamber: larger type than on screen.
@@ -52,7 +52,7 @@ def savings_chart(data: ReportData, subtitle: str):
     """The Savings page's waterfall (steps, title and total from pmhc.present)."""
     if present.steps_withheld(data.savings_parts):
         return charts.empty(present.SAVINGS_TITLE, present.SAVINGS_HIDDEN, subtitle=subtitle)
-    return charts.waterfall(data.savings_parts, present.SAVINGS_TITLE, "US dollars",
+    return charts.waterfall(data.savings_parts, present.SAVINGS_TITLE, data.money_text,
                             total_label=present.SAVINGS_TOTAL, subtitle=subtitle)
 
 
@@ -102,7 +102,7 @@ def _title_slide(prs, data: ReportData) -> None:
     _text(s, Inches(0.8), Inches(4.05), Inches(11.7), Inches(0.6), f"{data.period_text} · {data.scope}", 18,
           RGBColor(255, 255, 255))
     _text(s, Inches(0.8), Inches(5.3), Inches(11.7), Inches(1.4),
-          [f"Prepared {data.generated_at:%-d %B %Y}. Data loaded: {data.loaded_text}.", data.privacy_text,
+          [f"Prepared {data.date_text(data.generated_at)}. Data loaded: {data.loaded_text}.", data.privacy_text,
            *data.notes], 13, GREY)
     s.notes_slide.notes_text_frame.text = (
         f"Figures for {data.period_text}, {data.scope}, from the {data.cfg.program} dashboard. "
@@ -141,7 +141,7 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
             notes.append(f"Exclusions: {fig.exclusions}")
     if h.note:
         notes.append(h.note)
-    notes.append("Changes: rates in percentage points, dollars in dollars, counts and hours in percent; "
+    notes.append("Changes: rates in percentage points, money as an amount, counts and hours in percent; "
                  "a change is left out when the other period is not fully loaded or a figure is suppressed.")
     s.notes_slide.notes_text_frame.text = "\n".join(notes)
 
@@ -174,11 +174,11 @@ def _methodology_slide(prs, data: ReportData) -> None:
     bullets = [
         f"Behavioral-health (BH) calls: {cfg.bh_rule}",
         f"Co-responded: {first_sentence(figs['co_responded_bh_calls'].definition)}",
-        f"Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}, both days included. Calls are dated by when they "
+        f"Period: {data.date_text(p.start)} to {data.date_text(p.last_day)}, both days included. Calls are dated by when they "
         f"were received, contacts by their contact date, on the {cfg.timezone} clock.",
         f"Diversion: {figs['diversion_rate'].definition} {definitions._UNKNOWN}",
-        f"Changes compare with {_compared_with(p)}: rates in percentage points, dollars in dollars, counts "
-        "and hours in percent.",
+        f"Changes compare with {_compared_with(p)}: rates in percentage points, money as an amount, counts "
+        f"and hours in percent. Money is in {data.money_text}.",
         f"Data: CAD calls for service, the co-responder contact log and arrest records, loaded {data.loaded_text}. "
         "Each figure is one named SQL query (source on each slide; all are listed on the dashboard's "
         "Methodology page).",
@@ -200,6 +200,11 @@ def _assumptions_slide(prs, data: ReportData) -> None:
         intro += f" This period: {net.display}. {net.note}"
     _text(s, Inches(0.5), Inches(1.15), Inches(12.3), Inches(1.2), intro, 13, INK)
     rows = list(data.assumptions.values())
+    if not rows:
+        _text(s, Inches(0.5), Inches(2.45), Inches(12.3), Inches(1.0),
+              "No unit costs or program cost are set for this agency, so the savings estimate is not measured. An "
+              "administrator sets them, each with its source and year, on the dashboard's Settings page.", 15, INK)
+        return
     table = s.shapes.add_table(len(rows) + 1, 5, Inches(0.5), Inches(2.45), Inches(12.3),
                                Inches(0.4) * (len(rows) + 1)).table
     widths = (3.2, 1.3, 1.9, 5.2, 0.7)
@@ -209,18 +214,13 @@ def _assumptions_slide(prs, data: ReportData) -> None:
         _cell(table.cell(0, c), head, 12, bold=True)
     for r, a in enumerate(rows, start=1):
         _cell(table.cell(r, 0), a.label, 11)
-        _cell(table.cell(r, 1), _assumption_value(a.value, a.unit), 11)
-        _cell(table.cell(r, 2), f"{_assumption_value(a.low, a.unit)} – {_assumption_value(a.high, a.unit)}", 11)
+        _cell(table.cell(r, 1), data.assumption_value(a.value, a.unit), 11)
+        _cell(table.cell(r, 2), f"{data.assumption_value(a.low, a.unit)} – {data.assumption_value(a.high, a.unit)}", 11)
         _cell(table.cell(r, 3), a.source, 9)
         _cell(table.cell(r, 4), str(a.year), 11)
     _text(s, Inches(0.5), Inches(7.0), Inches(11.5), Inches(0.35),
-          "Source: config/assumptions.toml · formula: queries/savings.sql :: savings", 10, GREY)
-
-
-def _assumption_value(v: float, unit: str) -> str:
-    if unit.upper() == "USD":
-        return fmt(v, "usd")
-    return f"{v:,.4g} {unit}".strip()
+          f"Source: the agency's assumptions (config/assumptions.toml) · amounts in {data.money_text} · formula: "
+          "queries/savings.sql :: savings", 10, GREY)
 
 
 # ------------------------------------------------------------------ text helpers

@@ -110,7 +110,8 @@ def build(data: ReportData) -> bytes:
     pdf.block(left, 7, width, data.cfg.program, 17, 1, bold=True, color=(255, 255, 255), line_h=8)
     pdf.block(left, 16, width, f"{data.cfg.name} · {data.period_text} · {data.scope}", 10.5, 1,
               color=(255, 255, 255), line_h=5)
-    pdf.block(left, 22, width, f"Summary prepared {data.generated_at:%-d %B %Y}", 8.5, 1,
+    pdf.block(left, 22, width, f"Summary prepared {data.date_text(data.generated_at)} · amounts in {data.money_text}",
+              8.5, 1,
               color=(230, 240, 250), line_h=4.5)
 
     # Six figures, three per row
@@ -135,10 +136,10 @@ def build(data: ReportData) -> bytes:
     notes = [*data.notes,  # e.g. "the period runs outside the loaded data": first, so it is never cut
              *([data.evaluation] if data.evaluation else []),
              "Savings are estimates, not measured savings: net cost avoidance prices avoided jail bookings, "
-             "ED transports and officer time with the unit costs of config/assumptions.toml (each with its source "
-             "and year) minus the program's cost, comparing co-responded BH calls with other BH calls in the same "
-             "period (not a randomised comparison)." + net_note,
-             "Changes: rates in percentage points, dollars in dollars, counts and hours in percent; left out when "
+             "ED transports and officer time with the agency's unit costs (each with its source and year) minus the "
+             "program's cost, comparing co-responded BH calls with other BH calls in the same period (not a "
+             f"randomised comparison); amounts in {data.money_text}." + net_note,
+             "Changes: rates in percentage points, money as an amount, counts and hours in percent; left out when "
              "the other period is not fully loaded.",
              f"{data.privacy_text} Data loaded: {data.loaded_text}. Every figure is one named SQL query in "
              "queries/*.sql; full definitions on the dashboard's Methodology page."]
