@@ -41,6 +41,8 @@ pytestmark = [
 NOT_ON_SPARK = {
     # the import bookkeeping (imports, quarantine) of one database: the copy holds data, not its import history
     **{name: "import bookkeeping" for name, q in sql.catalog().items() if q.family == "quality"},
+    # the Settings page's codes in the loaded calls: administration of the agency's own database
+    **{name: "settings page" for name, q in sql.catalog().items() if q.family == "settings"},
     # views and stored totals: attach builds them on Spark (checked below, not run as figures)
     **{name: "view or stored total" for name, q in sql.catalog().items() if q.family in ("models", "rollups")},
 }

@@ -13,8 +13,9 @@ import pytest
 from pmhc import cli, spark_sql, sql
 from pmhc.config import ROOT
 
-# The queries Spark runs: every named query but the import bookkeeping (tests/test_spark.py).
-ON_SPARK = {name: q for name, q in sql.catalog().items() if q.family != "quality"}
+# The queries Spark runs: every named query but the import bookkeeping and the Settings
+# page's lists (tests/test_spark.py :: NOT_ON_SPARK).
+ON_SPARK = {name: q for name, q in sql.catalog().items() if q.family not in ("quality", "settings")}
 # DuckDB spellings that mean nothing (or something else) to Spark.
 DUCKDB_ONLY = re.compile(r"\$[a-z_]|&&|::|\b(strftime|isodow|epoch_us|list_has_any|list_contains|string_split|"
                          r"date_diff|arg_max|EXCLUDE)\s*\(", re.IGNORECASE)
