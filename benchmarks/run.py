@@ -321,7 +321,7 @@ def step_parquet(db_path: Path, where: Path, cfg, assumptions, f, values: dict) 
     out = where / "parquet"
     con = db.connect(db_path, read_only=True, cfg=cfg)
     t = time.perf_counter()
-    parquet.export(con, out)
+    parquet.export(con, out, cfg)
     elapsed = time.perf_counter() - t
     con.close()
     size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
@@ -466,7 +466,7 @@ def report(results: list[dict], meta: dict) -> str:
         lines.append(f"| {fmt_n(r['n'])} | {m['start_mb']:.0f} | {m['after_10_mb']:.0f} | {m['end_mb']:.0f} | "
                      f"{m['max_mb']:.0f} |")
 
-    lines += ["", "**Parquet copy** (partitioned by month; `pmhc export-parquet`)", "",
+    lines += ["", "**Parquet copy** (partitioned by agency and month; `pmhc export-parquet`)", "",
               "| calls | export s | size MB | headline over Parquet s | same headline as DuckDB file |",
               "|---:|---:|---:|---:|---|"]
     for r in results:

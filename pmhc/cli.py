@@ -381,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
     fig.add_argument("--db", default=None)
     fig.add_argument("--parquet", default=None, metavar="DIR",
                      help="read a Parquet copy written by `pmhc export-parquet` instead of the database file")
+    fig.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                     help="spark: run the same queries on Apache Spark over --parquet DIR (README: The Spark path)")
+    fig.add_argument("--spark-master", default=None, metavar="URL",
+                     help="Spark master (default: spark-submit's, else $PMHC_SPARK_MASTER, else local[*])")
     fig.set_defaults(func=_cmd_figures)
 
     rep = sub.add_parser("report", help="write the council deck, grant workbook or one-page PDF; "
@@ -406,9 +410,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", default=None)
     rep.set_defaults(func=_cmd_report)
 
-    pq = sub.add_parser("export-parquet", help="write the data as Parquet partitioned by month (for other engines)")
+    pq = sub.add_parser("export-parquet",
+                        help="write the data as Parquet partitioned by agency and month (for other engines, e.g. Spark)")
     pq.add_argument("--db", default=None, help="database file (default: data/pmhc.duckdb or $PMHC_DB)")
-    pq.add_argument("--out", required=True, help="folder for calls/, encounters/, arrests/ (replaced)")
+    pq.add_argument("--out", required=True, help="folder for calls/, encounters/, arrests/ … (this agency's folders are replaced)")
     pq.set_defaults(func=_cmd_export_parquet)
 
     usr = sub.add_parser("user", help="local dashboard accounts (for agencies without an identity provider)")

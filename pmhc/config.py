@@ -19,7 +19,9 @@ TOML is written with tomli-w only (`toml_dumps`, `toml_value`, `write_toml`).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -373,6 +375,16 @@ class _DataRules(Strict):
     co_responder_empty: Literal[CO_RESPONDER_EMPTY] = "unknown"  # type: ignore[valid-type]
 
 
+AGENCY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def agency_slug(name: str) -> str:
+    """The agency key made from its name ("Harbor City Police Department" →
+    "harbor-city-police-department"): lower-case ASCII letters, digits and hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:63].strip("-") or "agency"
+
+
 # ISO 4217 code → (symbol, name in words). Any other three-letter code is allowed; it is
 # then written before amounts as the code itself unless [locale] currency_symbol says.
 CURRENCIES = {
@@ -453,6 +465,9 @@ class AgencyFile(Strict):
     """config/agency.toml as written by an agency."""
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     name: str = "Agency"
+    # The agency's key in data shared with other agencies (the Parquet copy's
+    # agency=<key> folders); made from `name` when not given.
+    key: str | None = None
     program: str = "Co-Responder Program"
     timezone: str = "UTC"
     fiscal_year_start_month: int = Field(7, ge=1, le=12)
@@ -478,6 +493,14 @@ class AgencyFile(Strict):
     @classmethod
     def _zone(cls, v: str) -> str:
         return check_timezone(v)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        if v is not None and not AGENCY_KEY.match(v):
+            raise ValueError(f"{v!r} is not an agency key: use 1–63 lower-case letters, digits, '-' or '_', "
+                             "starting with a letter or digit (e.g. \"harbor-city\")")
+        return v
 
     @field_validator("dispositions", mode="before")
     @classmethod
@@ -508,6 +531,7 @@ class AgencyConfig:
     currency_symbol: str = "$"
     date_format: str = ""  # "" = the dashboard's own (DEFAULT_DATE_FORMATS)
     terminology: tuple[tuple[str, str], ...] = ()
+    key: str = ""  # `key` in agency.toml when given; see agency_key
     source: str = field(default="", compare=False)
 
     @property
@@ -515,6 +539,12 @@ class AgencyConfig:
         """'Canadian dollars (CAD)': the unit of money figures in words."""
         name = CURRENCIES.get(self.currency, (None, self.currency))[1]
         return f"{name} ({self.currency})" if name != self.currency else self.currency
+
+    @property
+    def agency_key(self) -> str:
+        """The agency's key in data shared with other agencies: the configured key, else
+        a slug of the name."""
+        return self.key or agency_slug(self.name)
 
     @property
     def bh_rule(self) -> str:
@@ -587,6 +617,7 @@ def _agency(f: AgencyFile, path: Path) -> AgencyConfig:
                          else CURRENCIES.get(f.locale.currency, (f.locale.currency + " ",))[0]),
         date_format=f.locale.date_format or "",
         terminology=tuple(f.terminology.items()),
+        key=f.key or "",
         source=str(path),
     )
 

@@ -265,14 +265,19 @@ def run(args: argparse.Namespace) -> int:
               f"{', '.join(metrics.breakdown_columns())}", file=sys.stderr)
         return 2
     try:
-        if getattr(args, "parquet", None):
+        if getattr(args, "engine", "duckdb") == "spark":
+            # The same named queries on Apache Spark over a Parquet copy (pmhc.spark).
+            from . import spark
+
+            con = spark.cli_connect(args, cfg)
+        elif getattr(args, "parquet", None):
             # The same named queries over a Parquet copy (`pmhc export-parquet`).
             from . import parquet
 
             con = parquet.connect(args.parquet, cfg)
         else:
             con = connect(args.db, read_only=True, cfg=cfg)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, sql.EngineUnavailable) as e:
         print(f"pmhc figures: {e}", file=sys.stderr)
         return 2
     try:

@@ -24,8 +24,8 @@ SELECT
     any_value(d.days_observed)                                                   AS days_observed,
     count(*)                                                                     AS calls,
     count(*) FILTER (WHERE f.is_bh)                                              AS bh_calls,
-    coalesce(sum(a.n) FILTER (WHERE f.is_bh), 0)                                 AS bh_arrests,
-    coalesce(sum(a.n) FILTER (WHERE NOT f.is_bh), 0)                             AS non_bh_arrests,
+    CAST(coalesce(sum(a.n) FILTER (WHERE f.is_bh), 0) AS BIGINT)                 AS bh_arrests,
+    CAST(coalesce(sum(a.n) FILTER (WHERE NOT f.is_bh), 0) AS BIGINT)             AS non_bh_arrests,
     count(*) FILTER (WHERE f.is_bh AND f.use_of_force)                           AS bh_use_of_force,
     count(*) FILTER (WHERE f.is_bh AND f.use_of_force IS NOT NULL)               AS bh_uof_recorded,
     coalesce(sum(f.officer_minutes) FILTER (WHERE f.is_bh), 0) / 60.0            AS bh_officer_hours,
@@ -41,7 +41,7 @@ ORDER BY month, f.district;
 -- linked to a call or not, and how many of them name a call found in CAD. A month with no
 -- arrest record at all is not covered, so its arrest outcomes are "not measured".
 SELECT
-    strftime(date_trunc('month', timezone(current_setting('TimeZone'), a.arrested_at)), '%Y-%m') AS month,
+    strftime(a.arrested_at, '%Y-%m')                                             AS month,  -- in the session's (agency's) zone
     count(*)                                                                     AS arrests,
     count(*) FILTER (WHERE c.call_id IS NOT NULL)                                AS arrests_linked
 FROM arrests a

@@ -19,7 +19,7 @@ WITH contacts AS (
                     WHEN 'district' THEN e.district
                     WHEN 'responder_type' THEN e.responder_type
                     ELSE 'all' END                                            AS bucket,
-           e.encounter_date - earlier.encounter_date                          AS days_since_nth_latest
+           date_diff('day', earlier.encounter_date, e.encounter_date)          AS days_since_nth_latest
     FROM encounter_facts_stored e
     LEFT JOIN encounter_facts_stored earlier
            ON earlier.person_no = e.person_no
@@ -58,10 +58,11 @@ ORDER BY bucket;
 WITH crisis AS (
     -- followed_up_14d is stored with the contact (queries/rollups.sql :: encounter_facts_stored)
     SELECT e.month, e.district, e.responder_type, e.followed_up_14d AS followed_up,
-           (SELECT min(f.encounter_date - e.encounter_date)
-            FROM encounter_facts_stored f
-            WHERE f.person_no = e.person_no AND f.contact_type IN ('follow_up', 'referral')
-              AND f.encounter_date > e.encounter_date AND f.encounter_date <= e.encounter_date + 14) AS days
+           date_diff('day', e.encounter_date,
+                     (SELECT min(f.encounter_date)
+                      FROM encounter_facts_stored f
+                      WHERE f.person_no = e.person_no AND f.contact_type IN ('follow_up', 'referral')
+                        AND f.encounter_date > e.encounter_date AND f.encounter_date <= e.encounter_date + 14)) AS days
     FROM encounter_facts_stored e
     WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
       AND e.encounter_date >= $start AND e.encounter_date < $end
