@@ -120,6 +120,21 @@ ARRESTS_FROM_CALLS: dict[str, CallSource] = {
         "BH calls whose recorded outcome is arrest ÷ BH calls whose export records arrests."),
 }
 
+# Categorical columns of the calls that figures break down by, besides district (README
+# "Figures", "Breaking figures down by what the export has"): the call type as exported
+# and the beat. Contact figures follow the contact's call ('No linked call' without one).
+# Not breakdowns: the disposition (the outcome is read from it: the outcome mix is its
+# breakdown) and the priority (agencies code it differently, and every breakdown the
+# public sees is more cells for the release to protect, for no question a user asked).
+CATEGORIES: tuple[str, ...] = ("call_type", "beat")
+# The figures shown by category (Co-response volume and Diversion & outcomes pages, the
+# workbook's By call type / By beat sheets): the public release protects these, and only
+# these, by category (each more is a cell per category for it to protect).
+CATEGORY_FIGURES: tuple[str, ...] = (
+    "calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage",
+    "known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts", "diversion_rate",
+    "care_connections", "connection_to_care_rate", "involuntary_holds", "bh_calls_with_arrest", "bh_arrest_rate")
+
 # Breakdowns: figure query → the columns its rows can be split by ($by). Parts of an
 # additive count add up to the period's figure in every breakdown (tests/test_breakdowns.py).
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
@@ -127,15 +142,16 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "outcomes_calls": ("month", "district"),
     "officer_time": ("month", "district"),
     "volume_contacts": ("month", "district", "responder_type", "contact_type"),
-    "outcomes_contacts": ("month", "district", "responder_type", "contact_type"),
+    "outcomes_contacts": ("month", "district", "responder_type", "contact_type") + CATEGORIES,
     "repeat_contacts": ("month", "district", "responder_type"),
     "follow_up": ("month", "district", "responder_type"),
-    # any categorical column the export has (added following README "Adding a figure")
-    "calls_by_category": ("call_type", "beat"),
+    # call figures by the categorical columns (added following README "Adding a figure")
+    "calls_by_category": CATEGORIES,
 }
 # Breakdown-only queries: the registered figures they return, split by their $by.
 BREAKDOWN_FIGURES: dict[str, tuple[str, ...]] = {
-    "calls_by_category": ("calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage"),
+    "calls_by_category": ("calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage",
+                          "bh_calls_with_arrest", "bh_arrest_rate"),
 }
 BREAKDOWN_LABELS = {"month": "Month", "district": "District", "responder_type": "Responder type",
                     "contact_type": "Kind of contact", "call_type": "Call type", "beat": "Beat"}
@@ -149,6 +165,11 @@ IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("contacts_total", ("known_outcome_contacts", "unknown_outcome_contacts")),
     ("contacts_total", ("bh_contacts",)),
     ("follow_up_contacts", ("follow_ups_attempted",)),
+)
+# Identities that hold when the outcome figures are counted on BH calls (no clinician log:
+# coverage.Coverage.from_calls): every BH call's outcome is known or not.
+CALL_IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("bh_calls", ("known_outcome_contacts", "unknown_outcome_contacts")),
 )
 # Inequalities that hold by definition: sum(small) ≤ sum(big).
 AT_MOST: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (

@@ -89,7 +89,8 @@ GROUP BY call_date, weekday, district, hour
 ORDER BY call_date, district, hour;
 
 -- name: encounter_facts_stored
--- The encounter_facts view (queries/models.sql) stored row by row, in date order, with
+-- The encounter_facts view (queries/models.sql: with the linked call's district, call
+-- type and beat) stored row by row, in date order, with
 -- what the person-level contact figures would otherwise recompute on every query. Not
 -- aggregated, because people are counted once per period (distinct counts and repeat
 -- windows need the rows). Added columns:

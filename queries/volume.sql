@@ -29,10 +29,11 @@ GROUP BY ALL
 ORDER BY bucket;
 
 -- name: calls_by_category
--- Call figures by a categorical column of the export: $by = call_type (as exported) or
--- beat (empty = 'Unknown'); 'all' for the period. The same definitions as volume_calls,
--- counted row by row over call_facts (queries/models.sql), so the buckets add up to
--- the period's calls, BH calls and co-responded BH calls.
+-- Call figures by a categorical column of the export (pmhc/figures.py :: CATEGORIES):
+-- $by = call_type (as exported, trimmed) or beat (empty = 'Unknown'); 'all' for the
+-- period. The same definitions as volume_calls and outcomes_calls, counted row by row
+-- over call_facts (queries/models.sql), so the buckets add up to the period's calls, BH
+-- calls, co-responded BH calls and BH calls with an arrest record.
 SELECT
     CASE $by WHEN 'call_type' THEN coalesce(nullif(trim(call_type), ''), 'Unknown')
              WHEN 'beat' THEN beat
@@ -40,8 +41,11 @@ SELECT
     count(*)                                                        AS calls_total,
     count(*) FILTER (WHERE is_bh)                                   AS bh_calls,
     count(*) FILTER (WHERE is_bh AND co_responded)                  AS co_responded_bh_calls,
+    count(*) FILTER (WHERE is_bh AND NOT co_responded)              AS not_co_responded_bh_calls,
     count(*) FILTER (WHERE is_bh AND co_responded)
-        / nullif(count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS co_response_coverage
+        / nullif(count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS co_response_coverage,
+    count(*) FILTER (WHERE is_bh AND has_arrest)                    AS bh_calls_with_arrest,
+    count(*) FILTER (WHERE is_bh AND has_arrest) / nullif(count(*) FILTER (WHERE is_bh), 0) AS bh_arrest_rate
 FROM call_facts
 WHERE call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)

@@ -44,6 +44,8 @@ def canonical(rel, label) -> tuple:
         return (p, d, bucket, "fig", col)
     if view == "contact_type":
         return (p, d, r, ("ct", bucket), col)
+    if view in ("call_type", "beat"):  # the categorical breakdowns (pmhc.release.CATEGORY_BYS)
+        return (p, d, r, (view, bucket), col)
     if view == "heatmap":
         return (p, d, r, "heat", bucket)
     if view.startswith("mix:"):

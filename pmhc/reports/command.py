@@ -52,7 +52,7 @@ def cli_run(args: argparse.Namespace) -> int:
         filters = metrics.Filters(period, args.district or None, responder)
         try:
             gathered = gather(con, filters, cfg, public=public,
-                              categories=() if public else metrics.BREAKDOWNS["calls_by_category"])
+                              categories=figures.CATEGORIES)
             shown = progress.for_stream(sys.stderr)  # a bar at a terminal, plain lines when piped or under CI
             try:
                 data = layout(args.format, gathered, on_progress=shown)
