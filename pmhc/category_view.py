@@ -40,6 +40,11 @@ def section(ctx: PageContext, key: str, chart_series: tuple[str, ...], table: tu
                   format_func=figures.BREAKDOWN_LABELS.get, key=key)
     name = figures.BREAKDOWN_LABELS[by]
     frame = by_category(f, by)
+    counts = [k for k in table if figures.lookup(k).unit == "count" and k in frame]
+    if not frame.empty and counts:  # a row that is 0 in every count here adds nothing (e.g. contacts' rows
+        # on a calls table): left out so the table lists what this page counts
+        frame = frame[[any(not _zero(v) for v in row) for row in frame[counts].itertuples(index=False)]]
+        frame = frame.reset_index(drop=True)
     if frame.empty:
         no_data()
         return
@@ -68,3 +73,8 @@ def section(ctx: PageContext, key: str, chart_series: tuple[str, ...], table: tu
         notes.append(f"Counts from 1 to {t - 1} are shown as “<{t}” and cells that would reveal them as "
                      "“suppressed”; the chart orders rows by shown counts only.")
     st.caption(" ".join(notes))
+
+
+def _zero(v) -> bool:
+    """Exactly 0 (a withheld or not-measured cell is not known to be 0)."""
+    return not present.missing(v) and not isinstance(v, present.Withheld) and float(v) == 0

@@ -538,7 +538,8 @@ def _one_table(raw: dict, path: Path) -> Profile:
         if not column:
             raise _err(path, "[where] column", "must name the export column that says which rows are "
                        f"{table.name} records, e.g. column = \"Disposition\"")
-        vals = tuple(v.strip() for v in _str_list(path, "[where] values", spec.get("values", [])) if v.strip())
+        vals = tuple(v.strip() for v in _str_list(path, "[where] values", spec.get("values", []), allow_empty=True)
+                     if v.strip())
         if not vals:
             raise _err(path, "[where] values", f"must list the values of {column!r} whose rows are {table.name} "
                        "records, e.g. values = [\"Subject Arrested\"]")

@@ -142,6 +142,8 @@ class Release:
         key = (view, bucket, column)
         if key in self.status:
             return self.status[key]
+        if view != HEADLINE and view not in self.frames:
+            return UNCHECKED  # a view this release does not hold (e.g. by call type, filtered): never shown
         if is_count(column) or view.startswith("mix:") or view == "heatmap":
             v = self.count_value(view, bucket, column)
             if v is None or _nan(v) or v == 0:

@@ -454,3 +454,16 @@ def test_workbook_deck_and_one_pager_of_each_real_layout_show_the_same(layout_db
         assert "not measured" in pdf and "0.0%" not in pdf and "0.0%" not in text
     finally:
         con.close()
+
+
+def test_a_link_to_months_past_the_loaded_data_keeps_the_loaded_part_of_its_range(cad_demo):
+    # The CAD-only export runs from January to 25 February 2024. A link asking for January to
+    # April used to fall back to the default period (the last full month: January alone).
+    from .test_pages import metric, open_page
+
+    at = open_page("overview", role="analyst", params={"period": "months", "from": "2024-01", "to": "2024-04"})
+    assert "Jan 2024–Feb 2024" in at.caption[0].value
+    assert metric(at, "Behavioral-health calls") == "4"  # K1, K2 in January, K4, K6 in February
+    moved = " ".join(i.value for i in at.sidebar.info)
+    assert "`to=2024-04` is outside the loaded data (Jan 2024 to Feb 2024): the period runs to Feb 2024" in moved
+    assert at.query_params["to"] == "2024-02"  # the address now says what is shown
