@@ -43,7 +43,7 @@ FROM scene;
 -- each beat's counts to its districts' counts (pmhc/release.py), so a small count of a
 -- beat cannot be worked out as its district minus the district's other beats.
 SELECT DISTINCT beat, district
-FROM call_facts
+FROM call_category_rollup
 WHERE call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 UNION
