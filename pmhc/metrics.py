@@ -173,8 +173,8 @@ def values_by(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: 
 
 
 def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
-              cfg: AgencyConfig | None = None) -> pd.DataFrame:
-    cov = coverage(con, filters, None, cfg)
+              cfg: AgencyConfig | None = None, cov: "_coverage.Coverage | None" = None) -> pd.DataFrame:
+    cov = cov or coverage(con, filters, None, cfg)
     df = values_by(con, query, filters, by, cfg, cov)
     # A column whose inputs the selection lacks is not measured in every bucket, not 0.
     reasons = cov.reasons([c for c in df.columns if c != "bucket"])
@@ -196,8 +196,9 @@ def by_category(con: duckdb.DuckDBPyConnection, filters: Filters, by: str,
     if by not in figures.CATEGORIES:
         raise ValueError(f"no breakdown by {by}; the categorical columns are {', '.join(figures.CATEGORIES)}")
     frame: pd.DataFrame | None = None
+    cov = coverage(con, filters, None, cfg)
     for q in CATEGORY_QUERIES:
-        df = breakdown(con, q, filters, by, cfg)
+        df = breakdown(con, q, filters, by, cfg, cov)
         if frame is None:
             frame = df
             continue
