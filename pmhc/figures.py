@@ -44,6 +44,9 @@ class Input:
     column: str  # canonical column (or assumption key); "" = the table's rows
     label: str  # in words, for the reason line
     over: str = ""  # rows the column is checked on, e.g. "BH calls"
+    # What an empty value counts as, where the figure counts every row rather than only the
+    # recorded ones (the coverage note then says so instead of "computed over the part").
+    empty_means: str = ""
 
 
 INPUTS: dict[str, Input] = {i.name: i for i in (
@@ -60,6 +63,9 @@ INPUTS: dict[str, Input] = {i.name: i for i in (
     Input("comparison_contacts", "encounters", "responder_type",
           "on-scene contacts with a known outcome by both co-responders and CIT officers only"),
     Input("arrests", "arrests", "", "arrest records"),
+    # arrest records from a crisis export (a profile's [arrests.where]) do not say whether
+    # the person was booked: the booked share is then not measured, never 0 %
+    Input("booked", "arrests", "booked", "booked field", "arrest records", empty_means="not booked"),
     Input("unit_costs", "assumptions", "jail_booking, jail_bed_day, average_jail_stay_days, ed_visit, "
           "ambulance_transport, officer_hour", "unit costs"),
     Input("program_cost", "assumptions", "program_cost_annual", "annual program cost"),
@@ -275,12 +281,13 @@ _PERIOD, _UNKNOWN = PERIOD_NOTE, UNKNOWN_NOTE
 _C = ("calls",)
 _CO = ("calls", "co_responder")
 _CA = ("calls", "co_responder", "arrests")
+_BK = ("calls", "arrests", "booked")
 _K = ("contacts",)
 _KO = ("contacts", "contact_outcome")
 _KP = ("contacts", "person_key")
 _OFF = ("calls", "officer_minutes", "co_responder")
 _ED_IN = ("contacts", "contact_outcome", "comparison_contacts")
-_SAV = tuple(dict.fromkeys(_CA + _OFF + _ED_IN + ("unit_costs",)))
+_SAV = tuple(dict.fromkeys(_CA + ("booked",) + _OFF + _ED_IN + ("unit_costs",)))
 # Counts the savings figures are built on (the public release hides them together).
 _ARRESTS = ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
             "co_responded_bh_calls", "not_co_responded_bh_calls")
@@ -507,7 +514,7 @@ def _figs() -> list[Figure]:
           family="Resource savings", inputs=("calls", "arrests"), shown=False, stored=_ROLL),
         F("bh_booked_arrests", "Booked arrests on BH calls", "count", "savings_counts",
           "Arrest records naming a BH call of the period where the person was booked.",
-          counting_unit="arrest record", family="Resource savings", inputs=("calls", "arrests"), shown=False,
+          counting_unit="arrest record", family="Resource savings", inputs=_BK, shown=False,
           stored=_ROLL),
         F("ed_rate_co_responder", "ED / hold rate, co-responder contacts", "rate", "savings_inputs",
           "Co-responder on-scene contacts ending in ED or a hold ÷ co-responder on-scene contacts.",
@@ -519,20 +526,20 @@ def _figs() -> list[Figure]:
           num_key="cit_ed_contacts", den_key="cit_scene_contacts", stored=_ENC),
         F("booked_share", "Share of BH-call arrests booked", "rate", "savings_inputs",
           "Booked arrests on BH calls ÷ arrest records on BH calls (1 when there are none).",
-          counting_unit="arrest record", family="Resource savings", inputs=("calls", "arrests"), shown=False,
+          counting_unit="arrest record", family="Resource savings", inputs=_BK, shown=False,
           num_key="bh_booked_arrests", den_key="bh_linked_arrests", stored=_ROLL),
         F("arrests_avoided", "Arrests avoided (estimate)", "count", "savings",
           "(Arrest rate without co-responder − with) × co-responded BH calls.", family="Resource savings",
           additive=False, inputs=_CA, depends=_ARRESTS, unstable_on=_SAVINGS_NUMS[:2]),
         F("bookings_avoided", "Jail bookings avoided (estimate)", "count", "savings",
           "Arrests avoided × share of BH-call arrests booked.", family="Resource savings", additive=False,
-          inputs=_CA, depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
+          inputs=_CA + ("booked",), depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
         F("ed_transports_avoided", "ED transports avoided (estimate)", "count", "savings",
           "(ED/hold rate of CIT-only on-scene contacts − of co-responder contacts) × co-responder on-scene contacts.",
           family="Resource savings", additive=False, inputs=_ED_IN, depends=_ED, unstable_on=_SAVINGS_NUMS[2:]),
         F("jail_cost_avoided", "Jail costs avoided (estimate)", "usd", "savings",
           "Bookings avoided × (booking + bed-day × average stay).", family="Resource savings", additive=False,
-          inputs=_CA + ("unit_costs",), depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",),
+          inputs=_CA + ("booked", "unit_costs"), depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",),
           shown=False),
         F("ed_cost_avoided", "ED and ambulance costs avoided (estimate)", "usd", "savings",
           "ED transports avoided × (ED visit + ambulance transport).", family="Resource savings", additive=False,

@@ -10,10 +10,12 @@ so a million-row export maps in seconds.
 Nothing is lost on the way: a code that is not in a value map becomes ``unmapped`` in a
 vocabulary column (and is listed in the import report with the export column, value and
 row count); a value that cannot be read with the profile's date format is quarantined
-with the export column, line and what to do; rows merged by ``[collapse]`` are counted.
+with the export column, line and what to do; rows merged by ``[collapse]`` are counted,
+and so are the rows a table's ``[where]`` filter leaves to the profile's other tables
+(one export feeding calls, contacts and arrests balances its ledger in every table).
 See README.md, "Mapping an agency's export (profiles)", and the examples in profiles/.
 
-Its size (~1,070 lines) is earned by three jobs over one `Profile`: checking a profile (every
+Its size (~1,140 lines) is earned by three jobs over one `Profile`: checking a profile (every
 error naming file, key and allowed values), staging an export with it in SQL, and drafting a
 profile from a header; they share the profile's shapes and its canonical-column lookup.
 """

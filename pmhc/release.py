@@ -3,11 +3,12 @@
 Why one table: complementary suppression protects a small count only if no view shows a
 cell it hid. So for one selection (period, district, responder type) every count that
 public pages and exports can show — the period's figures, every breakdown (month,
-district, responder type, kind of contact), the outcome counts and the weekday × hour
-grid — goes into one `suppression.CellTable` together with every relation a reader
-knows between them (definitional identities such as BH calls = co-responded + not,
-breakdowns adding up to the period total, distinct people counted at most once per
-bucket), and is protected in one pass. Public views only *read* this release, so a page
+district, responder type, kind of contact, and for all districts call type and beat),
+the outcome counts and the weekday × hour grid — goes into one `suppression.CellTable`
+together with every relation a reader knows between them (definitional identities such
+as BH calls = co-responded + not, breakdowns adding up to the period total, distinct
+people counted at most once per bucket, beats inside their districts, the published BH
+call-type list), and is protected in one pass. Public views only *read* this release, so a page
 or export that shows any part of it shows nothing the audit did not allow.
 
 Rates, averages, hours and dollar estimates are never cells of their own: each is hidden
@@ -19,7 +20,7 @@ Across selections: a district- or responder-filtered release also hides every co
 the unfiltered release hides in that district's (responder type's) row, so picking the
 district in the filter does not reveal a cell hidden in the district table.
 
-Its size (~600 lines) is earned: the cells, the relations between them and the cross-selection
+Its size (~670 lines) is earned: the cells, the relations between them and the cross-selection
 inheritance must be built in one place, because a relation left out of the one table is a
 small count a reader can subtract back.
 """

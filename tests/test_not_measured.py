@@ -467,3 +467,29 @@ def test_a_link_to_months_past_the_loaded_data_keeps_the_loaded_part_of_its_rang
     moved = " ".join(i.value for i in at.sidebar.info)
     assert "`to=2024-04` is outside the loaded data (Jan 2024 to Feb 2024): the period runs to Feb 2024" in moved
     assert at.query_params["to"] == "2024-02"  # the address now says what is shown
+
+
+def test_arrest_records_that_never_say_booked_leave_the_booked_share_not_measured(layout_db):
+    # The crisis-template export's arrest records ([arrests.where] "Subject Arrested") have no
+    # booking column: the booked share of the savings estimate is not measured, never 0.0 %.
+    name, path = layout_db
+    if name != "seattle":
+        pytest.skip("the export with arrest records")
+    con = db.connect(path, read_only=True)
+    try:
+        v = metrics.savings(con, Q1_FILTERS, metrics.load_assumptions())
+    finally:
+        con.close()
+    assert v["booked_share"].reason == "no booked field in the loaded arrest records"
+
+
+def test_a_booked_field_empty_on_some_arrests_counts_them_as_not_booked_and_says_so(tmp_path, small_con):
+    text = (SMALL / "arrests.csv").read_text().replace("FAILURE TO APPEAR,warrant,true", "FAILURE TO APPEAR,warrant,")
+    (tmp_path / "arrests.csv").write_text(text)
+    importer.import_file(small_con, tmp_path / "arrests.csv")
+    cov = metrics.coverage(small_con, JAN_FEB)
+    fig = figures.lookup("booked_share")
+    # A1–A5 are arrested in January–February; A4's booked field is now empty
+    assert cov.note(fig) == "the booked field is empty on 1 of 5 arrest records, counted as not booked."
+    assert cov.note(fig, public=True) == "the booked field is empty on some arrest records, counted as not booked."
+    assert not present.not_measured(metrics.savings(small_con, JAN_FEB, metrics.load_assumptions())["booked_share"])
