@@ -11,7 +11,7 @@ import shlex
 
 import streamlit as st
 
-from pmhc import access, login, metrics, progress, release, reports, ui
+from pmhc import access, figures, login, metrics, progress, release, reports, ui
 from pmhc.reports.images import ChartImageError
 
 ctx = ui.start("reports")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import metrics, progress, schema
+from .. import figures, metrics, progress, schema
 from ..config import load_agency
 from ..db import connect
 from ..periods import Period
