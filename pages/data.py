@@ -235,6 +235,9 @@ def quality_report(q: dict) -> None:
     cols[3].metric("Merged (same key)", f"{q['rows_collapsed']:,}",
                    help="Rows that repeated the key of an earlier row (e.g. one row per disposition) and were "
                         "merged into it by the profile's [collapse], so nothing is counted twice.")
+    if q.get("rows_other_tables"):
+        st.caption(f"Rows in file = loaded + quarantined + merged + {q['rows_other_tables']:,} rows that are not "
+                   f"`{q['table']}` records: the profile's row filter gives them to its other tables only.")
     if q.get("rows_unchanged") is not None:  # reports stored before unchanged rows were counted lack it
         st.caption(f"Loaded = {q['rows_new']:,} new + {q['rows_updated']:,} updated (stored before with other "
                    f"values) + {q['rows_unchanged']:,} unchanged (stored before with the same values).")
@@ -317,7 +320,8 @@ def history_section(con: duckdb.DuckDBPyConnection) -> None:
     if history.empty:
         st.info("No imports yet.")
         return
-    st.caption("Rows in file = loaded + quarantined (+ merged, for exports repeated once per disposition).")
+    st.caption("Rows in file = loaded + quarantined (+ merged, for exports repeated once per disposition; + other "
+               "tables, for rows a several-table profile's row filter gives to its other tables only).")
     st.dataframe(history, hide_index=True, width="stretch",
                  column_config={"imported_at": st.column_config.DatetimeColumn("imported at",
                                                                                 format="YYYY-MM-DD HH:mm")})

@@ -107,21 +107,33 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig
     return cov.mark(out)
 
 
+# Buckets queries/call_outcomes.sql :: outcomes_from_calls can split calls by.
+CALL_BUCKETS = ("month", "district") + figures.CATEGORIES
+
+
 def _from_calls(con: duckdb.DuckDBPyConnection, filters: Filters, cov: "_coverage.Coverage",
                 frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """`frame` (a row per bucket) with the figures the selection counts on calls
     (Coverage.source: no clinician log, or no arrest records) read from
-    queries/call_outcomes.sql :: outcomes_from_calls instead."""
+    queries/call_outcomes.sql :: outcomes_from_calls instead. Buckets only the calls have
+    (e.g. every district, when no contact was logged) are added, so the rows still add up
+    to the period's figure."""
     sources = cov.sources([c for c in frame.columns if c != "bucket"])
     if not sources:
         return frame
     frame = frame.copy()
-    calls = sql.df(con, "outcomes_from_calls", filters.params(by if by in ("month", "district") else "total"))
-    if by not in ("total", "month", "district"):
+    calls = sql.df(con, "outcomes_from_calls", filters.params(by if by in CALL_BUCKETS else "total"))
+    if by not in ("total",) + CALL_BUCKETS:
         for key in sources:  # calls have no responder or contact type
             frame[key] = pd.Series([present.NotMeasured(f"not recorded by {by.replace('_', ' ')} on calls")]
                                    * len(frame), index=frame.index, dtype=object)
         return frame
+    if by != "total" and not calls.empty:
+        have = set(frame["bucket"])
+        extra = [b for b in calls["bucket"] if b not in have]
+        if extra:
+            frame = pd.concat([frame, pd.DataFrame({"bucket": extra})], ignore_index=True)
+            frame = frame.sort_values("bucket", key=lambda s: s.astype(str)).reset_index(drop=True)
     values = calls.set_index("bucket") if not calls.empty else None
     for key, src in sources.items():
         col = []
@@ -148,18 +160,62 @@ def _py(v):
     return v
 
 
-def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
-              cfg: AgencyConfig | None = None) -> pd.DataFrame:
+def values_by(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
+              cfg: AgencyConfig | None = None, cov: "_coverage.Coverage | None" = None) -> pd.DataFrame:
+    """One figure query by bucket, as numbers: the figures the selection counts on calls
+    read from the calls (`_from_calls`). What pages show (`breakdown`) and what the public
+    release protects (pmhc.release) are these same numbers."""
     if by != "total" and by not in BREAKDOWNS.get(query, ()):
         raise ValueError(f"{query} has no breakdown by {by}; it has {BREAKDOWNS.get(query)}")
     df = run(con, query, filters, by, cfg)
-    cov = coverage(con, filters, None, cfg)
-    df = _from_calls(con, filters, cov, df, by)
+    cov = cov or coverage(con, filters, None, cfg)
+    return _from_calls(con, filters, cov, df, by)
+
+
+def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
+              cfg: AgencyConfig | None = None, cov: "_coverage.Coverage | None" = None) -> pd.DataFrame:
+    cov = cov or coverage(con, filters, None, cfg)
+    df = values_by(con, query, filters, by, cfg, cov)
     # A column whose inputs the selection lacks is not measured in every bucket, not 0.
     reasons = cov.reasons([c for c in df.columns if c != "bucket"])
     for c, r in reasons.items():
         df[c] = pd.Series([present.NotMeasured(r)] * len(df), index=df.index, dtype=object)
     return df
+
+
+# The queries that break figures down by a categorical column (figures.CATEGORIES).
+CATEGORY_QUERIES = ("calls_by_category", "outcomes_contacts")
+
+
+def by_category(con: duckdb.DuckDBPyConnection, filters: Filters, by: str,
+                cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """The figures shown by call type or beat (figures.CATEGORY_FIGURES), one row per
+    bucket: the breakdowns of CATEGORY_QUERIES merged. A bucket one query lacks holds 0
+    of its counts (a call type with no BH call has no diverted BH call), and a figure not
+    measured for the selection is not measured in every bucket."""
+    if by not in figures.CATEGORIES:
+        raise ValueError(f"no breakdown by {by}; the categorical columns are {', '.join(figures.CATEGORIES)}")
+    frame: pd.DataFrame | None = None
+    cov = coverage(con, filters, None, cfg)
+    for q in CATEGORY_QUERIES:
+        df = breakdown(con, q, filters, by, cfg, cov)
+        if frame is None:
+            frame = df
+            continue
+        new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
+        frame = frame.merge(df[new], on="bucket", how="outer")
+    keys = [k for k in figures.CATEGORY_FIGURES if k in frame.columns]
+    frame = frame[["bucket"] + keys].copy()
+    for c in keys:
+        marker = next((v for v in frame[c] if present.not_measured(v)), None)
+        fill = marker if marker is not None else _empty_value(c)
+        frame[c] = pd.Series([fill if _merge_gap(v) else v for v in frame[c]], index=frame.index, dtype=object)
+    return frame.sort_values("bucket", key=lambda s: s.astype(str)).reset_index(drop=True)
+
+
+def _merge_gap(v) -> bool:
+    """A cell an outer merge left empty (a marker, such as not measured, is not one)."""
+    return v is None or (isinstance(v, float) and pd.isna(v) and not isinstance(v, present.NotMeasured))
 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Stored daily call totals, so call figures cost the same at 10 million calls as at 100 thousand.
 
 The figure queries for calls (volume_calls, outcomes_calls, officer_time, bh_call_heatmap,
-data_range, districts, and the booked share in savings_inputs) read the daily tables
+data_range, districts, calls_by_category, and the booked share in savings_inputs) read the daily tables
 built here instead of scanning every call; the contact figures read the contacts with
 their call's district and arrest link already joined (encounter_facts_stored). Each
 table is defined by the named query of the same name in queries/rollups.sql; this
@@ -25,6 +25,7 @@ from . import sql
 # Stored table (= named query) → base tables whose change makes it stale.
 ROLLUPS: dict[str, tuple[str, ...]] = {
     "call_day_rollup": ("calls", "arrests"),
+    "call_category_rollup": ("calls", "arrests"),
     "bh_hour_rollup": ("calls",),
     "encounter_facts_stored": ("calls", "encounters", "arrests"),
 }

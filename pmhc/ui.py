@@ -17,7 +17,7 @@ import pandas as pd
 from . import access, definitions, escape, metrics, present
 from .connection import connection  # noqa: F401
 from .figure_cache import (  # noqa: F401
-    _filters_key, _release, _stamp, breakdown, compare, coverage, data_range, districts, headline, heatmap,
+    _filters_key, _release, _stamp, breakdown, by_category, compare, coverage, data_range, districts, headline, heatmap,
     is_withheld, monthly, outcome_mix, pivot_counts, release_connection, repeat_people, savings,
 )
 from .filter_bar import (  # noqa: F401

@@ -51,7 +51,8 @@ WITH c AS (
       AND call_date >= $start AND call_date < $end
       AND ($district IS NULL OR district = $district)
 ), a AS (
-    SELECT count(*) AS arrests
+    SELECT count(*) AS arrests,
+           count(booked) AS booked                                               -- booked field recorded
     FROM arrests
     WHERE CAST(arrested_at AS DATE) >= $start AND CAST(arrested_at AS DATE) < $end
 ), span AS (

@@ -8,11 +8,14 @@
 
 -- name: outcomes_contacts
 -- Diversion, connection to care and involuntary holds over BH contacts (co-responder log).
+-- By call type or beat: the contact's call's, 'No linked call' for contacts without one.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
              WHEN 'responder_type' THEN responder_type
              WHEN 'contact_type' THEN contact_type
+             WHEN 'call_type' THEN call_type
+             WHEN 'beat' THEN beat
              ELSE 'all' END                                                   AS bucket,
     count(*)                                                                  AS bh_contacts,
     count(*) FILTER (WHERE outcome_known)                                     AS known_outcome_contacts,

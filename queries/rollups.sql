@@ -80,6 +80,26 @@ FROM kinds
 GROUP BY call_date, month, district
 ORDER BY call_date, district;
 
+-- name: call_category_rollup
+-- One row per local day, district, call type and beat that has calls, for the call
+-- figures by a categorical column (queries/volume.sql :: calls_by_category) and the
+-- beats' districts (queries/release.sql :: beat_districts). Buckets as the figures name
+-- them: the call type trimmed ('Unknown' when empty), the beat 'Unknown' when empty.
+SELECT
+    call_date,
+    district,
+    coalesce(nullif(trim(call_type), ''), 'Unknown')                           AS call_type,
+    beat,
+    count(*)                                                                   AS calls,
+    count(*) FILTER (WHERE is_bh)                                              AS bh_calls,
+    count(*) FILTER (WHERE is_bh AND co_responded)                             AS co_bh_calls,
+    count(*) FILTER (WHERE is_bh AND NOT co_responded)                         AS not_co_bh_calls,
+    count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL)                 AS co_recorded_bh_calls,
+    count(*) FILTER (WHERE is_bh AND has_arrest)                               AS bh_arrest_calls
+FROM call_facts
+GROUP BY ALL
+ORDER BY call_date, district, call_type, beat;
+
 -- name: bh_hour_rollup
 -- Behavioral-health calls per local day, district and hour received (for the heatmap).
 SELECT call_date, weekday, district, hour, count(*) AS bh_calls
@@ -89,7 +109,8 @@ GROUP BY call_date, weekday, district, hour
 ORDER BY call_date, district, hour;
 
 -- name: encounter_facts_stored
--- The encounter_facts view (queries/models.sql) stored row by row, in date order, with
+-- The encounter_facts view (queries/models.sql: with the linked call's district, call
+-- type and beat) stored row by row, in date order, with
 -- what the person-level contact figures would otherwise recompute on every query. Not
 -- aggregated, because people are counted once per period (distinct counts and repeat
 -- windows need the rows). Added columns:

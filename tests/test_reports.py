@@ -585,7 +585,8 @@ READERS = {
 }
 
 
-@pytest.mark.parametrize("fmt,parts", [("pptx", 9), ("xlsx", 4), ("pdf", 1)])
+# The workbook: Figures, By month, By district, Assumptions, By call type, By beat.
+@pytest.mark.parametrize("fmt,parts", [("pptx", 9), ("xlsx", 6), ("pdf", 1)])
 def test_report_command_writes_each_format(fmt, parts, small_db_path, tmp_path, capsys):
     out = tmp_path / f"file.{fmt}"
     code = cli.main(["report", "--from", "2024-01", "--to", "2024-03", "--format", fmt, "--out", str(out),

@@ -48,11 +48,12 @@ def build(data: ReportData) -> bytes:
                  "Call and contact figures by district. 'Unknown' holds records without a usable district; "
                  "Total is the whole selection (counts of people are not additive across districts).")
     _assumptions_sheet(wb.create_sheet("Assumptions"), data)
-    for by, frame in data.by_category.items():  # internal workbooks only (not part of the public release)
+    for by, frame in data.by_category.items():  # public: as the release shows them (all districts only)
         name = registry.BREAKDOWN_LABELS[by]
         _table_sheet(wb.create_sheet(f"By {name.lower()}"), data, frame, by, name, units,
-                     f"Call figures by {name.lower()} as exported ('Unknown': none exported); Total is the "
-                     "whole selection. Internal release only: these small counts are not suppressed.")
+                     f"Call and outcome figures by {name.lower()} as exported ('Unknown': none exported; 'No linked "
+                     "call': contacts without a call); rows add up to the Total, the whole selection."
+                     + ("" if data.public else " Internal release: exact small counts, not for publication."))
     for ws in wb.worksheets:
         ws.sheet_view.showGridLines = ws.title != "Figures"
     escape.workbook_values(wb)  # a district named "=HYPERLINK(…)" stays text, never a formula
@@ -112,7 +113,7 @@ def header_block(ws, data: ReportData, title: str) -> int:
         ("Generated", data.generated_at.replace(tzinfo=None)),
         ("Data loaded", data.loaded_text),
         ("Release", data.privacy_text),
-    ] + [("Note", n) for n in data.notes]
+    ] + [("Note", n) for n in data.notes + ([data.category_note] if data.category_note else [])]
     day = excel_date_format(data.cfg.date_format)
     for i, (k, v) in enumerate(rows, start=2):
         ws.cell(i, 1, k).font = BOLD
