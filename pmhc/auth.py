@@ -35,7 +35,7 @@ import secrets
 import threading
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -98,12 +98,35 @@ class User:
     role: str
     password_hash: str
     created: str = ""
+    # In a hub: the agencies the account may see (None: every agency) and, for a regional
+    # analyst, whether it is granted their person-level lists (pmhc.access.Scope).
+    scope: access.Scope = access.EVERY_AGENCY
 
 
 @dataclass
 class Accounts:
     users: dict[str, User]
     roles: dict[str, str]  # OIDC e-mail (lower case) → role
+    scopes: dict[str, access.Scope] = field(default_factory=dict)  # OIDC e-mail → its agencies, if limited
+
+    def role_table(self) -> dict:
+        """[roles] as grant_for_email reads it: e-mail → role, or role with its agencies."""
+        return {e: ({"role": r, **self.scopes[e].as_data()} if e in self.scopes else r) for e, r in self.roles.items()}
+
+
+def _scope(path: Path, who: str, raw: dict) -> access.Scope:
+    """`agencies = ["lakeside"]` (or "*") and `person_lists = true` of an account or role entry."""
+    agencies = raw.get("agencies")
+    if agencies is not None and not (agencies == "*" or (isinstance(agencies, list)
+                                                         and all(isinstance(a, str) for a in agencies))):
+        raise AuthError(f"{path}: {who}: agencies must be a list of agency keys or \"*\" (every agency)")
+    person_lists = raw.get("person_lists", False)
+    if not isinstance(person_lists, bool):
+        raise AuthError(f"{path}: {who}: person_lists must be true or false")
+    if person_lists and raw.get("role") != "regional":
+        raise AuthError(f"{path}: {who}: person_lists is a grant for a regional analyst (analysts and "
+                        "administrators see their agencies' person-level lists already)")
+    return access.Scope.of(agencies, person_lists)
 
 
 def load_accounts(path: Path | None = None) -> Accounts:
@@ -119,14 +142,19 @@ def load_accounts(path: Path | None = None) -> Accounts:
         if not isinstance(u, dict) or u.get("role") not in access.ROLES or "password" not in u:
             raise AuthError(f"{path}: account {name!r} needs role = one of {', '.join(access.ROLES)} and a "
                             "password hash; recreate it with `pmhc user add`")
-        users[name] = User(name, u["role"], u["password"], str(u.get("created", "")))
-    roles = {}
-    for email, role in (data.get("roles") or {}).items():
+        users[name] = User(name, u["role"], u["password"], str(u.get("created", "")),
+                           _scope(path, f"account {name!r}", u))
+    roles, scopes = {}, {}
+    for email, entry in (data.get("roles") or {}).items():
+        # "e-mail" = "analyst", or in a hub "e-mail" = { role = "analyst", agencies = ["lakeside"] }
+        role = entry.get("role") if isinstance(entry, dict) else entry
         if role not in access.ROLES:
             raise AuthError(f"{path}: [roles] gives {email!r} the role {role!r}; "
                             f"use one of {', '.join(access.ROLES)}")
         roles[email.strip().lower()] = role
-    return Accounts(users, roles)
+        if isinstance(entry, dict):
+            scopes[email.strip().lower()] = _scope(path, f"[roles] {email!r}", entry)
+    return Accounts(users, roles, scopes)
 
 
 ACCOUNTS_HEADER = """\
@@ -144,9 +172,23 @@ def save_accounts(accounts: Accounts, path: Path | None = None) -> Path:
 
     path = Path(path or users_file())
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"users": {u.name: {"role": u.role, "password": u.password_hash, "created": u.created}
-                      for u in sorted(accounts.users.values(), key=lambda u: u.name)},
-            "roles": dict(sorted(accounts.roles.items()))}
+    def user(u: User) -> dict:
+        out = {"role": u.role, "password": u.password_hash, "created": u.created}
+        if not u.scope.every_agency:
+            out["agencies"] = sorted(u.scope.agencies)
+        if u.scope.person_lists:
+            out["person_lists"] = True
+        return out
+
+    def role(email: str, r: str):
+        sc = accounts.scopes.get(email)
+        if sc is None:
+            return r
+        return {"role": r, **({} if sc.every_agency else {"agencies": sorted(sc.agencies)}),
+                **({"person_lists": True} if sc.person_lists else {})}
+
+    data = {"users": {u.name: user(u) for u in sorted(accounts.users.values(), key=lambda u: u.name)},
+            "roles": {e: role(e, r) for e, r in sorted(accounts.roles.items())}}
     lines = [ACCOUNTS_HEADER + toml_dumps(data).rstrip("\n")]
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -176,13 +218,17 @@ def check_password_strength(password: str, name: str = "") -> None:
         raise AuthError("the password must not be the user name")
 
 
-def add_user(name: str, role: str, password: str, path: Path | None = None) -> User:
+def add_user(name: str, role: str, password: str, path: Path | None = None,
+             scope: access.Scope = access.EVERY_AGENCY) -> User:
     _check_new(name, role, password)
+    if scope.person_lists and role != "regional":
+        raise AuthError("--person-lists is a grant for a regional analyst (analysts and administrators see their "
+                        "agencies' person-level lists already)")
     accounts = load_accounts(path)
     if name in accounts.users:
         raise AuthError(f"user {name!r} already exists: `pmhc user passwd {name}` changes the password, "
                         f"`pmhc user remove {name}` removes the account")
-    user = User(name, role, hash_password(password), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    user = User(name, role, hash_password(password), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), scope)
     accounts.users[name] = user
     save_accounts(accounts, path)
     return user
@@ -202,7 +248,7 @@ def set_password(name: str, password: str, path: Path | None = None) -> None:
         raise AuthError(f"no user {name!r} in {Path(path or users_file())}")
     check_password_strength(password, name)
     old = accounts.users[name]
-    accounts.users[name] = User(name, old.role, hash_password(password), old.created)
+    accounts.users[name] = User(name, old.role, hash_password(password), old.created, old.scope)
     save_accounts(accounts, path)
 
 
@@ -261,12 +307,24 @@ THROTTLE = Throttle()
 
 def role_for_email(email: str | None, *tables: dict) -> str:
     """The role given to an e-mail address by the first table listing it; unknown → public."""
+    return grant_for_email(email, *tables)[0]
+
+
+def grant_for_email(email: str | None, *tables: dict) -> tuple[str, access.Scope]:
+    """The role and scope an e-mail address gets from the first table listing it (a role,
+    or { role = …, agencies = […], person_lists = … }); unknown → the public view."""
     key = (email or "").strip().lower()
     for table in tables:
-        for listed, role in (table or {}).items():
+        for listed, entry in (table or {}).items():
+            role = entry.get("role") if hasattr(entry, "get") else entry
             if listed.strip().lower() == key and role in access.ROLES:
-                return role
-    return "public"
+                if hasattr(entry, "get"):
+                    try:
+                        return role, _scope(Path("roles"), f"[roles] {listed!r}", dict(entry))
+                    except AuthError:
+                        return "public", access.EVERY_AGENCY  # a broken grant grants nothing
+                return role, access.EVERY_AGENCY
+    return "public", access.EVERY_AGENCY
 
 
 # ------------------------------------------------------------------ demo mode

@@ -71,7 +71,8 @@ def _cmd_user(args: argparse.Namespace) -> int:
         if args.user_command == "list":
             users = auth.list_users(path)
             for u in users:
-                print(f"{u.name}\t{u.role}\tcreated {u.created or '?'}")
+                scope = "" if u.scope.every_agency and not u.scope.person_lists else f"\t{u.scope.text}"
+                print(f"{u.name}\t{u.role}\tcreated {u.created or '?'}{scope}")
             if not users:
                 print(f"No accounts in {path}. Add one with `pmhc user add NAME --role admin`.")
             return 0
@@ -82,7 +83,7 @@ def _cmd_user(args: argparse.Namespace) -> int:
             return 0
         password = _read_password(args)
         if args.user_command == "add":
-            user = auth.add_user(args.name, args.role, password, path)
+            user = auth.add_user(args.name, args.role, password, path, _account_scope(args))
             audit.record_quietly("user_added", audit.os_user(), args.name, path=log, account_role=user.role)
             print(f"Added {user.name} ({auth.access.ROLE_LABELS[user.role]}) to {path} (mode 0600).")
         else:
@@ -93,6 +94,26 @@ def _cmd_user(args: argparse.Namespace) -> int:
         print(f"pmhc user {args.user_command}: {e}", file=sys.stderr)
         return 2
     return 0
+
+
+def _account_scope(args: argparse.Namespace):
+    """--agencies and --person-lists of `pmhc user add`, checked against the workspace: in a
+    hub an analyst's or administrator's agencies must be named ('*' for every agency)."""
+    from . import auth
+    from .access import Scope
+    from .config import Workspace
+
+    scope = Scope.of(args.agencies, args.person_lists)
+    ws = Workspace.current()
+    if not scope.every_agency:
+        unknown = sorted(set(scope.agencies) - set(ws.agency_keys()))
+        if unknown:
+            raise auth.AuthError(f"--agencies: {', '.join(unknown)} not an agency of {ws.root} (agencies: "
+                                 f"{', '.join(ws.agency_keys()) or 'none yet'})")
+    elif ws.is_hub and args.agencies is None and args.role in ("analyst", "admin"):
+        raise auth.AuthError("this is a hub: name the agencies the account may see with --agencies KEY[,KEY…], "
+                             "or --agencies '*' for every agency (a hub administrator)")
+    return scope
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -218,6 +239,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
     """Create an agency workspace, asking for what the flags do not give (at a terminal)."""
     from . import audit, workspace
 
+    if args.hub:
+        return _init_hub(args)
     asks = {"name": "Agency name (e.g. Lakeside Police Department)",
             "timezone": "Time zone (IANA name, e.g. America/Chicago)",
             "fiscal_year_start": "First month of the fiscal year (1-12 or a name, e.g. July)",
@@ -257,6 +280,74 @@ def _cmd_init(args: argparse.Namespace) -> int:
          "  pmhc serve")
     if not types:
         _say("Note: no behavioral-health call types yet; pick them on the Settings page once calls are loaded.")
+    return 0
+
+
+def _init_hub(args: argparse.Namespace) -> int:
+    """`pmhc init DIR --hub`: a regional hub's workspace; its agencies come with `pmhc agency add`."""
+    from . import audit, workspace
+
+    name = args.name or (input("Hub name (e.g. State CIT Program): ").strip() if sys.stdin.isatty() else "")
+    if not name:
+        _say("pmhc init --hub: give --name (or run it at a terminal to be asked)", err=True)
+        return 2
+    ws = workspace.init_hub(args.dir, name=name, timezone=args.timezone or "UTC", currency=args.currency or "USD",
+                            program=args.program)
+    os.environ["PMHC_HOME"] = str(ws.root)
+    audit.record_quietly("workspace_created", audit.os_user(), str(ws.root), path=audit.log_path(ws.db_path),
+                         agency=f"hub: {name}")
+    _say(f"Created the hub {ws.root} for {name}:\n"
+         f"  hub settings {ws.hub_file}\n"
+         f"  agencies     {ws.agencies_dir}/ (none yet)\n"
+         f"  database     {ws.db_path} (one for every agency; made by the first import)\n"
+         f"  secret       {ws.secret_file} (mode 0600: back it up apart from the database backups)\n"
+         "Next:\n"
+         f"  export PMHC_HOME={ws.root}\n"
+         "  pmhc agency add lakeside --name \"Lakeside Police Department\" --timezone America/Chicago \\\n"
+         "      --fiscal-year-start July --currency USD --bh-call-types \"PERSON IN CRISIS\"\n"
+         "  pmhc user add YOUR_NAME --role admin --agencies '*'\n"
+         "  pmhc import --agency lakeside --profile PROFILE.toml EXPORT.csv\n"
+         "  pmhc serve")
+    return 0
+
+
+def _cmd_agency(args: argparse.Namespace) -> int:
+    """`pmhc agency add|list`: the agencies of a hub."""
+    from . import audit, workspace
+    from .config import Workspace, agency_configs
+
+    ws = Workspace.current()
+    if args.agency_command == "list":
+        configs = agency_configs(ws)
+        for key, cfg in configs.items():
+            fy = f"FY from month {cfg.fiscal_year_start_month}"
+            _say(f"{key}\t{cfg.name}\t{cfg.timezone}\t{fy}\t{cfg.currency}")
+        if not configs:
+            _say(f"No agencies in the hub {ws.root} yet: add one with `pmhc agency add KEY --name …`.")
+        return 0
+    asks = {"name": "Agency name", "timezone": "Time zone (IANA name, e.g. America/Chicago)",
+            "fiscal_year_start": "First month of the fiscal year (1-12 or a name)",
+            "currency": "Currency (ISO code)"}
+    values = {k: getattr(args, k) for k in asks}
+    missing = [k for k, v in values.items() if not v]
+    if missing and sys.stdin.isatty():
+        for k in missing:
+            values[k] = input(f"{asks[k]}: ").strip()
+    missing = [k for k, v in values.items() if not v]
+    if missing:
+        _say("pmhc agency add: give " + ", ".join(f"--{k.replace('_', '-')}" for k in missing), err=True)
+        return 2
+    types = [t.strip() for t in (args.bh_call_types or "").split(",") if t.strip()]
+    agency = workspace.add_agency(ws, args.key, name=values["name"], timezone=values["timezone"],
+                                  fiscal_year_start_month=values["fiscal_year_start"], currency=values["currency"],
+                                  bh_call_types=types, program=args.program, date_format=args.date_format)
+    audit.record_quietly("agency_added", audit.os_user(), args.key, path=audit.log_path(ws.db_path),
+                         agency=values["name"])
+    _say(f"Added {values['name']} ({args.key}) to the hub {ws.root}:\n"
+         f"  settings   {agency.agency_file}\n"
+         f"  profiles   {agency.profiles_dir}/\n"
+         f"Import its exports with `pmhc import --agency {args.key} …`; give its staff accounts with "
+         f"`pmhc user add NAME --role analyst --agencies {args.key}`.")
     return 0
 
 
@@ -343,6 +434,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 HOME_HELP = "the agency's workspace (default: $PMHC_HOME, else this checkout's sample)"
+AGENCY_HELP = ("in a hub, the agency the command is about: its settings, its profiles, its rows (default "
+               "$PMHC_AGENCY); in a single-agency workspace only its own key is accepted")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -352,6 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "after the command")
     p.add_argument("--home", dest="home_before", default=None, metavar="DIR",
                    help=HOME_HELP + "; also accepted after the command")
+    p.add_argument("--agency", dest="agency_before", default=None, metavar="KEY",
+                   help=AGENCY_HELP + "; also accepted after the command")
     sub = p.add_subparsers(dest="command", required=True)
 
     imp = sub.add_parser("import", help="import CAD / co-responder / arrest exports into the database")
@@ -422,9 +517,15 @@ def build_parser() -> argparse.ArgumentParser:
     usr_sub = usr.add_subparsers(dest="user_command", required=True)
     ua = usr_sub.add_parser("add", help="add an account (asks for the password)")
     ua.add_argument("name")
-    ua.add_argument("--role", required=True, choices=["public", "analyst", "admin"],
+    ua.add_argument("--role", required=True, choices=["public", "analyst", "admin", "regional"],
                     help="public: council viewer (suppressed figures); analyst: coordinator (all figures, "
-                         "person lists); admin: also imports and the audit log")
+                         "person lists); admin: also imports and the audit log; regional: a regional or state "
+                         "analyst in a hub (every agency's exact figures, no person lists unless --person-lists)")
+    ua.add_argument("--agencies", default=None, metavar="KEY[,KEY…]|*",
+                    help="in a hub: the agencies the account may see ('*': every agency); required there for "
+                         "analysts and administrators")
+    ua.add_argument("--person-lists", action="store_true",
+                    help="grant a regional analyst its agencies' person-level lists (repeat contacts)")
     ua.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     usr_sub.add_parser("list", help="list accounts and roles (never passwords)")
     ur = usr_sub.add_parser("remove", help="remove an account")
@@ -446,7 +547,25 @@ def build_parser() -> argparse.ArgumentParser:
     ini.add_argument("--program", default=None, help="program name (default: AGENCY co-responder program)")
     ini.add_argument("--date-format", dest="date_format", default=None,
                      help="strftime format of dates in reports (default \"%%-d %%b %%Y\", e.g. 5 Jan 2025)")
+    ini.add_argument("--hub", action="store_true",
+                     help="a regional hub of many agencies in one database (then `pmhc agency add`); --name, "
+                          "--timezone and --currency are the hub's")
     ini.set_defaults(func=_cmd_init)
+
+    ag = sub.add_parser("agency", help="the agencies of a regional hub (`pmhc init DIR --hub`)")
+    ag_sub = ag.add_subparsers(dest="agency_command", required=True)
+    aa = ag_sub.add_parser("add", help="add an agency with its own settings (agencies/KEY/ in the hub)")
+    aa.add_argument("key", metavar="KEY", help="the agency's key: lower-case letters, digits, '-', e.g. lakeside")
+    aa.add_argument("--name", help="agency name")
+    aa.add_argument("--timezone", help="its IANA time zone (its calls are dated on its own clock)")
+    aa.add_argument("--fiscal-year-start", dest="fiscal_year_start", help="first month of its fiscal year")
+    aa.add_argument("--currency", help="its ISO currency code")
+    aa.add_argument("--bh-call-types", dest="bh_call_types", default=None,
+                    help="its behavioral-health CAD call types, comma-separated")
+    aa.add_argument("--program", default=None)
+    aa.add_argument("--date-format", dest="date_format", default=None)
+    ag_sub.add_parser("list", help="list the agencies with time zone, fiscal year and currency")
+    ag.set_defaults(func=_cmd_agency)
 
     srv = sub.add_parser("serve", help="start the dashboard on the workspace")
     srv.add_argument("--port", type=int, default=8501)
@@ -482,7 +601,24 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_cmd_generate)
     for command in sub.choices.values():  # `pmhc serve --home DIR` as well as `pmhc --home DIR serve`
         command.add_argument("--home", default=None, metavar="DIR", help=HOME_HELP)
+        if command is not ag:
+            command.add_argument("--agency", default=None, metavar="KEY", help=AGENCY_HELP)
     return p
+
+
+def _use_agency(key: str) -> None:
+    """--agency KEY: the agency in view for the whole command (PMHC_AGENCY, so a process the
+    command starts, such as the dashboard of `pmhc serve`, is about it too). In a hub the key
+    must be one of its agencies; a single-agency workspace accepts only its own key."""
+    from .config import SettingsError, Workspace
+
+    ws = Workspace.current()
+    keys = ws.agency_keys()
+    if key not in keys:
+        where = "hub" if ws.is_hub else "single-agency workspace"
+        raise SettingsError(f"--agency {key!r}: not an agency of the {where} {ws.root} (agencies: "
+                            f"{', '.join(keys) or 'none yet'})")
+    os.environ["PMHC_AGENCY"] = key
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -496,7 +632,10 @@ def main(argv: list[str] | None = None) -> int:
     home = getattr(args, "home", None) or args.home_before
     if home:  # every command, and the dashboard `pmhc serve` starts, use this workspace
         os.environ["PMHC_HOME"] = str(Path(home).expanduser().resolve())
+    agency = getattr(args, "agency", None) or args.agency_before
     try:
+        if agency:
+            _use_agency(agency)
         return args.func(args)
     except BrokenPipeError:
         _say()  # points stdout at /dev/null so the exit does not raise again

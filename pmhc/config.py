@@ -10,6 +10,16 @@ workspace (the repository's config/, profiles/ and data/), which is what `make r
 still be redirected with environment variables (PMHC_DB, PMHC_CONFIG_DIR,
 PMHC_SECRET_FILE) so tests and benchmarks never touch the dashboard's own files.
 
+A **hub** (`pmhc init DIR --hub`: a regional or state program's workspace) holds many
+agencies in one database: `hub.toml` (the hub's name, clock, privacy thresholds and
+currency) and, per agency, `agencies/<key>/` with that agency's agency.toml,
+assumptions.toml, milestones.csv, program_rollout.csv and profiles/. Which agency a
+command or a dashboard run is about is `current_agency_key()` (`--agency KEY`,
+PMHC_AGENCY, or the dashboard's agency picker through `using_agency`); with one set,
+every settings path of the workspace (`config_dir()`, `load_agency()`, profiles) is that
+agency's, so code written for one agency reads the right agency's settings unchanged. A
+single-agency workspace is a hub of one: its only agency is `cfg.agency_key`.
+
 Every settings file (config/agency.toml here, the assumptions and mapping profiles
 elsewhere) is checked by one layer: a pydantic model of the file, and `SettingsError`
 whose message names the file, the key and the allowed values (`settings_error`).
@@ -18,11 +28,13 @@ TOML is written with tomli-w only (`toml_dumps`, `toml_value`, `write_toml`).
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from types import UnionType
@@ -65,16 +77,47 @@ class NoWorkspace(SettingsError):
     """pmhc runs from an installed package and no workspace is named (PMHC_HOME / --home)."""
 
 
+# The agency a command or a dashboard run is about (a hub holds many). Set per run by the
+# dashboard's agency picker, by `pmhc --agency KEY` (through PMHC_AGENCY) and by code that
+# works on one agency of a hub (`using_agency`).
+_AGENCY: contextvars.ContextVar[str | None] = contextvars.ContextVar("pmhc_agency", default=None)
+
+
+def current_agency_key() -> str | None:
+    """The agency in view: `using_agency`/`set_agency`, else $PMHC_AGENCY, else None."""
+    key = _AGENCY.get()
+    if key is None:
+        key = os.environ.get("PMHC_AGENCY", "").strip() or None
+    return key
+
+
+def set_agency(key: str | None) -> None:
+    """Make `key` the agency in view for the rest of this run (the dashboard's picker)."""
+    _AGENCY.set(key)
+
+
+@contextmanager
+def using_agency(key: str | None):
+    """Every settings read inside the block is `key`'s (its agency.toml, assumptions, profiles)."""
+    token = _AGENCY.set(key)
+    try:
+        yield
+    finally:
+        _AGENCY.reset(token)
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Where one agency's files are. `sample`: the checkout itself (config/, data/ of the
     repository; the person-key secret in ~/.config/pmhc as before workspaces existed).
     `env`: the workspace of this process (`current()`), whose single paths PMHC_CONFIG_DIR,
-    PMHC_DB and PMHC_SECRET_FILE may redirect; a Workspace made from a folder is that folder."""
+    PMHC_DB and PMHC_SECRET_FILE may redirect; a Workspace made from a folder is that folder.
+    `agency`: in a hub, the agency whose settings and profiles the paths name."""
 
     root: Path
     sample: bool = False
     env: bool = False
+    agency: str | None = None
 
     def _env(self, name: str) -> str | None:
         return os.environ.get(name) or None if self.env else None
@@ -82,18 +125,61 @@ class Workspace:
     @classmethod
     def current(cls) -> "Workspace":
         """PMHC_HOME, else the checkout's sample workspace; an installed package without
-        PMHC_HOME has none (it would otherwise apply the sample city's settings)."""
+        PMHC_HOME has none (it would otherwise apply the sample city's settings). In a hub,
+        the paths are those of the agency in view (`current_agency_key`), if any."""
         home = os.environ.get("PMHC_HOME", "").strip()
         if home:
             root = Path(home).expanduser().resolve()
-            return cls(root, sample=IS_CHECKOUT and root == ROOT, env=True)
+            ws = cls(root, sample=IS_CHECKOUT and root == ROOT, env=True)
+            return ws.for_agency(current_agency_key()) if ws.is_hub else ws
         if IS_CHECKOUT:
             return cls(ROOT, sample=True, env=True)
         raise NoWorkspace("no agency workspace: create one with `pmhc init DIR`, then set PMHC_HOME=DIR "
                           "or pass --home DIR")
 
+    # -- a hub of agencies
+    @property
+    def hub_file(self) -> Path:
+        return self.root / "hub.toml"
+
+    @property
+    def is_hub(self) -> bool:
+        """A regional hub (`pmhc init DIR --hub`): many agencies in one database."""
+        return self.hub_file.is_file()
+
+    @property
+    def agencies_dir(self) -> Path:
+        return self.root / "agencies"
+
+    def agency_keys(self) -> list[str]:
+        """The agencies of this workspace: a hub's agencies/<key>/ folders with settings; a
+        single-agency workspace's one key (`agency_key` of its settings)."""
+        if self.is_hub:
+            if not self.agencies_dir.is_dir():
+                return []
+            return sorted(p.name for p in self.agencies_dir.iterdir()
+                          if (p / "agency.toml").is_file() and AGENCY_KEY.match(p.name))
+        return [load_agency(self.agency_file).agency_key]
+
+    def for_agency(self, key: str | None) -> "Workspace":
+        """This workspace with the paths of agency `key` (a hub); a single-agency workspace
+        is returned as it is (its agency is the only one)."""
+        if not self.is_hub or key == self.agency:
+            return self
+        if key is not None and not (self.agencies_dir / key / "agency.toml").is_file():
+            known = ", ".join(self.agency_keys()) or "none yet: add one with `pmhc agency add KEY`"
+            raise SettingsError(f"{self.root}: no agency {key!r} in this hub (agencies: {known})")
+        return replace(self, agency=key)
+
+    @property
+    def agency_root(self) -> Path | None:
+        """agencies/<key>/ of the agency in view (a hub); None otherwise."""
+        return self.agencies_dir / self.agency if self.is_hub and self.agency else None
+
     @property
     def config_dir(self) -> Path:
+        if self.agency_root is not None:
+            return self.agency_root
         env = self._env("PMHC_CONFIG_DIR")
         return Path(env) if env else self.root / "config"
 
@@ -115,6 +201,8 @@ class Workspace:
 
     @property
     def profiles_dir(self) -> Path:
+        if self.agency_root is not None:
+            return self.agency_root / "profiles"
         return self.root / "profiles"
 
     @property
@@ -137,7 +225,9 @@ class Workspace:
 
     @property
     def reports_dir(self) -> Path:
-        return self.data_dir / "reports" if self.sample else self.root / "reports"
+        if self.sample:
+            return self.data_dir / "reports"
+        return self.root / "reports" / self.agency if self.agency_root is not None else self.root / "reports"
 
     @property
     def backups_dir(self) -> Path:
@@ -149,7 +239,27 @@ class Workspace:
         return SAMPLE_CONFIG_DIR if self.sample else self.root / "examples"
 
 
+def current_workspace() -> Workspace | None:
+    """Workspace.current(), or None where there is none (an installed package without PMHC_HOME)."""
+    try:
+        return Workspace.current()
+    except NoWorkspace:
+        return None
+
+
+def _hub_agency_dir() -> Path | None:
+    """The settings folder of the agency in view when the workspace is a hub (it wins over
+    PMHC_CONFIG_DIR, which names one agency's folder)."""
+    if current_agency_key() is None or not os.environ.get("PMHC_HOME", "").strip():
+        return None
+    ws = current_workspace()
+    return ws.config_dir if ws is not None and ws.agency_root is not None else None
+
+
 def config_dir() -> Path:
+    hub = _hub_agency_dir()
+    if hub is not None:
+        return hub
     env = os.environ.get("PMHC_CONFIG_DIR")
     return Path(env) if env else Workspace.current().config_dir
 
@@ -575,11 +685,25 @@ class AgencyConfig:
 
 def load_agency(path: "Path | str | Workspace | None" = None) -> AgencyConfig:
     """One agency's settings: `path` is its agency.toml or its Workspace (default: the
-    current workspace). Parsed once per version of the file (keyed by its stamp), so the
-    formatter can read the currency on every call."""
+    current workspace, and in a hub the agency in view). Parsed once per version of the
+    file (keyed by its stamp), so the formatter can read the currency on every call.
+
+    A hub with no agency in view answers with the hub's own settings (hub.toml: name, clock,
+    privacy, currency; `key` empty and no BH list, disposition map or costs), which is what
+    its pooled views (the Comparison page) are labelled and protected with."""
     if isinstance(path, Workspace):
+        if path.is_hub and path.agency is None:
+            return load_hub(path)
         path = path.agency_file
-    text = os.fspath(path) if path else os.path.join(os.environ.get("PMHC_CONFIG_DIR") or config_dir(), "agency.toml")
+    if not path:
+        hub = _hub_agency_dir()
+        if hub is None and os.environ.get("PMHC_HOME", "").strip():
+            ws = current_workspace()
+            if ws is not None and ws.is_hub:
+                return load_hub(ws)
+        path = (hub or os.environ.get("PMHC_CONFIG_DIR") or config_dir())
+        path = os.path.join(path, "agency.toml")
+    text = os.fspath(path)
     try:
         st = os.stat(text)
     except FileNotFoundError:
@@ -587,10 +711,91 @@ def load_agency(path: "Path | str | Workspace | None" = None) -> AgencyConfig:
     return _load_agency(text, st.st_mtime_ns, st.st_size, st.st_ino)
 
 
-@lru_cache(maxsize=16)
+def _hub_agency_key(path: Path) -> str | None:
+    """The agency key of a settings file inside a hub (agencies/<key>/agency.toml): the
+    folder's name, which is the key its rows carry in the hub's database."""
+    folder = path.parent
+    if folder.parent.name == "agencies" and (folder.parent.parent / "hub.toml").is_file():
+        return folder.name
+    return None
+
+
+@lru_cache(maxsize=256)
 def _load_agency(path_text: str, _mtime: int, _size: int, _ino: int) -> AgencyConfig:
     path = Path(path_text)
-    return _agency(validate(AgencyFile, read_toml(path), path), path)
+    cfg = _agency(validate(AgencyFile, read_toml(path), path), path)
+    folder_key = _hub_agency_key(path)
+    if folder_key is not None:
+        if cfg.key and cfg.key != folder_key:
+            raise SettingsError(f"{path}: key: {cfg.key!r} differs from the agency's folder agencies/{folder_key}/ "
+                                f"(in a hub the folder name is the agency key; write key = {folder_key!r} or "
+                                "remove the line)")
+        cfg = replace(cfg, key=folder_key)
+    return cfg
+
+
+# ------------------------------------------------------------------ hub.toml
+
+class _HubPrivacy(Strict):
+    suppression_threshold: int = Field(11, ge=1)
+    unstable_numerator: int = Field(20, ge=0)
+
+
+class _HubLocale(Strict):
+    currency: str = "USD"
+    currency_symbol: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        return _Locale._code(v)
+
+
+class HubFile(Strict):
+    """hub.toml: a regional or state program's workspace of many agencies. Each agency's own
+    settings (time zone, fiscal year, BH call types, dispositions, costs, words) are in
+    agencies/<key>/agency.toml; these are the hub's, for its pooled views."""
+    name: str = "Regional hub"
+    program: str = "Regional co-responder programs"
+    timezone: str = "UTC"  # the hub's clock (e.g. "the last full month" of a pooled packet)
+    privacy: _HubPrivacy = _HubPrivacy()
+    locale: _HubLocale = _HubLocale()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return check_timezone(v)
+
+
+def load_hub(ws: Workspace) -> AgencyConfig:
+    """The hub's own settings as an AgencyConfig (key "": it is no agency; no BH list, no
+    disposition map): what pooled views are titled, clocked and protected with."""
+    path = ws.hub_file
+    st = os.stat(path)
+    return _load_hub(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@lru_cache(maxsize=8)
+def _load_hub(path_text: str, _mtime: int, _size: int, _ino: int) -> AgencyConfig:
+    path = Path(path_text)
+    f = validate(HubFile, read_toml(path), path)
+    return AgencyConfig(
+        name=f.name, program=f.program, timezone=f.timezone, fiscal_year_start_month=1,
+        suppression_threshold=f.privacy.suppression_threshold, unstable_numerator=f.privacy.unstable_numerator,
+        currency=f.locale.currency,
+        currency_symbol=(f.locale.currency_symbol if f.locale.currency_symbol is not None
+                         else CURRENCIES.get(f.locale.currency, (f.locale.currency + " ",))[0]),
+        key="", source=str(path))
+
+
+def agency_configs(ws: Workspace | None = None) -> dict[str, AgencyConfig]:
+    """Every agency of the workspace with its own settings, by key (a single-agency
+    workspace: its one agency)."""
+    ws = ws or Workspace.current()
+    if not ws.is_hub:
+        cfg = load_agency(ws.agency_file if ws.env is False else None)
+        return {cfg.agency_key: cfg}
+    return {key: load_agency(ws.for_agency(key)) for key in ws.agency_keys()}
 
 
 def _agency(f: AgencyFile, path: Path) -> AgencyConfig:

@@ -20,6 +20,14 @@ class Session:
     user: str
     role: str
     method: str  # oidc | local | demo
+    scope: access.Scope = access.EVERY_AGENCY  # the agencies the user may see (a hub)
+
+
+def session_scope(s: dict | None) -> access.Scope:
+    """The agencies a logged-in session may see (every agency when it does not say: a
+    single-agency workspace, or a session from before scopes)."""
+    data = (s or {}).get("scope") or {}
+    return access.Scope.of(data.get("agencies"), bool(data.get("person_lists")))
 
 
 def oidc_providers() -> list[str | None]:
@@ -108,7 +116,8 @@ def _try_local_login(name: str, password: str, now: float) -> str | None:
         audit.record_quietly("login_failed", who, "local account", "failed")
         return "Wrong user name or password."
     auth.THROTTLE.succeeded(name, source)
-    st.session_state[SESSION_KEY] = {"user": name, "role": role, "method": "local"}
+    scope = load_accounts().users[name].scope
+    st.session_state[SESSION_KEY] = {"user": name, "role": role, "method": "local", "scope": scope.as_data()}
     st.session_state[SEEN_KEY] = now
     audit.record_quietly("login", name, "local account", role=role)
     return None
@@ -201,8 +210,9 @@ def gate(title: str = "Log in") -> Session:
             st.logout()
             st.stop()
         verified = auth.email_verified(st.user)
-        role = auth.role_for_email(email, _secret_roles(), load_accounts().roles) if verified else "public"
-        s = state[SESSION_KEY] = {"user": email, "role": role, "method": "oidc"}
+        role, scope = (auth.grant_for_email(email, _secret_roles(), load_accounts().role_table()) if verified
+                       else ("public", access.EVERY_AGENCY))
+        s = state[SESSION_KEY] = {"user": email, "role": role, "method": "oidc", "scope": scope.as_data()}
         audit.record_quietly("login", email, "identity provider", role=role)
     if s is not None:
         if is_idle(state.get(SEEN_KEY), now):
@@ -218,7 +228,7 @@ def gate(title: str = "Log in") -> Session:
             if s["method"] == "oidc":
                 auth.oidc_seen(s["user"], now)
             state["role"] = s["role"]  # what pages and cached figures key on
-            return Session(s["user"], s["role"], s["method"])
+            return Session(s["user"], s["role"], s["method"], session_scope(s))
     try:
         accounts = load_accounts()
     except AuthError as e:
@@ -253,7 +263,8 @@ def account_box(session: Session) -> None:
     if session.method == "demo":
         return
     sb = st.sidebar
-    sb.caption(f"Logged in as **{session.user}** · {access.ROLE_LABELS[session.role]}")
+    where = "" if session.scope.every_agency else f" · {session.scope.text}"
+    sb.caption(f"Logged in as **{session.user}** · {access.ROLE_LABELS[session.role]}{where}")
     if sb.button("Log out", key="auth_logout", icon=":material/logout:"):
         logout()
         st.rerun()

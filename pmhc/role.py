@@ -45,6 +45,22 @@ def current_role() -> str:
     return role if role in access.ROLES else "public"
 
 
+def current_scope() -> access.Scope:
+    """The agencies the viewer may see (pmhc.access.Scope): the logged-in account's; every
+    agency for the demo and the public (the public sees every agency's public release)."""
+    from .login import session_scope
+
+    s = st.session_state.get(auth.SESSION_KEY)
+    if s and not demo_mode() and current_role() != "public":
+        return session_scope(s)
+    return access.EVERY_AGENCY
+
+
+def may(action: str) -> bool:
+    """May the viewer take `action` (pmhc.access.ACTIONS), with the grants of its scope?"""
+    return access.can(current_role(), action, current_scope())
+
+
 def role_switcher() -> str:
     """Sidebar role picker shown only in demo mode."""
     # Re-assigned every run so the choice survives page switches (widget ids are per page).

@@ -14,6 +14,14 @@ files and no agency edits the repository. The paths are `pmhc.config.Workspace`:
     DIR/backups/                  `pmhc backup`
     DIR/examples/                 the sample city's values, commented out: examples only
 
+A **hub** (`pmhc init DIR --hub`) is the workspace of a regional or state program that
+collects the same figures from many agencies into one database:
+
+    DIR/hub.toml                  the hub's name, clock, privacy thresholds, currency
+    DIR/agencies/<key>/           one agency (`pmhc agency add KEY`): agency.toml,
+                                  assumptions.toml, milestones.csv, profiles/
+    DIR/data/, secrets/, …        as above, shared: one database, accounts, audit log
+
 A new workspace has no program cost, no unit costs and no milestones: figures that need
 them say "not measured" until the agency sets its own (Settings page). The sample city's
 values are offered in examples/, labelled as such and never read as settings. Every
@@ -28,9 +36,11 @@ import os
 import secrets
 from pathlib import Path
 
-from .config import SAMPLE_CONFIG_DIR, SettingsError, Workspace, check_timezone, write_agency, write_private
+from .config import (AGENCY_KEY, SAMPLE_CONFIG_DIR, HubFile, SettingsError, Workspace, check_timezone, toml_dumps,
+                     validate, write_agency, write_private)
 
 FOLDERS = ("config", "profiles", "data", "secrets", "reports", "backups", "examples")
+HUB_FOLDERS = ("agencies", "data", "secrets", "reports", "backups", "examples")
 
 ASSUMPTIONS_START = """\
 # Unit costs for the resource-savings ESTIMATE, each with its source and year. None is set
@@ -78,49 +88,127 @@ def month_number(value: str | int) -> int:
     raise WorkspaceError(f"fiscal-year start {value!r} is not a month; give 1–12 or a month name (July)")
 
 
+def _new_folder(root: Path, folders: tuple[str, ...]) -> None:
+    """`root` as a new, owner-only folder with `folders` in it (refused when it is not empty)."""
+    if (root / "agency.toml").exists() or (root / "config" / "agency.toml").exists() or (root / "hub.toml").exists():
+        raise WorkspaceError(f"{root} is already a workspace; change its settings on the Settings page or in its "
+                             "files")
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(f"{root} is a file; name a new or empty folder")
+    if root.is_dir() and any(p.name not in folders for p in root.iterdir()):
+        raise WorkspaceError(f"{root} is not empty; name a new or empty folder for the workspace")
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(root, 0o700)
+    for folder in folders:
+        (root / folder).mkdir(exist_ok=True, mode=0o700)
+        os.chmod(root / folder, 0o700)
+
+
 def init(root: Path | str, *, name: str, timezone: str, fiscal_year_start_month: int | str, currency: str,
          bh_call_types: list[str] | tuple[str, ...] = (), program: str | None = None,
          date_format: str | None = None) -> Workspace:
     """Create a workspace at `root` (a new or empty folder) and return it."""
     root = Path(root).expanduser().resolve()
     ws = Workspace(root)
-    if ws.agency_file.exists():
-        raise WorkspaceError(f"{root} is already a workspace ({ws.agency_file} exists); change its settings on "
-                             "the Settings page or in that file")
-    if root.exists() and not root.is_dir():
-        raise WorkspaceError(f"{root} is a file; name a new or empty folder")
-    if root.is_dir() and any(p.name not in FOLDERS for p in root.iterdir()):
-        raise WorkspaceError(f"{root} is not empty; name a new or empty folder for the workspace")
     try:
         check_timezone(timezone)
     except ValueError as e:
         raise WorkspaceError(f"--timezone: {e}") from None
     month = month_number(fiscal_year_start_month)
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(root, 0o700)
-    for folder in FOLDERS:
-        (root / folder).mkdir(exist_ok=True, mode=0o700)
-        os.chmod(root / folder, 0o700)
+    _new_folder(root, FOLDERS)
+    _write_agency_files(ws, root, FOLDERS, name=name, timezone=timezone, month=month, currency=currency,
+                        bh_call_types=bh_call_types, program=program, date_format=date_format)
+    write_examples(ws)
+    new_secret(ws.secret_file)
+    return ws
+
+
+def _write_agency_files(ws: Workspace, root: Path, folders: tuple[str, ...], *, name: str, timezone: str,
+                        month: int, currency: str, bh_call_types, program: str | None, date_format: str | None,
+                        key: str | None = None) -> None:
+    """agency.toml (checked before it is written), and an empty assumptions file and
+    milestones list: the settings of one agency, in its workspace or in a hub's folder."""
     settings: dict = {
         "name": name.strip(), "program": (program or f"{name.strip()} co-responder program").strip(),
         "timezone": timezone, "fiscal_year_start_month": month,
         "locale": {"currency": str(currency).strip().upper()},
         "behavioral_health": {"call_types": [t.strip() for t in bh_call_types if t.strip()]},
     }
+    if key:
+        settings = {"key": key, **settings}
     if date_format:
         settings["locale"]["date_format"] = date_format
     try:
         write_agency(settings, ws.agency_file)
     except SettingsError:
-        for folder in FOLDERS:  # nothing half-made is left behind
+        for folder in folders:  # nothing half-made is left behind
             if (root / folder).is_dir() and not any((root / folder).iterdir()):
                 (root / folder).rmdir()
+        if root.is_dir() and not any(root.iterdir()) and key:
+            root.rmdir()
         raise
     write_private(ws.assumptions_file, ASSUMPTIONS_START)
     write_private(ws.milestones_file, MILESTONES_START)
+
+
+HUB_START = """\
+# A regional hub: the same figures from many agencies, in one database. Each agency's own
+# settings (time zone, fiscal year, BH call types, disposition map, costs, terminology) are
+# in agencies/<key>/agency.toml (`pmhc agency add KEY`); these are the hub's, for its
+# pooled views (the Comparison page): its name, its clock, the privacy thresholds of the
+# pooled public release and the currency of pooled money figures. README: "A regional hub".
+"""
+
+
+def init_hub(root: Path | str, *, name: str, timezone: str = "UTC", currency: str = "USD",
+             program: str | None = None) -> Workspace:
+    """Create a hub workspace at `root` (a new or empty folder) and return it; agencies are
+    added with `add_agency`."""
+    root = Path(root).expanduser().resolve()
+    ws = Workspace(root)
+    try:
+        check_timezone(timezone)
+    except ValueError as e:
+        raise WorkspaceError(f"--timezone: {e}") from None
+    data = {"name": name.strip(), "program": (program or f"{name.strip()}: co-responder programs").strip(),
+            "timezone": timezone, "locale": {"currency": str(currency).strip().upper()}}
+    validate(HubFile, data, root / "hub.toml")  # every check of a read, before anything is made
+    _new_folder(root, HUB_FOLDERS)
+    write_private(ws.hub_file, HUB_START + "\n" + toml_dumps(data))
     write_examples(ws)
     new_secret(ws.secret_file)
     return ws
+
+
+def add_agency(ws: Workspace, key: str, *, name: str, timezone: str, fiscal_year_start_month: int | str,
+               currency: str, bh_call_types: list[str] | tuple[str, ...] = (), program: str | None = None,
+               date_format: str | None = None) -> Workspace:
+    """Add an agency to a hub: agencies/<key>/ with its own settings and profiles/. Returns
+    the hub with that agency in view. Its rows are imported with `pmhc import --agency KEY`."""
+    if not ws.is_hub:
+        raise WorkspaceError(f"{ws.root} is a single-agency workspace, not a hub: create a hub with "
+                             "`pmhc init DIR --hub` and add agencies to it")
+    if not AGENCY_KEY.match(key or ""):
+        raise WorkspaceError(f"agency key {key!r}: use 1–63 lower-case letters, digits, '-' or '_', starting with a "
+                             "letter or digit (e.g. \"lakeside\"); it names the agency in links, folders and data")
+    folder = ws.agencies_dir / key
+    if (folder / "agency.toml").exists():
+        raise WorkspaceError(f"agency {key!r} exists in {ws.root} ({folder / 'agency.toml'}); change its settings "
+                             "there or on the Settings page")
+    try:
+        check_timezone(timezone)
+    except ValueError as e:
+        raise WorkspaceError(f"--timezone: {e}") from None
+    month = month_number(fiscal_year_start_month)
+    ws.agencies_dir.mkdir(exist_ok=True, mode=0o700)
+    folder.mkdir(exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    (folder / "profiles").mkdir(exist_ok=True, mode=0o700)
+    os.chmod(folder / "profiles", 0o700)
+    agency = Workspace(ws.root, sample=False, env=ws.env, agency=key)
+    _write_agency_files(agency, folder, ("profiles",), name=name, timezone=timezone, month=month, currency=currency,
+                        bh_call_types=bh_call_types, program=program, date_format=date_format, key=key)
+    return agency
 
 
 def new_secret(path: Path) -> Path:
