@@ -32,10 +32,15 @@ if ui.demo_mode():
 else:
     login.account_box(session)
 role = ui.current_role()
+# In a hub of agencies: the agency every page shows (only those the account may see).
+agency = ui.agency_picker()
+if agency is not None:
+    cfg = load_agency()
+hub = agency is not None
 
 pages = [
     st.Page(ROOT / spec.path, title=present.term(spec.title), icon=spec.icon, url_path=spec.key)
-    for spec in access.pages_for(role)
+    for spec in access.pages_for(role, hub, ui.current_scope())
     if (ROOT / spec.path).exists()
 ]
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pmhc import access, charts, escape, login, schema, ui
+from pmhc import charts, escape, login, schema, ui
 
 ctx = ui.start("repeat")
 f = ctx.filters
@@ -48,7 +48,7 @@ st.caption("A contact's district is its call's district. Follow-up contacts have
            "follow-up completion is shown for the program as a whole only.")
 
 st.subheader("People with repeat crisis contacts")
-if access.can(ctx.role, "view_person_list"):
+if ui.may("view_person_list"):
     people = ui.repeat_people(f)
     login.audit_view("repeat-contact person list", period=f.period.label, district=f.district or "all",
                      people=len(people))  # recorded before a row is drawn
@@ -65,7 +65,7 @@ if access.can(ctx.role, "view_person_list"):
             "first_contact": st.column_config.DateColumn("First contact", format="YYYY-MM-DD"),
             "last_contact": st.column_config.DateColumn("Last contact", format="YYYY-MM-DD"),
             "last_outcome": "Last outcome", "districts": "Districts"})
-        if access.can(ctx.role, "download_person_list"):
+        if ui.may("download_person_list"):
             st.download_button("Download this list (CSV)", escape.to_csv(people),
                                file_name=f"repeat_people_{f.period.start:%Y%m%d}_{f.period.last_day:%Y%m%d}.csv",
                                mime="text/csv", icon=":material/download:",

@@ -788,12 +788,24 @@ def _load_hub(path_text: str, _mtime: int, _size: int, _ino: int) -> AgencyConfi
         key="", source=str(path))
 
 
+def agency_selection() -> tuple[str, ...] | None:
+    """The `agencies` of a selection made for the agency in view: (key,) in a hub (which
+    needs one: `--agency KEY`), None in a single-agency workspace (all its rows are its own)."""
+    ws = current_workspace()
+    if ws is None or not ws.is_hub:
+        return None
+    if ws.agency is None:
+        raise SettingsError(f"{ws.root} is a hub of several agencies: name one with --agency KEY (agencies: "
+                            f"{', '.join(ws.agency_keys()) or 'none yet'})")
+    return (ws.agency,)
+
+
 def agency_configs(ws: Workspace | None = None) -> dict[str, AgencyConfig]:
     """Every agency of the workspace with its own settings, by key (a single-agency
     workspace: its one agency)."""
     ws = ws or Workspace.current()
     if not ws.is_hub:
-        cfg = load_agency(ws.agency_file if ws.env is False else None)
+        cfg = load_agency(None if ws.env else ws.agency_file)
         return {cfg.agency_key: cfg}
     return {key: load_agency(ws.for_agency(key)) for key in ws.agency_keys()}
 

@@ -9,6 +9,7 @@ lists them even when the figures come from the cache.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date
 
@@ -16,10 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from . import access, metrics, release, sql
-from .config import default_db_path, load_agency
+from .config import agency_selection, default_db_path, load_agency, using_agency
 from .connection import _open, _stamp
 from .periods import Period
-from .role import current_role
+from .role import current_role, current_scope
 
 
 def release_connection() -> None:
@@ -40,6 +41,14 @@ def _cached(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs:
 
 
 def _compute(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs: tuple):
+    # The agency's own settings (time zone, BH list, costs, …) for an agency's selection,
+    # whichever agency the page run has in view.
+    agencies = filters_key[-1] if filters_key is not None else None
+    with using_agency(agencies[0]) if agencies and len(agencies) == 1 else nullcontext():
+        return _compute_for(fn, filters_key, role, stamp, kwargs)
+
+
+def _compute_for(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kwargs: tuple):
     con = _open(str(default_db_path()), stamp)
     kw = dict(kwargs)
     if "assumptions" in kw:
@@ -61,8 +70,9 @@ def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
     the same one, so a page never shows a cell another view of the selection hid.
     Read-only to callers (cache_resource hands out the object itself, not a copy)."""
     con = _open(str(default_db_path()), stamp)
-    cfg, f = load_agency(), _filters_from_key(filters_key)
-    with sql.recording() as names:
+    f = _filters_from_key(filters_key)
+    with using_agency(f.agency) if f.agency else nullcontext(), sql.recording() as names:
+        cfg = load_agency()
         if release.is_published(f.period, cfg.fiscal_year_start_month):
             # Months, quarters and years are protected together (release.published); each is
             # cached here, so the months a year is built from are the very releases a month shows.
@@ -160,13 +170,13 @@ _PUBLIC_FUNCS = {
 
 def _filters_key(f: metrics.Filters) -> tuple:
     p = f.period
-    return (p.start.isoformat(), p.end.isoformat(), p.kind, p.name, f.district, f.responder_type)
+    return (p.start.isoformat(), p.end.isoformat(), p.kind, p.name, f.district, f.responder_type, f.agencies)
 
 
 def _filters_from_key(k: tuple) -> metrics.Filters:
-    start, end, kind, name, district, responder = k
+    start, end, kind, name, district, responder, agencies = k
     return metrics.Filters(Period(date.fromisoformat(start), date.fromisoformat(end), kind, name),
-                           district, responder)
+                           district, responder, agencies)
 
 
 def _assumptions_key(a: metrics.Assumptions) -> tuple:
@@ -185,9 +195,21 @@ def _call(fn: str, filters: metrics.Filters | None = None, **kwargs):
     if "assumptions" in kwargs and kwargs["assumptions"] is not None:
         kwargs["assumptions"] = _assumptions_key(kwargs["assumptions"])
     fkey = _filters_key(filters) if filters is not None else None
+    check_scope(filters)
     result, names = _cached(fn, fkey, current_role(), _stamp(), tuple(sorted(kwargs.items())))
     sql.note(*names)
     return result
+
+
+def check_scope(filters: metrics.Filters | None) -> None:
+    """Every figure a page asks for is of agencies the viewer may see: a link or a crafted
+    parameter naming another agency is refused here too, not only in the agency picker."""
+    if filters is None or not filters.agencies:
+        return
+    scope = current_scope()
+    outside = [a for a in filters.agencies if not scope.covers(a)]
+    if outside:
+        raise PermissionError("these figures are of an agency this account may not see")
 
 
 def headline(filters: metrics.Filters) -> dict:
@@ -228,7 +250,7 @@ def heatmap(filters: metrics.Filters) -> pd.DataFrame:
 
 
 def repeat_people(filters: metrics.Filters) -> pd.DataFrame:
-    if not access.can(current_role(), "view_person_list"):
+    if not access.can(current_role(), "view_person_list", current_scope()):
         raise PermissionError("person-level lists are for the analyst and administrator roles")
     return _call("repeat_people", filters)
 
@@ -258,8 +280,18 @@ def pivot_counts(df: pd.DataFrame, index: str, columns: str, values: str) -> pd.
 
 
 def data_range() -> pd.DataFrame:
-    return _call("data_range")
+    """What is loaded, of the agency in view (a hub) or of the database."""
+    agencies = in_view()
+    check_scope(metrics.Filters(None, agencies=agencies))
+    return _call("data_range", agencies=agencies)
 
 
 def districts() -> list[str]:
-    return _call("districts")
+    agencies = in_view()
+    check_scope(metrics.Filters(None, agencies=agencies))
+    return _call("districts", agencies=agencies)
+
+
+def in_view() -> tuple[str, ...] | None:
+    """The agencies of the page's selection: the agency in view in a hub, None elsewhere."""
+    return agency_selection()

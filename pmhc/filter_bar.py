@@ -1,5 +1,9 @@
 """The shared sidebar filter bar (period, district, responder type), kept in the page
-address so a view can be shared, and what is loaded (the data span it offers)."""
+address so a view can be shared, and what is loaded (the data span it offers).
+
+In a hub the bar starts with the agency (`agency_picker`, `?agency=KEY` in the address):
+every page shows one agency, with its own settings, and offers only the agencies the
+viewer's account may see (pmhc.access.Scope)."""
 
 from __future__ import annotations
 
@@ -11,9 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from . import access, escape, metrics, present, schema
-from .config import AgencyConfig
+from .config import AgencyConfig, Workspace, agency_configs, agency_selection, current_workspace, set_agency
 from .figure_cache import data_range, districts
-from .role import current_role
+from .role import current_role, current_scope
 from .periods import Period
 
 
@@ -204,6 +208,48 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
     return filters
 
 
+def agency_picker() -> str | None:
+    """In a hub: the agency every page of this run shows, picked in the sidebar among the
+    agencies the viewer may see (kept in the address as `?agency=KEY`), and made the agency
+    in view (pmhc.config.set_agency), so the page reads its settings. A link naming an agency
+    the account may not see is not followed (and does not say whether the agency exists).
+    Outside a hub: None, and nothing is drawn."""
+    ws = current_workspace()
+    if ws is None or not ws.is_hub:
+        set_agency(None)
+        return None
+    configs = agency_configs(Workspace(ws.root))
+    keys = current_scope().visible(configs)
+    if not keys:
+        set_agency(None)
+        st.error("This account may see no agency of this hub. Ask the hub's administrator to give it one "
+                 "(`pmhc user add NAME --role … --agencies KEY`).", icon=":material/lock:")
+        st.stop()
+    state = st.session_state
+    asked = st.query_params.get("agency")
+    if not state.get("_flt_agency_from_url"):
+        state["_flt_agency_from_url"] = True
+        if asked in keys:
+            state["flt_agency"] = asked
+        elif asked:
+            state["_flt_agency_refused"] = asked
+    if state.get("flt_agency") not in keys:
+        state["flt_agency"] = keys[0]
+    sb = st.sidebar
+    sb.selectbox("Agency", keys, key="flt_agency", persist_state="session",
+                 format_func=lambda k: configs[k].name,
+                 help="Every page shows one agency, with its own time zone, fiscal year, BH call types and "
+                      "costs. The Agencies compared page sets them side by side.")
+    if state.get("_flt_agency_refused"):
+        sb.warning(f"The link's agency `{escape.markdown(str(state['_flt_agency_refused']))}` is not one this "
+                   "account may see: it was ignored.", icon="⚠️")
+    key = state["flt_agency"]
+    if st.query_params.get("agency") != key:
+        st.query_params["agency"] = key
+    set_agency(key)
+    return key
+
+
 def _filters_from_state(cfg: AgencyConfig) -> tuple[metrics.Filters, list[str]]:
     s = st.session_state
     notes = []
@@ -227,7 +273,7 @@ def _filters_from_state(cfg: AgencyConfig) -> tuple[metrics.Filters, list[str]]:
         period = Period.calendar_year(int(s["flt_year"]))
     else:
         period = Period.fiscal_year(int(s["flt_fy"]), cfg.fiscal_year_start_month)
-    return metrics.Filters(period, s["flt_district"] or None, s["flt_responder"] or None), notes
+    return metrics.Filters(period, s["flt_district"] or None, s["flt_responder"] or None, agency_selection()), notes
 
 
 def _write_query_params() -> None:
@@ -263,4 +309,10 @@ def scope_label(f: metrics.Filters, markdown: bool = False) -> str:
 
 
 def filters_label(f: metrics.Filters, markdown: bool = False) -> str:
-    return f"{present.period_text(f.period)}, {scope_label(f, markdown)}"
+    text = f"{present.period_text(f.period)}, {scope_label(f, markdown)}"
+    if f.agency:  # a hub: which agency
+        from .config import load_agency
+
+        name = load_agency().name
+        text = f"{escape.markdown(name) if markdown else name}, {text}"
+    return text

@@ -30,6 +30,11 @@ def session_scope(s: dict | None) -> access.Scope:
     return access.Scope.of(data.get("agencies"), bool(data.get("person_lists")))
 
 
+def _scoped(scope: access.Scope) -> dict:
+    """The session's scope, kept only when it limits what the account sees."""
+    return {} if scope == access.EVERY_AGENCY else {"scope": scope.as_data()}
+
+
 def oidc_providers() -> list[str | None]:
     """Providers configured in secrets `[auth]`: None for the single default provider, else
     the names of `[auth.NAME]` sections. Empty when OIDC is not configured."""
@@ -117,7 +122,7 @@ def _try_local_login(name: str, password: str, now: float) -> str | None:
         return "Wrong user name or password."
     auth.THROTTLE.succeeded(name, source)
     scope = load_accounts().users[name].scope
-    st.session_state[SESSION_KEY] = {"user": name, "role": role, "method": "local", "scope": scope.as_data()}
+    st.session_state[SESSION_KEY] = {"user": name, "role": role, "method": "local", **_scoped(scope)}
     st.session_state[SEEN_KEY] = now
     audit.record_quietly("login", name, "local account", role=role)
     return None
@@ -212,7 +217,7 @@ def gate(title: str = "Log in") -> Session:
         verified = auth.email_verified(st.user)
         role, scope = (auth.grant_for_email(email, _secret_roles(), load_accounts().role_table()) if verified
                        else ("public", access.EVERY_AGENCY))
-        s = state[SESSION_KEY] = {"user": email, "role": role, "method": "oidc", "scope": scope.as_data()}
+        s = state[SESSION_KEY] = {"user": email, "role": role, "method": "oidc", **_scoped(scope)}
         audit.record_quietly("login", email, "identity provider", role=role)
     if s is not None:
         if is_idle(state.get(SEEN_KEY), now):

@@ -28,13 +28,24 @@ FIGURE_QUERIES = CALL_QUERIES + CONTACT_QUERIES
 
 @dataclass(frozen=True)
 class Filters:
+    """A selection: the period, and optionally one district and one responder type. In a
+    hub, `agencies` names the agencies whose rows the queries read (`$agencies`): one for an
+    agency's pages, several for a pooled figure; None reads every row of the database (a
+    single-agency workspace, whose rows are all its own)."""
     period: Period
     district: str | None = None
     responder_type: str | None = None
+    agencies: tuple[str, ...] | None = None
 
     def params(self, by: str = "total") -> dict:
         return {**self.period.params(), "district": self.district or None,
-                "responder_type": self.responder_type or None, "by": by}
+                "responder_type": self.responder_type or None, "by": by,
+                "agencies": list(self.agencies) if self.agencies else None}
+
+    @property
+    def agency(self) -> str | None:
+        """The one agency of an agency's selection (None: every agency, or several)."""
+        return self.agencies[0] if self.agencies and len(self.agencies) == 1 else None
 
     def with_period(self, period: Period) -> "Filters":
         return replace(self, period=period)
@@ -275,8 +286,9 @@ def repeat_people(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyC
     return sql.df(con, "repeat_people", {**filters.params(), "min_contacts": cfg.repeat_min_contacts})
 
 
-def data_range(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return sql.df(con, "data_range")
+def data_range(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """What is loaded (of `agencies`; None: every row): first and last date and rows per table."""
+    return sql.df(con, "data_range", {"agencies": list(agencies) if agencies else None})
 
 
 def span_of(ranges: pd.DataFrame):
@@ -310,8 +322,8 @@ def span_covers(first, last, period: Period) -> bool:
     return period.start >= first and period.last_day <= last
 
 
-def districts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return sql.df(con, "districts")["district"].tolist()
+def districts(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None = None) -> list[str]:
+    return sql.df(con, "districts", {"agencies": list(agencies) if agencies else None})["district"].tolist()
 
 
 # ------------------------------------------------------------------ comparisons

@@ -530,7 +530,7 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
         raise ValueError(f"{filters.period.label} is not a published period: public views show whole months, "
                          "quarters, calendar years and fiscal years")
     cache = {} if cache is None else cache
-    key = (filters.period.start, filters.period.end, filters.district, filters.responder_type)
+    key = (filters.period.start, filters.period.end, filters.district, filters.responder_type, filters.agencies)
     if key in cache:
         return cache[key]
     if release_of is None:

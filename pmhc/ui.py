@@ -21,13 +21,13 @@ from .figure_cache import (  # noqa: F401
     is_withheld, monthly, outcome_mix, pivot_counts, release_connection, repeat_people, savings,
 )
 from .filter_bar import (  # noqa: F401
-    FILTER_KEYS, PARAM_KEYS, PERIOD_KINDS, DataSpan, data_span, filter_bar, filters_label, scope_label,
+    FILTER_KEYS, PARAM_KEYS, PERIOD_KINDS, DataSpan, agency_picker, data_span, filter_bar, filters_label, scope_label,
 )
 from .page import (  # noqa: F401
     PageContext, _leave_folder_navigation, chart, explain, has_data, metric_row, milestones, no_data,
     page_queries, query_comment, sources, start, subtitle,
 )
-from .role import current_role, demo_mode, demo_refusal, role_switcher  # noqa: F401
+from .role import current_role, current_scope, demo_mode, demo_refusal, may, role_switcher  # noqa: F401
 
 DASH = present.DASH  # shown for a figure that is not defined for the selection (e.g. a rate of 0 ÷ 0)
 
