@@ -788,6 +788,15 @@ def _load_hub(path_text: str, _mtime: int, _size: int, _ino: int) -> AgencyConfi
         key="", source=str(path))
 
 
+def hub_settings() -> AgencyConfig:
+    """The settings pooled views are titled and protected with: a hub's own (hub.toml),
+    or the single agency's."""
+    ws = current_workspace()
+    if ws is not None and ws.is_hub:
+        return load_hub(ws)
+    return load_agency()
+
+
 def agency_selection() -> tuple[str, ...] | None:
     """The `agencies` of a selection made for the agency in view: (key,) in a hub (which
     needs one: `--agency KEY`), None in a single-agency workspace (all its rows are its own)."""

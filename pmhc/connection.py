@@ -13,14 +13,28 @@ import duckdb
 import streamlit as st
 
 from . import db
-from .config import config_dir, default_db_path
+from .config import config_dir, current_workspace, default_db_path
+
+
+def _settings_files() -> list[Path]:
+    """The settings files figures depend on: the agency's (in view), and in a hub the hub's
+    and every agency's (pooled figures read them all)."""
+    files = [config_dir() / "agency.toml", config_dir() / "assumptions.toml"]
+    ws = current_workspace()
+    if ws is not None and ws.is_hub:
+        files.append(ws.hub_file)
+        for key in ws.agency_keys():
+            folder = ws.agencies_dir / key
+            files += [folder / "agency.toml", folder / "assumptions.toml"]
+    return files
+
 
 def _stamp() -> tuple:
     """Identifies the database and settings files' versions: any re-import or config edit
     changes it, so cached connections and figures are never stale."""
     path = default_db_path()
     parts: list = [str(path)]
-    for p in (path, Path(f"{path}.wal"), config_dir() / "agency.toml", config_dir() / "assumptions.toml"):
+    for p in (path, Path(f"{path}.wal"), *_settings_files()):
         try:
             s = p.stat()
             parts += [s.st_mtime_ns, s.st_size]

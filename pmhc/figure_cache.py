@@ -16,8 +16,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from . import access, metrics, release, sql
-from .config import agency_selection, default_db_path, load_agency, using_agency
+from . import access, comparison, metrics, quality, release, sql
+from .config import agency_selection, default_db_path, hub_settings, load_agency, using_agency
 from .connection import _open, _stamp
 from .periods import Period
 from .role import current_role, current_scope
@@ -53,6 +53,12 @@ def _compute_for(fn: str, filters_key: tuple | None, role: str, stamp: tuple, kw
     kw = dict(kwargs)
     if "assumptions" in kw:
         kw["assumptions"] = _assumptions_from_key(kw["assumptions"])
+    if fn == "comparison":
+        # Agencies side by side: the public's through each agency's own cached release.
+        public = access.is_public(role)
+        return comparison.compare(con, kw["kind"], kw["value"], list(kw["keys"]), public=public,
+                                  release_of=lambda f, cfg: _rel(_filters_key(f), role, stamp),
+                                  hub=hub_settings())
     if filters_key is None:
         return _FUNCS[fn](con, **kw)
     if access.is_public(role):
@@ -147,6 +153,7 @@ _FUNCS = {
     "repeat_people": metrics.repeat_people,
     "savings": metrics.savings,
     "data_range": metrics.data_range,
+    "quality_checks": lambda con, agencies: quality.database_checks(con, agencies),
     "districts": metrics.districts,
     "coverage": lambda con, f: metrics.coverage(con, f),
 }
@@ -290,6 +297,30 @@ def districts() -> list[str]:
     agencies = in_view()
     check_scope(metrics.Filters(None, agencies=agencies))
     return _call("districts", agencies=agencies)
+
+
+def compare_agencies(kind: str, value, keys: list[str]) -> comparison.Comparison:
+    """Agencies side by side for a period (pmhc.comparison), of agencies the viewer may see;
+    the public's through each agency's public release."""
+    scope = current_scope()
+    if not keys or any(not scope.covers(k) for k in keys):
+        raise PermissionError("these figures are of an agency this account may not see")
+    return _call("comparison", kind=kind, value=value, keys=tuple(keys))
+
+
+def span_of_agencies(keys: list[str]):
+    """First and last loaded day over the agencies `keys` (None when nothing is loaded)."""
+    scope = current_scope()
+    if any(not scope.covers(k) for k in keys):
+        raise PermissionError("these figures are of an agency this account may not see")
+    return metrics.span_of(_call("data_range", agencies=tuple(keys)))
+
+
+def quality_checks(key: str) -> pd.DataFrame:
+    """The data-quality checks over one agency's rows (pmhc.quality.database_checks): staff only."""
+    if not current_scope().covers(key) or access.is_public(current_role()):
+        raise PermissionError("the data-quality checks are for staff of the agency")
+    return _call("quality_checks", agencies=(key,))
 
 
 def in_view() -> tuple[str, ...] | None:

@@ -141,6 +141,19 @@ CATEGORY_FIGURES: tuple[str, ...] = (
     "known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts", "diversion_rate",
     "care_connections", "connection_to_care_rate", "involuntary_holds", "bh_calls_with_arrest", "bh_arrest_rate")
 
+# Agencies side by side (the Agencies compared page and `pmhc figures --by agency`,
+# pmhc/comparison.py): figures that compare across agencies of any size — rates, and counts
+# per 1,000 calls for service — with the same definitions, coverage and "not measured"
+# states as everywhere, and the funnel from all calls to diverted. The repeat-contact rate
+# is compared over 90 days (the registry's first window).
+COMPARED: tuple[str, ...] = (
+    "bh_share", "co_response_coverage", "diversion_rate", "connection_to_care_rate", "bh_arrest_rate",
+    "arrest_rate_co_responded", "arrest_rate_not_co_responded", "repeat_rate_90d", "follow_up_14d_rate")
+PER_1000_CALLS: tuple[str, ...] = (
+    "bh_calls", "co_responded_bh_calls", "contacts_total", "diverted_contacts", "involuntary_holds",
+    "bh_calls_with_arrest")
+FUNNEL: tuple[str, ...] = ("calls_total", "bh_calls", "co_responded_bh_calls", "diverted_contacts")
+
 # Breakdowns: figure query → the columns its rows can be split by ($by). Parts of an
 # additive count add up to the period's figure in every breakdown (tests/test_breakdowns.py).
 BREAKDOWNS: dict[str, tuple[str, ...]] = {

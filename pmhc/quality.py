@@ -300,11 +300,12 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def database_checks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every check over the whole database: one row each, with counts, examples and what to do."""
+def database_checks(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every check over the whole database (in a hub: over `agencies`' rows): one row each,
+    with counts, examples and what to do."""
     rows = []
     for c in CHECKS:
-        r = sql.one(con, c.query)
+        r = sql.one(con, c.query, {"agencies": list(agencies) if agencies else None})
         affected, total = int(r["affected"] or 0), int(r["total"] or 0)
         rows.append({
             "check": c.label, "table": c.table, "affected": affected, "total": total,

@@ -17,8 +17,9 @@ import pandas as pd
 from . import access, definitions, escape, metrics, present
 from .connection import connection  # noqa: F401
 from .figure_cache import (  # noqa: F401
-    _filters_key, _release, _stamp, breakdown, by_category, compare, coverage, data_range, districts, headline, heatmap,
-    is_withheld, monthly, outcome_mix, pivot_counts, release_connection, repeat_people, savings,
+    _filters_key, _release, _stamp, breakdown, by_category, compare, compare_agencies, coverage, data_range, districts,
+    headline, heatmap, is_withheld, monthly, outcome_mix, pivot_counts, quality_checks, release_connection,
+    repeat_people, savings, span_of_agencies,
 )
 from .filter_bar import (  # noqa: F401
     FILTER_KEYS, PARAM_KEYS, PERIOD_KINDS, DataSpan, agency_picker, data_span, filter_bar, filters_label, scope_label,
