@@ -22,8 +22,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import (access, audit, escape, importer, imports, login, present, profiles, progress, quality, schema,
-                  snapshots, sql, ui)
+from pmhc import (access, audit, escape, importer, imports, login, metrics, present, profiles, progress, quality,
+                  schema, snapshots, sql, ui)
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -272,35 +272,40 @@ def quality_report(q: dict) -> None:
         st.dataframe(pd.DataFrame(q["quarantine"]), hide_index=True, width="stretch")
 
 
+def _of_agency() -> dict:
+    """`$agencies` of the Data page's queries: in a hub, the agency in view's imports only."""
+    return {"agencies": metrics.agency_param(ui.in_view())}
+
+
 def report_section(con: duckdb.DuckDBPyConnection) -> None:
     st.subheader("Data-quality report")
-    history = sql.df(con, "import_history")
+    history = sql.df(con, "import_history", _of_agency())
     if history.empty:
         st.info("No imports yet.")
         return
-    latest = quality.stored_report(con)
+    latest = quality.stored_report(con, agencies=ui.in_view())
     if latest is None:
         st.info("No data-quality report is stored yet: reports are kept for imports made from this version on.")
         return
-    ids = quality.reported_imports(con)
+    ids = quality.reported_imports(con, ui.in_view())
     names = {int(i): f for i, f in zip(history["import_id"], history["file_name"])}
     # Keyed by the newest import, so an import just made replaces the choice: with a fixed key
     # the browser went on showing the earlier pick while the report below was the new one.
     pick = st.selectbox("Import", ids, format_func=lambda i: f"{i}: {names.get(i, '')}",
                         key=f"data_report_pick_{ids[0]}", help="The latest import is shown first.")
-    quality_report(quality.stored_report(con, int(pick)) or latest)
+    quality_report(quality.stored_report(con, int(pick), ui.in_view()) or latest)
 
 
 def quarantine_section(con: duckdb.DuckDBPyConnection) -> None:
     st.subheader("Quarantine")
-    files = sql.df(con, "quarantine_files")
+    files = sql.df(con, "quarantine_files", _of_agency())
     if files.empty:
         st.success("No quarantined rows.", icon=":material/check_circle:")
         return
     labels = {None: f"Every file ({int(files['rows'].sum()):,} rows)"}
     labels.update({f: f"{f} ({n:,} rows)" for f, n in zip(files["file_name"], files["rows"])})
     pick = st.selectbox("File", list(labels), format_func=labels.get, key="data_quarantine_file")
-    rows = sql.df(con, "quarantine_rows", {"file": pick, "limit": QUARANTINE_LIMIT})
+    rows = sql.df(con, "quarantine_rows", {"file": pick, "limit": QUARANTINE_LIMIT, **_of_agency()})
     login.audit_view("quarantined rows (raw records)", file=pick, rows=len(rows))
     st.caption("Each row: the file's line (the header is line 1), the column, the value as read, the reason and "
                "what to do. Fix the rows at the source and import the file again; the quarantine of a re-imported "
@@ -316,7 +321,7 @@ def quarantine_section(con: duckdb.DuckDBPyConnection) -> None:
 
 def history_section(con: duckdb.DuckDBPyConnection) -> None:
     st.subheader("Import history")
-    history = sql.df(con, "import_history")
+    history = sql.df(con, "import_history", _of_agency())
     if history.empty:
         st.info("No imports yet.")
         return
@@ -329,7 +334,7 @@ def history_section(con: duckdb.DuckDBPyConnection) -> None:
 
 def checks_section(con: duckdb.DuckDBPyConnection) -> None:
     st.subheader("Checks over the whole database")
-    checks = quality.database_checks(con)
+    checks = quality.database_checks(con, ui.in_view())
     problems = checks[checks["affected"] > 0]
     st.caption(f"{len(problems)} of {len(checks)} checks find rows to look at. Each is a named query in "
                "`queries/quality.sql`.")

@@ -174,7 +174,7 @@ def dispositions_table(con: duckdb.DuckDBPyConnection | None, cfg: AgencyConfig)
     """Every disposition code in the loaded calls with its calls and what the agency's map
     makes of it, unmapped codes first (then by calls); codes the map lists that no loaded
     call uses come last."""
-    seen = sql.df(con, "dispositions_seen") if con is not None else pd.DataFrame(
+    seen = sql.df(con, "dispositions_seen", {"agencies": cfg.agency_key}) if con is not None else pd.DataFrame(
         columns=["code", "shown", "calls", "bh_calls", "decided_by_map"])
     mapped = dict(cfg.dispositions)
     rows = [{"code": r.shown, "key": r.code, "calls": int(r.calls), "bh_calls": int(r.bh_calls),
@@ -195,7 +195,7 @@ def dispositions_table(con: duckdb.DuckDBPyConnection | None, cfg: AgencyConfig)
 def call_types_table(con: duckdb.DuckDBPyConnection | None, cfg: AgencyConfig) -> pd.DataFrame:
     """Every call type in the loaded calls with its calls, whether the agency's list names
     it, and how many calls are BH now; listed types no loaded call has come last."""
-    seen = sql.df(con, "call_types_seen") if con is not None else pd.DataFrame(
+    seen = sql.df(con, "call_types_seen", {"agencies": cfg.agency_key}) if con is not None else pd.DataFrame(
         columns=["call_type", "calls", "flagged_by_export", "decided_by_list", "bh_calls"])
     listed = set(cfg.bh_call_types)
     out = seen.assign(on_list=seen["call_type"].isin(listed))

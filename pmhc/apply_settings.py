@@ -15,7 +15,6 @@ read-only, what differs (the Settings page and `pmhc doctor` show it).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .config import AgencyConfig, default_db_path, load_agency
@@ -39,15 +38,18 @@ def pending(db_path: Path | str | None = None, cfg: AgencyConfig | None = None) 
 
 def _differences(con, cfg: AgencyConfig) -> list[str]:
     out = []
-    stored_map = sorted(tuple(r) for r in con.execute("SELECT code, outcome FROM disposition_map").fetchall())
-    if stored_map != sorted(cfg.dispositions):
+    from . import dispositions, importer
+
+    agency = cfg.agency_key
+    if dispositions.stored(con, agency) != sorted(cfg.dispositions):
         out.append("the disposition map")
     settings = dict(con.execute("SELECT key, value FROM settings").fetchall())
-    has_calls = con.execute("SELECT count(*) FROM calls").fetchall()[0][0] > 0
-    derivation = json.dumps({"bh_call_types": list(cfg.bh_call_types), "timezone": cfg.timezone})
-    if has_calls and settings.get("derivation") != derivation:
+    has_calls = con.execute("SELECT count(*) FROM calls WHERE agency = $a", {"a": agency}).fetchall()[0][0] > 0
+    if has_calls and settings.get(importer.derivation_key(cfg)) != importer.derivation(cfg):
         out.append("the behavioral-health call types or the time zone")
-    if settings.get("rule:co_responder_empty", "unknown") != cfg.co_responder_empty:
+    rule = con.execute("SELECT value FROM data_rules WHERE agency = $a AND rule = 'co_responder_empty'",
+                       {"a": agency}).fetchall()
+    if (rule[0][0] if rule else "unknown") != cfg.co_responder_empty:
         out.append("the empty co-responder rule")
     return out
 

@@ -225,7 +225,7 @@ def measure(con: duckdb.DuckDBPyConnection, filters, assumptions=None, cfg=None)
     """The coverage of one selection (`filters`: a metrics.Filters)."""
     params = {k: v for k, v in filters.params().items() if k != "by"}
     here = sql.one(con, "figure_inputs", params)
-    loaded = sql.one(con, "figure_inputs", _EVERYTHING)
+    loaded = sql.one(con, "figure_inputs", {**_EVERYTHING, "agencies": params.get("agencies")})
     set_keys = frozenset(k for k, a in (assumptions or {}).items() if getattr(a, "value", None) is not None)
     rule = ""
     if cfg is not None and cfg.co_responder_empty == "not_co_responded":

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_updated   BIGINT,            -- rows that replaced a stored row with different values
     rows_quarantined BIGINT,
     status         VARCHAR NOT NULL,   -- loaded | rejected | interrupted (the import process stopped)
-    message        VARCHAR
+    message        VARCHAR,
+    agency         VARCHAR             -- the agency whose export it was (its key)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     import_id    INTEGER NOT NULL,
@@ -45,8 +46,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
                                        -- dst_gap | dst_ambiguous | encoding | quote | too_long
     message      VARCHAR NOT NULL,     -- what is wrong and what to do
     record       VARCHAR,              -- the row as read (person identifiers as pseudonyms)
-    record_key   VARCHAR               -- the row's key when it could be read: a later import of
+    record_key   VARCHAR,              -- the row's key when it could be read: a later import of
                                        -- the fixed row replaces this entry
+    agency       VARCHAR               -- the agency whose export it was (its key)
 );
 CREATE TABLE IF NOT EXISTS vocabulary_groups (
     kind  VARCHAR NOT NULL,            -- outcome | responder_type
@@ -57,12 +59,22 @@ CREATE TABLE IF NOT EXISTS settings (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+CREATE TABLE IF NOT EXISTS data_rules (
+    agency VARCHAR NOT NULL,           -- each agency's own rules (a hub holds many)
+    rule   VARCHAR NOT NULL,           -- e.g. co_responder_empty ([data_rules] of agency.toml)
+    value  VARCHAR
+);
 """
+
+# Every row of calls, encounters and arrests carries the key of the agency whose export it
+# came from: a hub's database holds many agencies, and a natural key (call_id, …) is unique
+# per agency only (the same incident number in two agencies is two calls).
+AGENCY_COLUMN = "agency"
 
 
 def table_ddl(table: schema.Table) -> str:
     cols = [f"{c.name} {c.type}" for c in table.columns + table.derived]
-    cols.append("_import_id INTEGER")
+    cols += ["_import_id INTEGER", f"{AGENCY_COLUMN} VARCHAR"]  # the agency last, as in a Parquet copy
     return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    " + ",\n    ".join(cols) + "\n)"
 
 
@@ -72,8 +84,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         # A database built before a column was added to the model gets it (empty).
         for c in table.columns + table.derived:
             con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type}")
+        con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {AGENCY_COLUMN} VARCHAR")
     con.execute(BOOKKEEPING_DDL)
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS record_key VARCHAR")  # databases from before
+    con.execute(f"ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS {AGENCY_COLUMN} VARCHAR")
+    con.execute(f"ALTER TABLE imports ADD COLUMN IF NOT EXISTS {AGENCY_COLUMN} VARCHAR")
+    # The disposition map of a database from before hubs had no agency column: it is
+    # rewritten from the settings on every read-write open, so it is made again.
+    cols = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = "
+                                      "'disposition_map' AND schema_name = current_schema()").fetchall()}
+    if cols and AGENCY_COLUMN not in cols:
+        con.execute("DROP TABLE disposition_map")
     # Rows re-imported with the same values (NULL for imports from before it was counted).
     con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_unchanged BIGINT")
     # A profile's rows merged by [collapse], and rows that are records of its other tables
@@ -131,6 +152,7 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     configure(con, cfg)
     if not read_only:
         ensure_schema(con)
+        claim_rows(con, cfg)
         from . import dispositions
 
         dispositions.write(con, cfg)  # the agency's disposition map, read by call_outcome_facts
@@ -140,17 +162,41 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     return con
 
 
+def claim_rows(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+    """In a single-agency workspace every row is its agency's: rows of a database written
+    before rows carried their agency, or before the agency's key changed (it is a slug of
+    the name unless set), are given its key, so a re-import still replaces them. A hub's
+    rows always carry the agency they were imported for."""
+    from .config import current_workspace
+
+    ws = current_workspace()
+    if ws is not None and ws.is_hub:
+        return
+    key = {"a": cfg.agency_key}
+    for name in schema.TABLES:
+        if con.execute(f"SELECT count(*) FROM {name} WHERE {AGENCY_COLUMN} IS DISTINCT FROM $a", key).fetchall()[0][0]:
+            con.execute(f"UPDATE {name} SET {AGENCY_COLUMN} = $a WHERE {AGENCY_COLUMN} IS DISTINCT FROM $a", key)
+            from . import rollups
+
+            rollups.refresh_rollups(con, name)
+    for name in ("disposition_map", "data_rules"):
+        con.execute(f"DELETE FROM {name} WHERE {AGENCY_COLUMN} IS DISTINCT FROM $a", key)
+
+
 def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
-    """Store the agency's data rules where the views read them (table settings), and
-    rebuild the stored totals when a rule changed. Returns whether one did.
+    """Store the agency's data rules where the views read them (table data_rules, one row
+    per agency and rule), and rebuild the stored totals when a rule changed. Returns
+    whether one did.
 
     Today one rule: `[data_rules] co_responder_empty` — what an empty co-responder field
     means ("unknown", the default, or "not_co_responded" where the agency says so)."""
-    key, value = "rule:co_responder_empty", cfg.co_responder_empty
-    stored = con.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchall()
+    rule, value, agency = "co_responder_empty", cfg.co_responder_empty, cfg.agency_key
+    stored = con.execute("SELECT value FROM data_rules WHERE agency = $a AND rule = $r",
+                         {"a": agency, "r": rule}).fetchall()
     if stored and stored[0][0] == value:
         return False
-    con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": value})
+    con.execute("DELETE FROM data_rules WHERE agency = $a AND rule = $r", {"a": agency, "r": rule})
+    con.execute("INSERT INTO data_rules VALUES ($a, $r, $v)", {"a": agency, "r": rule, "v": value})
     from . import rollups
 
     rollups.refresh_rollups(con)

@@ -13,11 +13,18 @@ import duckdb
 from .config import AgencyConfig
 
 
+def stored(con: duckdb.DuckDBPyConnection, agency: str) -> list[tuple]:
+    """The map the database holds for `agency` (a hub holds one per agency), sorted."""
+    return sorted(tuple(r) for r in con.execute(
+        "SELECT code, outcome FROM disposition_map WHERE agency = $a", {"a": agency}).fetchall())
+
+
 def write(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
-    """Replace the stored map with the configured one (a no-op when they are equal)."""
-    stored = sorted(tuple(r) for r in con.execute("SELECT code, outcome FROM disposition_map").fetchall())
-    if stored == sorted(cfg.dispositions):
+    """Replace the agency's stored map with its configured one (a no-op when they are
+    equal); other agencies' maps in a hub are left alone."""
+    agency = cfg.agency_key
+    if stored(con, agency) == sorted(cfg.dispositions):
         return
-    con.execute("DELETE FROM disposition_map")
+    con.execute("DELETE FROM disposition_map WHERE agency = $a", {"a": agency})
     if cfg.dispositions:
-        con.executemany("INSERT INTO disposition_map VALUES (?, ?)", [list(p) for p in cfg.dispositions])
+        con.executemany("INSERT INTO disposition_map VALUES (?, ?, ?)", [[agency, *p] for p in cfg.dispositions])

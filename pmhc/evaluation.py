@@ -155,9 +155,15 @@ class Panel:
         return sorted(self.monthly["month"].unique())
 
 
-def load_panel(con) -> Panel:
-    return Panel(sql.df(con, "evaluation_monthly"), sql.df(con, "evaluation_arrest_months"),
-                 sql.df(con, "evaluation_contact_months"))
+def load_panel(con, agencies: tuple[str, ...] | None = None) -> Panel:
+    """The monthly series of `agencies`' rows (one agency's in a hub; None: every row)."""
+    from .config import agency_selection
+
+    if agencies is None:
+        agencies = agency_selection()
+    params = {"agencies": ",".join(agencies) if agencies else None}
+    return Panel(sql.df(con, "evaluation_monthly", params), sql.df(con, "evaluation_arrest_months", params),
+                 sql.df(con, "evaluation_contact_months", params))
 
 
 def series(panel: Panel, key: str, districts: list[str] | None = None) -> pd.DataFrame | Refusal:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import definitions, escape, figures, metrics, present, sql
-from .config import load_agency
+from .config import agency_selection, load_agency
 from .db import connect
 from .periods import Period
 
@@ -258,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"pmhc figures: {e}", file=sys.stderr)
         return 2
-    filters = metrics.Filters(period, args.district, getattr(args, "responder_type", None))
+    filters = metrics.Filters(period, args.district, getattr(args, "responder_type", None), agency_selection())
     by = getattr(args, "by", None)
     if by is not None and by not in metrics.breakdown_columns():
         print(f"pmhc figures: no figure has a breakdown by {by!r}; --by takes one of: "

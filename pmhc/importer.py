@@ -447,18 +447,25 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     track.begin("upserting", n_good)
     params = {"import_id": import_id, **person_params(table, con),
               **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})}
-    n_stored, n_changed = _stored_and_changed(con, table, select, params)
-    con.execute(f"DELETE FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")
+    n_stored, n_changed = _stored_and_changed(con, table, select, params, cfg.agency_key)
+    # Natural keys are unique per agency: only this agency's rows are replaced (another
+    # agency of a hub may use the same incident numbers).
+    con.execute(f"DELETE FROM {table.name} WHERE agency = $agency AND {key} IN (SELECT {key} FROM good)",
+                {"agency": cfg.agency_key})
     con.execute(
-        f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select + derived)}, $import_id::INTEGER AS _import_id "
-        "FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)", params)
+        f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select + derived)}, $agency AS agency, "
+        "$import_id::INTEGER AS _import_id FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)",
+        {**params, "agency": cfg.agency_key})
     # A fixed row imported again replaces its earlier quarantine entry: quarantine rows of
     # earlier imports whose key is now loaded, or quarantined again by this import, are gone.
     con.execute(
         f"""DELETE FROM quarantine WHERE table_name = $table AND import_id <> $import_id AND record_key IS NOT NULL
+        AND agency IS NOT DISTINCT FROM $agency
         AND (record_key IN (SELECT {key} FROM good)
              OR record_key IN (SELECT record_key FROM quarantine WHERE import_id = $import_id))""",
-        {"table": table.name, "import_id": import_id})
+        {"table": table.name, "import_id": import_id, "agency": cfg.agency_key})
+    con.execute("UPDATE quarantine SET agency = $agency WHERE import_id = $import_id",
+                {"agency": cfg.agency_key, "import_id": import_id})
     for tmp in ("typed", "problems", "good", "stage_raw"):
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
     track.end(n_good)
@@ -470,13 +477,14 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
 
 
 def _stored_and_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, select: list[str],
-                        params: dict) -> tuple[int, int]:
+                        params: dict, agency: str) -> tuple[int, int]:
     """(good rows whose key is already stored, those of them whose values differ from the
     stored row). Compared on the values as they would be stored (person identifiers as
     pseudonyms), so re-importing an identical export reports its rows unchanged, not updated.
     Derived columns follow from these values and the settings (re-derived before the load)."""
     key = table.key
-    n_stored = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE {key} IN (SELECT {key} FROM good)")[0]["n"]
+    n_stored = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE agency = $agency "
+                         f"AND {key} IN (SELECT {key} FROM good)", {"agency": agency})[0]["n"]
     if not n_stored:
         return 0, 0
     differs = " OR ".join(f"o.{c.name} IS DISTINCT FROM n.{c.name}" for c in table.columns if c.name != key)
@@ -484,8 +492,9 @@ def _stored_and_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, sel
     n_changed = rows(
         con,
         f"SELECT count(*) AS n FROM {table.name} o JOIN (SELECT {', '.join(select)} FROM typed t "
-        f"WHERE t._line NOT IN (SELECT _line FROM problems)) n ON o.{key} = n.{key} WHERE {differs or 'false'}",
-        used)[0]["n"]
+        f"WHERE t._line NOT IN (SELECT _line FROM problems)) n ON o.{key} = n.{key} AND o.agency = $agency "
+        f"WHERE {differs or 'false'}",
+        {**used, "agency": agency})[0]["n"]
     return n_stored, n_changed
 
 
@@ -498,18 +507,29 @@ def _is_bh_sql(alias: str) -> str:
             "AS is_bh")
 
 
+def derivation(cfg: AgencyConfig) -> str:
+    """The settings an agency's stored calls are derived with (BH list, time zone)."""
+    return json.dumps({"bh_call_types": list(cfg.bh_call_types), "timezone": cfg.timezone})
+
+
+def derivation_key(cfg: AgencyConfig) -> str:
+    """Where the derivation is noted in `settings`: one per agency (each has its own)."""
+    return f"derivation:{cfg.agency_key}"
+
+
 def reclassify(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
-    """Re-apply the BH rule and time zone to stored calls if the agency settings changed."""
-    current = json.dumps({"bh_call_types": list(cfg.bh_call_types), "timezone": cfg.timezone})
-    stored = rows(con, "SELECT value FROM settings WHERE key = 'derivation'")
+    """Re-apply the BH rule and time zone to the agency's stored calls if its settings
+    changed (another agency's calls in a hub keep their own)."""
+    current, key = derivation(cfg), derivation_key(cfg)
+    stored = rows(con, "SELECT value FROM settings WHERE key = $k", {"k": key})
     if stored and stored[0]["value"] == current:
         return False
     con.execute(
         "UPDATE calls SET is_bh = coalesce(bh_flag, upper(trim(call_type)) IN "
-        "(SELECT unnest($bh_types::VARCHAR[]))), received_local = timezone($tz, received_at)",
-        {"bh_types": list(cfg.bh_call_types), "tz": cfg.timezone},
+        "(SELECT unnest($bh_types::VARCHAR[]))), received_local = timezone($tz, received_at) WHERE agency = $a",
+        {"bh_types": list(cfg.bh_call_types), "tz": cfg.timezone, "a": cfg.agency_key},
     )
-    con.execute("INSERT OR REPLACE INTO settings VALUES ('derivation', $v)", {"v": current})
+    con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": current})
     return True
 
 
@@ -651,17 +671,17 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     return rows(con, "SELECT coalesce(max(import_id), 0) + 1 AS n FROM imports")[0]["n"]
 
 
-def _record(con: duckdb.DuckDBPyConnection, r: FileReport, profile: str | None) -> None:
+def _record(con: duckdb.DuckDBPyConnection, r: FileReport, profile: str | None, agency: str | None = None) -> None:
     con.execute(
         "INSERT INTO imports (import_id, file_name, table_name, sha256, imported_at, profile, rows_in_file, "
         "rows_loaded, rows_new, rows_updated, rows_unchanged, rows_quarantined, rows_merged, rows_other_tables, "
-        "status, message) VALUES ($id, $file, $table, $sha, $at, $profile, $n, $loaded, $new, $upd, $same, $q, "
-        "$merged, $other, $status, $msg)",
+        "status, message, agency) VALUES ($id, $file, $table, $sha, $at, $profile, $n, $loaded, $new, $upd, $same, "
+        "$q, $merged, $other, $status, $msg, $agency)",
         {"id": r.import_id, "file": r.file, "table": r.table, "sha": r.sha256,
          "at": datetime.now(timezone.utc), "profile": profile, "n": r.rows_in_file, "loaded": r.rows_loaded,
          "new": r.rows_new, "upd": r.rows_updated, "same": r.rows_unchanged, "q": r.rows_quarantined,
          "merged": r.rows_collapsed, "other": r.rows_other_tables, "status": r.status,
-         "msg": r.message},
+         "msg": r.message, "agency": agency},
     )
 
 
@@ -710,8 +730,8 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         con.execute("BEGIN TRANSACTION")
         try:
             # A previous import of these exact bytes left quarantine rows; replace them, don't add.
-            con.execute("DELETE FROM quarantine WHERE sha256 = $sha AND table_name = $t",
-                        {"sha": report.sha256, "t": tbl.name})
+            con.execute("DELETE FROM quarantine WHERE sha256 = $sha AND table_name = $t "
+                        "AND agency IS NOT DISTINCT FROM $a", {"sha": report.sha256, "t": tbl.name, "a": cfg.agency_key})
             if tbl.name == "calls":
                 # Re-derive the stored calls before this file's rows arrive (they are derived
                 # with the current settings as they are inserted): on a first import this
@@ -740,7 +760,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 s.rows = report.rows_loaded
             if report.flags:
                 report.message = "; ".join(f"flagged {f['rows']:,} row(s): {f['message']}" for f in report.flags)
-            _record(con, report, profile_name)
+            _record(con, report, profile_name, cfg.agency_key)
             fault_point("before_commit")
             con.execute("COMMIT")
         except BaseException:
@@ -753,7 +773,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_unchanged = 0
         report.rows_quarantined = 0
         report.rows_collapsed = report.rows_other_tables = 0
-        _record(con, report, profile_name)
+        _record(con, report, profile_name, cfg.agency_key)
     finally:
         if workdir is not None:
             _LINE_NUMBERS.pop(str(path), None)

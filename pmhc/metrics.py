@@ -26,6 +26,12 @@ BREAKDOWNS = figures.BREAKDOWNS
 FIGURE_QUERIES = CALL_QUERIES + CONTACT_QUERIES
 
 
+def agency_param(agencies) -> str | None:
+    """`$agencies` of the named queries: the agency keys, comma-separated (keys are
+    lower-case letters, digits, '-' and '_'), or NULL for every row of the database."""
+    return ",".join(agencies) if agencies else None
+
+
 @dataclass(frozen=True)
 class Filters:
     """A selection: the period, and optionally one district and one responder type. In a
@@ -40,7 +46,7 @@ class Filters:
     def params(self, by: str = "total") -> dict:
         return {**self.period.params(), "district": self.district or None,
                 "responder_type": self.responder_type or None, "by": by,
-                "agencies": list(self.agencies) if self.agencies else None}
+                "agencies": agency_param(self.agencies)}
 
     @property
     def agency(self) -> str | None:
@@ -288,7 +294,7 @@ def repeat_people(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyC
 
 def data_range(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None = None) -> pd.DataFrame:
     """What is loaded (of `agencies`; None: every row): first and last date and rows per table."""
-    return sql.df(con, "data_range", {"agencies": list(agencies) if agencies else None})
+    return sql.df(con, "data_range", {"agencies": agency_param(agencies)})
 
 
 def span_of(ranges: pd.DataFrame):
@@ -323,7 +329,7 @@ def span_covers(first, last, period: Period) -> bool:
 
 
 def districts(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None = None) -> list[str]:
-    return sql.df(con, "districts", {"agencies": list(agencies) if agencies else None})["district"].tolist()
+    return sql.df(con, "districts", {"agencies": agency_param(agencies)})["district"].tolist()
 
 
 # ------------------------------------------------------------------ comparisons

@@ -40,15 +40,20 @@ PARTITION_COLUMN = "month"
 EMPTY_PARTITION = "none"  # folder of the empty file written for a table with no rows
 # The agency's settings as the database stores them (read by queries/models.sql), copied
 # with the rows so the copy gives the figures the database gave when it was written:
-# table → the SELECT that copies it. Settings other than data rules stay behind.
+# table → the SELECT that copies it ($agency: the agency's key; a hub's database holds
+# many agencies' settings). Settings other than data rules stay behind.
 SETTINGS_TABLES = {
-    "disposition_map": "SELECT code, outcome FROM disposition_map",
-    "settings": "SELECT key, value FROM settings WHERE key LIKE 'rule:%'",
+    "disposition_map": "SELECT code, outcome FROM disposition_map WHERE agency = $agency",
+    "settings": "SELECT 'rule:' || rule AS key, value FROM data_rules WHERE agency = $agency",
 }
 
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def _literal_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def agency_folder(out: Path, table: str, key: str) -> Path:
@@ -70,41 +75,47 @@ def _replace(target: Path, write) -> None:
 
 
 def export(con: duckdb.DuckDBPyConnection, out_dir: Path | str, cfg: AgencyConfig | None = None) -> dict[str, int]:
-    """Write calls, encounters and arrests partitioned by month under the agency's folder,
-    the stored call totals and the agency's settings tables.
+    """Write the agency's calls, encounters and arrests partitioned by month under its
+    folder, its stored call totals and its settings tables (a hub's database holds many
+    agencies: each is exported on its own, `--agency KEY`; the agency is the folder, not
+    a column of the files).
 
     Replaces the agency's earlier export in `out_dir` (other agencies' folders are left
     alone). Returns rows written per table. Works on a read-only connection.
     """
     out = Path(out_dir)
     key = (cfg or load_agency()).agency_key
+    agency = {"agency": key}
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     for table, month in PARTITION_MONTH.items():
-        n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM {table} WHERE {AGENCY_COLUMN} = $agency", agency).fetchone()[0]
 
         def write_rows(folder: Path, table=table, month=month, n=n) -> None:
             if n:
                 con.execute(
-                    f"COPY (SELECT *, {month} AS {PARTITION_COLUMN} FROM {table}) TO {_literal(folder)} "
-                    f"(FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), COMPRESSION zstd)")
+                    f"COPY (SELECT * EXCLUDE ({AGENCY_COLUMN}), {month} AS {PARTITION_COLUMN} FROM {table} "
+                    f"WHERE {AGENCY_COLUMN} = $agency) TO {_literal(folder)} "
+                    f"(FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), COMPRESSION zstd)", agency)
             else:
                 # No rows: one empty file keeps the columns and types for readers.
                 empty = folder / f"{PARTITION_COLUMN}={EMPTY_PARTITION}"
                 empty.mkdir(parents=True)
-                con.execute(f"COPY (SELECT * FROM {table} LIMIT 0) TO {_literal(empty / 'empty.parquet')} "
-                            "(FORMAT parquet)")
+                con.execute(f"COPY (SELECT * EXCLUDE ({AGENCY_COLUMN}) FROM {table} LIMIT 0) TO "
+                            f"{_literal(empty / 'empty.parquet')} (FORMAT parquet)")
 
         _replace(agency_folder(out, table, key), write_rows)
         written[table] = n
-    small = {name: f"SELECT * FROM {name}" for name in rollups.ROLLUPS} | SETTINGS_TABLES
+    small = {name: f"SELECT * EXCLUDE ({AGENCY_COLUMN}) FROM {name} WHERE {AGENCY_COLUMN} = $agency"
+             for name in rollups.ROLLUPS} | SETTINGS_TABLES
     for name, select in small.items():
         def write_table(folder: Path, select=select) -> None:
             folder.mkdir(parents=True)
-            con.execute(f"COPY ({select}) TO {_literal(folder / 'data.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f"COPY ({select}) TO {_literal(folder / 'data.parquet')} (FORMAT parquet, COMPRESSION zstd)",
+                        agency)
 
         _replace(agency_folder(out, name, key), write_table)
-        written[name] = con.execute(f"SELECT count(*) FROM ({select})").fetchone()[0]
+        written[name] = con.execute(f"SELECT count(*) FROM ({select})", agency).fetchone()[0]
     return written
 
 
@@ -138,7 +149,7 @@ def check_copy(parquet_dir: Path | str, key: str) -> Path:
 
 def _table_source(out: Path, table: str, key: str) -> str:
     pattern = _literal(agency_folder(out, table, key) / "*" / "*.parquet")
-    return (f"SELECT * EXCLUDE ({AGENCY_COLUMN}, {PARTITION_COLUMN}) FROM read_parquet({pattern}, "
+    return (f"SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM read_parquet({pattern}, "
             "hive_partitioning = true, hive_types = {'" + AGENCY_COLUMN + "': VARCHAR, '"
             + PARTITION_COLUMN + "': VARCHAR})")
 
@@ -166,21 +177,25 @@ def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str, cfg: AgencyC
         con.execute(q.sql)
     # The settings stored with the rows; a copy written without them reads the agency's.
     stored_rules = _small_table(out, "settings", key)
+    con.execute("DELETE FROM data_rules")
     if stored_rules is not None:
-        con.execute(f"INSERT OR REPLACE INTO settings SELECT key, value FROM read_parquet({_literal(stored_rules)})")
+        con.execute(f"INSERT INTO data_rules SELECT $a, substr(key, 6), value FROM read_parquet("
+                    f"{_literal(stored_rules)}, hive_partitioning = false) WHERE key LIKE 'rule:%'", {"a": key})
     else:
-        con.execute("INSERT OR REPLACE INTO settings VALUES ('rule:co_responder_empty', $v)",
-                    {"v": cfg.co_responder_empty})
+        con.execute("INSERT INTO data_rules VALUES ($a, 'co_responder_empty', $v)",
+                    {"a": key, "v": cfg.co_responder_empty})
     stored_map = _small_table(out, "disposition_map", key)
     if stored_map is not None:
         con.execute("DELETE FROM disposition_map")
-        con.execute(f"INSERT INTO disposition_map SELECT code, outcome FROM read_parquet({_literal(stored_map)})")
+        con.execute(f"INSERT INTO disposition_map SELECT $a, code, outcome FROM read_parquet("
+                    f"{_literal(stored_map)}, hive_partitioning = false)", {"a": key})
     else:
         dispositions.write(con, cfg)
     for name in rollups.ROLLUPS:
         stored = _small_table(out, name, key)
         # The stored totals when exported with the rows; otherwise computed from them on the fly.
-        source = f"SELECT * FROM read_parquet({_literal(stored)})" if stored is not None else sql.get(name).sql
+        source = (f"SELECT {_literal_text(key)} AS {AGENCY_COLUMN}, * FROM read_parquet({_literal(stored)}, "
+                  "hive_partitioning = false)") if stored is not None else sql.get(name).sql
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {source}")
 
 

@@ -153,28 +153,40 @@ def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
         cur.close()
 
 
-def reported_imports(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Imports with a stored report, newest first."""
+_OF_AGENCIES = ("($agencies IS NULL OR import_id IN (SELECT import_id FROM imports "
+                "WHERE list_contains(string_split($agencies, ','), agency)))")
+
+
+def reported_imports(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | None = None) -> list[int]:
+    """Imports with a stored report (of `agencies`' exports in a hub), newest first."""
     if not _has_table(con):
         return []
     cur = con.cursor()
     try:
-        return [int(r[0]) for r in cur.execute("SELECT import_id FROM import_quality ORDER BY import_id DESC")
-                .fetchall()]
+        return [int(r[0]) for r in cur.execute(f"SELECT import_id FROM import_quality WHERE {_OF_AGENCIES} "
+                                               "ORDER BY import_id DESC", _agencies(agencies)).fetchall()]
     finally:
         cur.close()
 
 
-def stored_report(con: duckdb.DuckDBPyConnection, import_id: int | None = None) -> dict | None:
-    """The stored report of one import (default: the latest import that loaded)."""
+def _agencies(agencies) -> dict:
+    return {"agencies": ",".join(agencies) if agencies else None}
+
+
+def stored_report(con: duckdb.DuckDBPyConnection, import_id: int | None = None,
+                  agencies: tuple[str, ...] | None = None) -> dict | None:
+    """The stored report of one import (default: the latest import that loaded), of
+    `agencies`' exports in a hub."""
     if not _has_table(con):
         return None
     cur = con.cursor()
     try:
         if import_id is None:
-            row = cur.execute("SELECT report FROM import_quality ORDER BY import_id DESC LIMIT 1").fetchone()
+            row = cur.execute(f"SELECT report FROM import_quality WHERE {_OF_AGENCIES} ORDER BY import_id DESC "
+                              "LIMIT 1", _agencies(agencies)).fetchone()
         else:
-            row = cur.execute("SELECT report FROM import_quality WHERE import_id = $id", {"id": import_id}).fetchone()
+            row = cur.execute(f"SELECT report FROM import_quality WHERE import_id = $id AND {_OF_AGENCIES}",
+                              {"id": import_id, **_agencies(agencies)}).fetchone()
     finally:
         cur.close()
     return json.loads(row[0]) if row else None
@@ -305,7 +317,7 @@ def database_checks(con: duckdb.DuckDBPyConnection, agencies: tuple[str, ...] | 
     with counts, examples and what to do."""
     rows = []
     for c in CHECKS:
-        r = sql.one(con, c.query, {"agencies": list(agencies) if agencies else None})
+        r = sql.one(con, c.query, _agencies(agencies))
         affected, total = int(r["affected"] or 0), int(r["total"] or 0)
         rows.append({
             "check": c.label, "table": c.table, "affected": affected, "total": total,

@@ -182,7 +182,7 @@ def _read(spark, path: str):
 
 
 def _rows(spark, base: str, table: str, key: str):
-    """A table's rows of one agency, without the partition columns."""
+    """A table's rows of one agency, with its `agency` (from the folder) and without the month."""
     from pyspark.errors import AnalysisException
 
     try:
@@ -191,7 +191,7 @@ def _rows(spark, base: str, table: str, key: str):
         why = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise FileNotFoundError(f"No {table} of agency {key!r} in the Parquet copy at {base} ({why}). "
                                 "Write one with `pmhc export-parquet --db DB --out DIR`.") from None
-    return frame.drop(parquet.AGENCY_COLUMN, parquet.PARTITION_COLUMN)
+    return frame.drop(parquet.PARTITION_COLUMN)  # the agency stays: the SQL reads it
 
 
 def _settings_frames(spark, base: str, cfg: AgencyConfig) -> dict:
@@ -202,13 +202,20 @@ def _settings_frames(spark, base: str, cfg: AgencyConfig) -> dict:
     groups = [(kind, grp, v) for (kind, grp), values in schema.GROUPS.items() for v in values]
     frames = {"vocabulary_groups": spark.createDataFrame(groups, "kind STRING, grp STRING, value STRING")}
     stored = {name: _read(spark, f"{base}/{name}/{parquet.AGENCY_COLUMN}={key}") for name in parquet.SETTINGS_TABLES}
-    frames["settings"] = (stored["settings"].select("key", "value") if stored["settings"] is not None else
-                          spark.createDataFrame([("rule:co_responder_empty", cfg.co_responder_empty)],
-                                                "key STRING, value STRING"))
-    frames["disposition_map"] = (stored["disposition_map"].select("code", "outcome")
-                                 if stored["disposition_map"] is not None else
-                                 spark.createDataFrame(list(cfg.dispositions), "code STRING, outcome STRING"))
+    from pyspark.sql import functions as F
+
+    frames["data_rules"] = (
+        stored["settings"].where("key LIKE 'rule:%'").select(F.lit(key).alias("agency"),
+                                                             F.expr("substring(key, 6)").alias("rule"), "value")
+        if stored["settings"] is not None else
+        spark.createDataFrame([(key, "co_responder_empty", cfg.co_responder_empty)],
+                              "agency STRING, rule STRING, value STRING"))
+    frames["disposition_map"] = (
+        stored["disposition_map"].select(F.lit(key).alias("agency"), "code", "outcome")
+        if stored["disposition_map"] is not None else
+        spark.createDataFrame([(key, *p) for p in cfg.dispositions], "agency STRING, code STRING, outcome STRING"))
     return frames
+
 
 
 def attach(spark, parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> None:
@@ -238,7 +245,11 @@ def attach(spark, parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> N
         if stored is None:
             # Not exported with the rows: computed by Spark from them, once per session.
             stored = spark.sql(spark_sql.to_spark(sql.get(name).sql)).cache()
-        stored.drop(parquet.AGENCY_COLUMN).createOrReplaceTempView(name)
+        else:
+            from pyspark.sql import functions as F
+
+            stored = stored.drop(parquet.AGENCY_COLUMN).select(F.lit(key).alias(parquet.AGENCY_COLUMN), "*")
+        stored.createOrReplaceTempView(name)
 
 
 def connect(parquet_dir: Path | str, cfg: AgencyConfig | None = None, *, spark=None,

@@ -121,10 +121,22 @@ def note(*names: str) -> None:
 def _bind(q: Query, params: dict | None) -> dict:
     note(q.name)
     params = dict(params or {})
+    if "agencies" in q.params and "agencies" not in params:
+        params["agencies"] = default_agencies()
     missing = [p for p in q.params if p not in params]
     if missing:
         raise TypeError(f"{q.location} needs parameters {missing}")
     return {p: params[p] for p in q.params}
+
+
+def default_agencies() -> str | None:
+    """`$agencies` when a caller names none: the agency in view in a hub (a hub without one
+    raises, never reads every agency's rows by omission), NULL in a single-agency database
+    (all its rows are its own). Pooled figures always name their agencies."""
+    from .config import agency_selection
+
+    agencies = agency_selection()
+    return ",".join(agencies) if agencies else None
 
 
 class EngineUnavailable(RuntimeError):

@@ -18,7 +18,7 @@ from . import access, definitions, escape, metrics, present
 from .connection import connection  # noqa: F401
 from .figure_cache import (  # noqa: F401
     _filters_key, _release, _stamp, breakdown, by_category, compare, compare_agencies, coverage, data_range, districts,
-    headline, heatmap, is_withheld, monthly, outcome_mix, pivot_counts, quality_checks, release_connection,
+    headline, heatmap, in_view, is_withheld, monthly, outcome_mix, pivot_counts, quality_checks, release_connection,
     repeat_people, savings, span_of_agencies,
 )
 from .filter_bar import (  # noqa: F401

@@ -37,6 +37,7 @@ SELECT
 FROM call_outcome_facts
 WHERE is_bh
   AND call_date >= $start AND call_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;

@@ -18,6 +18,7 @@ WITH c AS (
            CAST(coalesce(sum(bh_force_recorded_calls), 0) AS BIGINT)                 AS use_of_force
     FROM call_day_rollup
     WHERE call_date >= $start AND call_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), e AS (
     SELECT count(*)                                                                  AS contacts,
@@ -26,6 +27,7 @@ WITH c AS (
            count(minutes)                                                            AS contact_minutes
     FROM encounter_facts_stored
     WHERE encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
       AND ($responder_type IS NULL OR responder_type = $responder_type)
 ), scene AS (
@@ -36,6 +38,7 @@ WITH c AS (
     FROM encounter_facts_stored
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), o AS (
     -- outcomes recorded on BH calls (queries/models.sql :: call_outcome_facts): the number
@@ -49,18 +52,20 @@ WITH c AS (
     FROM call_outcome_facts
     WHERE is_bh
       AND call_date >= $start AND call_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), a AS (
     SELECT count(*) AS arrests,
            count(booked) AS booked                                               -- booked field recorded
     FROM arrests
     WHERE CAST(arrested_at AS DATE) >= $start AND CAST(arrested_at AS DATE) < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 ), span AS (
-    SELECT (SELECT min(call_date) FROM call_day_rollup)            AS calls_first,
-           (SELECT max(call_date) FROM call_day_rollup)            AS calls_last,
-           (SELECT min(encounter_date) FROM encounters)            AS contacts_first,
-           (SELECT max(encounter_date) FROM encounters)            AS contacts_last,
-           (SELECT CAST(min(arrested_at) AS DATE) FROM arrests)    AS arrests_first,
-           (SELECT CAST(max(arrested_at) AS DATE) FROM arrests)    AS arrests_last
+    SELECT (SELECT min(call_date) FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS calls_first,
+           (SELECT max(call_date) FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS calls_last,
+           (SELECT min(encounter_date) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS contacts_first,
+           (SELECT max(encounter_date) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS contacts_last,
+           (SELECT CAST(min(arrested_at) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_first,
+           (SELECT CAST(max(arrested_at) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_last
 )
 SELECT * FROM c, e, scene, o, a, span;

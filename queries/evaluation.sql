@@ -2,7 +2,8 @@
 -- difference-in-differences (pmhc/evaluation.py). No period filter: a design needs every
 -- month before and after the start. Whether a month measures an outcome at all (the arrest
 -- export covers it, use of force was recorded) is returned beside the count, so a month the
--- data does not cover is dropped, never read as zero.
+-- data does not cover is dropped, never read as zero. $agencies: one agency's rows in a
+-- hub (a design is of one agency: its own rollout and months), NULL for every row.
 
 -- name: evaluation_monthly
 -- One row per district × month of calls (district 'Unknown' = empty in CAD):
@@ -14,9 +15,9 @@
 --   bh_use_of_force    = BH calls with use_of_force true; bh_uof_recorded = BH calls where it is recorded;
 --   bh_officer_hours   = officer_minutes ÷ 60 summed over BH calls; bh_minutes_recorded = BH calls with minutes.
 WITH arrests_by_call AS (
-    SELECT call_id, count(*) AS n FROM arrests WHERE call_id IS NOT NULL GROUP BY call_id
+    SELECT agency, call_id, count(*) AS n FROM arrests WHERE call_id IS NOT NULL GROUP BY agency, call_id
 ), days AS (
-    SELECT month, count(DISTINCT call_date) AS days_observed FROM call_facts GROUP BY month
+    SELECT month, count(DISTINCT call_date) AS days_observed FROM call_facts WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)) GROUP BY month
 )
 SELECT
     strftime(f.month, '%Y-%m')                                                   AS month,
@@ -32,7 +33,8 @@ SELECT
     count(*) FILTER (WHERE f.is_bh AND f.officer_minutes IS NOT NULL)            AS bh_minutes_recorded
 FROM call_facts f
 JOIN days d USING (month)
-LEFT JOIN arrests_by_call a ON a.call_id = f.call_id
+LEFT JOIN arrests_by_call a ON a.agency = f.agency AND a.call_id = f.call_id
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), f.agency))
 GROUP BY ALL
 ORDER BY month, f.district;
 
@@ -45,7 +47,8 @@ SELECT
     count(*)                                                                     AS arrests,
     count(*) FILTER (WHERE c.call_id IS NOT NULL)                                AS arrests_linked
 FROM arrests a
-LEFT JOIN calls c ON c.call_id = a.call_id
+LEFT JOIN calls c ON c.agency = a.agency AND c.call_id = a.call_id
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), a.agency))
 GROUP BY ALL
 ORDER BY month;
 
@@ -53,5 +56,6 @@ ORDER BY month;
 -- Co-responder log contacts by month: the log only exists where the program works.
 SELECT strftime(month, '%Y-%m') AS month, count(*) AS contacts
 FROM encounter_facts
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 GROUP BY ALL
 ORDER BY month;

@@ -2,11 +2,13 @@
 -- the dashboard opens the database read-only and only selects from them.
 
 -- name: disposition_map
--- The agency's CAD disposition map (config/agency.toml [dispositions]): code (trimmed,
--- lower case) → how the call ended. The writer rewrites it from the config on every
--- read-write open (pmhc.dispositions.write); call_outcome_facts reads it.
+-- Each agency's CAD disposition map (its agency.toml [dispositions]): agency, code
+-- (trimmed, lower case) → how the call ended. The writer rewrites an agency's rows from
+-- its config on every read-write open (pmhc.dispositions.write); call_outcome_facts
+-- reads it. Every row and view below carries `agency`: a hub's database holds many.
 CREATE TABLE IF NOT EXISTS disposition_map (
-    code    VARCHAR PRIMARY KEY,
+    agency  VARCHAR NOT NULL,
+    code    VARCHAR NOT NULL,
     outcome VARCHAR NOT NULL
 );
 
@@ -14,6 +16,7 @@ CREATE TABLE IF NOT EXISTS disposition_map (
 -- One row per CAD call with what call metrics need, on the agency's wall clock.
 CREATE OR REPLACE VIEW call_facts AS
 SELECT
+    c.agency,
     c.call_id,
     c.received_local,
     CAST(c.received_local AS DATE)                      AS call_date,
@@ -27,9 +30,8 @@ SELECT
     c.call_type,
     c.is_bh,
     -- empty = unknown, unless the agency's config says empty means not co-responded
-    -- ([data_rules] co_responder_empty, written to settings by the importer)
-    coalesce(c.co_responder_present, CASE WHEN (SELECT value FROM settings
-        WHERE key = 'rule:co_responder_empty') = 'not_co_responded' THEN false END) AS co_responded,
+    -- ([data_rules] co_responder_empty, written to data_rules by pmhc.db)
+    coalesce(c.co_responder_present, CASE WHEN r.value = 'not_co_responded' THEN false END) AS co_responded,
     c.cit_officer_present,
     c.officer_minutes,
     -- whole seconds from first unit on scene to last cleared, as date_diff('second', ...)
@@ -37,8 +39,12 @@ SELECT
     (epoch_us(c.cleared_at) // 1000000 - epoch_us(c.on_scene_at) // 1000000) / 60.0 AS on_scene_minutes,
     c.use_of_force,
     c.disposition,
-    c.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL) AS has_arrest
-FROM calls c;
+    ar.call_id IS NOT NULL                              AS has_arrest
+FROM calls c
+LEFT JOIN data_rules r ON r.agency = c.agency AND r.rule = 'co_responder_empty'
+-- an arrest record names the call by its call_id, within the same agency
+LEFT JOIN (SELECT DISTINCT agency, call_id FROM arrests WHERE call_id IS NOT NULL) ar
+       ON ar.agency = c.agency AND ar.call_id = c.call_id;
 
 -- name: encounter_facts
 -- One row per co-responder log contact, with its call's district, call type, beat and
@@ -47,6 +53,7 @@ FROM calls c;
 -- 'Unknown' and call type and beat 'No linked call'.
 CREATE OR REPLACE VIEW encounter_facts AS
 SELECT
+    e.agency,
     e.encounter_id,
     e.call_id,
     e.encounter_date,
@@ -65,9 +72,11 @@ SELECT
          ELSE coalesce(nullif(trim(c.beat), ''), 'Unknown') END      AS beat,
     c.call_id IS NOT NULL                               AS call_found,
     coalesce(c.co_responder_present, false)             AS call_co_responded,
-    coalesce(e.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL), false) AS call_has_arrest
+    ar.call_id IS NOT NULL                              AS call_has_arrest
 FROM encounters e
-LEFT JOIN calls c ON c.call_id = e.call_id;
+LEFT JOIN calls c ON c.call_id = e.call_id AND c.agency = e.agency
+LEFT JOIN (SELECT DISTINCT agency, call_id FROM arrests WHERE call_id IS NOT NULL) ar
+       ON ar.agency = e.agency AND ar.call_id = e.call_id;
 
 -- name: call_outcome_facts
 -- How each CAD call ended, for agencies whose only record is CAD (no clinician log):
@@ -88,13 +97,22 @@ LEFT JOIN calls c ON c.call_id = e.call_id;
 -- names the call), else the call's outcome 'arrest' where the export records arrests
 -- ('call outcome'), else not measured (arrest_source and arrested NULL).
 CREATE OR REPLACE VIEW call_outcome_facts AS
-WITH loaded AS (
-    SELECT EXISTS (SELECT 1 FROM arrests) AS arrest_records,
-           EXISTS (SELECT 1 FROM disposition_map) AS map_configured,
-           (SELECT list(DISTINCT outcome ORDER BY outcome) FROM disposition_map WHERE outcome <> 'unknown')
-               AS map_outcomes
+WITH agencies AS (
+    SELECT DISTINCT agency FROM calls
+), loaded AS (
+    -- per agency: whether it loaded arrest records, and its disposition map
+    SELECT g.agency,
+           ar.agency IS NOT NULL AS arrest_records,
+           dm.agency IS NOT NULL AS map_configured,
+           mo.outcomes           AS map_outcomes
+    FROM agencies g
+    LEFT JOIN (SELECT DISTINCT agency FROM arrests) ar ON ar.agency = g.agency
+    LEFT JOIN (SELECT DISTINCT agency FROM disposition_map) dm ON dm.agency = g.agency
+    LEFT JOIN (SELECT agency, list(DISTINCT outcome ORDER BY outcome) AS outcomes FROM disposition_map
+               WHERE outcome <> 'unknown' GROUP BY agency) mo ON mo.agency = g.agency
 ), o AS (
     SELECT
+        c.agency,
         c.call_id,
         CAST(c.received_local AS DATE)                      AS call_date,
         CAST(date_trunc('month', c.received_local) AS DATE) AS month,
@@ -123,11 +141,13 @@ WITH loaded AS (
             WHEN m.outcome IS NOT NULL AND m.outcome <> 'unknown' THEN l.map_outcomes
             ELSE []::VARCHAR[]
         END                                                 AS recorded,
-        c.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL) AS has_arrest_record,
+        ar.call_id IS NOT NULL                              AS has_arrest_record,
         l.arrest_records
     FROM calls c
-    CROSS JOIN loaded l
-    LEFT JOIN disposition_map m ON m.code = lower(trim(c.disposition))
+    JOIN loaded l ON l.agency = c.agency
+    LEFT JOIN (SELECT DISTINCT agency, call_id FROM arrests WHERE call_id IS NOT NULL) ar
+           ON ar.agency = c.agency AND ar.call_id = c.call_id
+    LEFT JOIN disposition_map m ON m.agency = c.agency AND m.code = lower(trim(c.disposition))
 )
 SELECT
     o.* EXCLUDE (arrest_records),

@@ -28,6 +28,7 @@ SELECT
     CAST(sum(bh_missing_on_scene) AS BIGINT)                                  AS bh_calls_missing_time
 FROM call_day_rollup
 WHERE bh_calls > 0 AND call_date >= $start AND call_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;

@@ -34,6 +34,7 @@ SELECT
     count(*) FILTER (WHERE outcome = 'arrest' OR call_has_arrest)             AS contacts_ending_in_arrest
 FROM encounter_facts_stored
 WHERE encounter_date >= $start AND encounter_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
   AND ($responder_type IS NULL OR responder_type = $responder_type)
 GROUP BY ALL
@@ -51,6 +52,7 @@ SELECT
     count(*)                                                                  AS contacts
 FROM encounter_facts_stored
 WHERE encounter_date >= $start AND encounter_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
   AND ($responder_type IS NULL OR responder_type = $responder_type)
 GROUP BY ALL
@@ -77,6 +79,7 @@ SELECT
     CAST(sum(bh_force_recorded_calls) AS BIGINT)                              AS bh_calls_force_recorded
 FROM call_day_rollup
 WHERE call_date >= $start AND call_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;

@@ -22,13 +22,13 @@ ORDER BY month;
 
 -- name: import_filled_calls
 -- Non-empty values per column among the calls one import loaded.
-SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id, is_bh, received_local)))
+SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id, agency, is_bh, received_local)))
 FROM calls WHERE _import_id = $import_id;
 
 -- name: import_filled_encounters
 -- Non-empty values per column, and 'unmapped' codes per vocabulary column, among the
 -- contacts one import loaded.
-SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id))),
+SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id, agency))),
        count(*) FILTER (WHERE responder_type = 'unmapped') AS unmapped_responder_type,
        count(*) FILTER (WHERE contact_type = 'unmapped')   AS unmapped_contact_type,
        count(*) FILTER (WHERE outcome = 'unmapped')        AS unmapped_outcome
@@ -36,7 +36,7 @@ FROM encounters WHERE _import_id = $import_id;
 
 -- name: import_filled_arrests
 -- Non-empty values per column, and 'unmapped' charge levels, among the arrests one import loaded.
-SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id))),
+SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id, agency))),
        count(*) FILTER (WHERE charge_level = 'unmapped') AS unmapped_charge_level
 FROM arrests WHERE _import_id = $import_id;
 
@@ -53,7 +53,7 @@ ORDER BY rows DESC, reason, column_name;
 -- diversion and connection-to-care denominators.
 SELECT count(*) FILTER (WHERE outcome IS NULL) AS affected, count(*) AS total,
        list(encounter_id ORDER BY encounter_id) FILTER (WHERE outcome IS NULL)[1:5] AS examples
-FROM encounters;
+FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: check_unmapped_codes
 -- Contacts and arrests holding an export code no profile mapped: shown as "unmapped" in
@@ -64,24 +64,24 @@ FROM (
            count(*) AS total,
            list(encounter_id ORDER BY encounter_id)
                FILTER (WHERE 'unmapped' IN (responder_type, contact_type, outcome))[1:5] AS examples
-    FROM encounters
+    FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
     UNION ALL
     SELECT count(*) FILTER (WHERE charge_level = 'unmapped'), count(*),
            list(arrest_id ORDER BY arrest_id) FILTER (WHERE charge_level = 'unmapped')[1:5]
-    FROM arrests
+    FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 );
 
 -- name: check_bh_calls_without_disposition
 -- Behavioral-health calls whose CAD disposition is empty.
 SELECT count(*) FILTER (WHERE disposition IS NULL) AS affected, count(*) AS total,
        list(call_id ORDER BY call_id) FILTER (WHERE disposition IS NULL)[1:5] AS examples
-FROM calls WHERE is_bh;
+FROM calls WHERE is_bh AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: check_bh_calls_without_co_responder_flag
 -- Behavioral-health calls with co_responder_present empty: counted as not co-responded.
 SELECT count(*) FILTER (WHERE co_responder_present IS NULL) AS affected, count(*) AS total,
        list(call_id ORDER BY call_id) FILTER (WHERE co_responder_present IS NULL)[1:5] AS examples
-FROM calls WHERE is_bh;
+FROM calls WHERE is_bh AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: check_encounters_unknown_call
 -- Contacts whose call_id names no loaded call: their district is Unknown and a linked
@@ -90,7 +90,8 @@ SELECT count(*) FILTER (WHERE e.call_id IS NOT NULL AND c.call_id IS NULL) AS af
        count(*) FILTER (WHERE e.call_id IS NOT NULL) AS total,
        list(e.encounter_id ORDER BY e.encounter_id)
            FILTER (WHERE e.call_id IS NOT NULL AND c.call_id IS NULL)[1:5] AS examples
-FROM encounters e LEFT JOIN calls c ON c.call_id = e.call_id;
+FROM encounters e LEFT JOIN calls c ON c.call_id = e.call_id AND c.agency = e.agency
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), e.agency));
 
 -- name: check_arrests_unknown_call
 -- Arrests whose call_id names no loaded call: not attributed to any call.
@@ -98,7 +99,8 @@ SELECT count(*) FILTER (WHERE a.call_id IS NOT NULL AND c.call_id IS NULL) AS af
        count(*) FILTER (WHERE a.call_id IS NOT NULL) AS total,
        list(a.arrest_id ORDER BY a.arrest_id)
            FILTER (WHERE a.call_id IS NOT NULL AND c.call_id IS NULL)[1:5] AS examples
-FROM arrests a LEFT JOIN calls c ON c.call_id = a.call_id;
+FROM arrests a LEFT JOIN calls c ON c.call_id = a.call_id AND c.agency = a.agency
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), a.agency));
 
 -- name: check_call_times_out_of_order
 -- Calls cleared before they were received, on scene before received, or cleared before
@@ -108,7 +110,7 @@ SELECT count(*) FILTER (WHERE bad) AS affected, count(*) AS total,
 FROM (
     SELECT call_id,
            coalesce(cleared_at < received_at OR on_scene_at < received_at OR cleared_at < on_scene_at, false) AS bad
-    FROM calls
+    FROM calls WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 );
 
 -- name: check_calls_open_over_a_day
@@ -116,7 +118,7 @@ FROM (
 SELECT count(*) FILTER (WHERE cleared_at - received_at > INTERVAL 24 HOUR) AS affected,
        count(*) FILTER (WHERE cleared_at IS NOT NULL) AS total,
        list(call_id ORDER BY call_id) FILTER (WHERE cleared_at - received_at > INTERVAL 24 HOUR)[1:5] AS examples
-FROM calls;
+FROM calls WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: check_co_responded_calls_without_contact
 -- Calls marked co-responded with no contact in the co-responder log naming them: the log
@@ -124,8 +126,9 @@ FROM calls;
 SELECT count(*) FILTER (WHERE e.call_id IS NULL) AS affected, count(*) AS total,
        list(c.call_id ORDER BY c.call_id) FILTER (WHERE e.call_id IS NULL)[1:5] AS examples
 FROM calls c
-LEFT JOIN (SELECT DISTINCT call_id FROM encounters WHERE call_id IS NOT NULL) e ON e.call_id = c.call_id
-WHERE c.co_responder_present;
+LEFT JOIN (SELECT DISTINCT agency, call_id FROM encounters WHERE call_id IS NOT NULL) e
+       ON e.agency = c.agency AND e.call_id = c.call_id
+WHERE c.co_responder_present AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), c.agency));
 
 -- name: check_on_scene_contact_before_call
 -- On-scene contacts dated before their call was received (agency wall clock).
@@ -133,21 +136,21 @@ SELECT count(*) FILTER (WHERE e.encounter_date < CAST(c.received_local AS DATE))
        count(*) AS total,
        list(e.encounter_id ORDER BY e.encounter_id)
            FILTER (WHERE e.encounter_date < CAST(c.received_local AS DATE))[1:5] AS examples
-FROM encounters e JOIN calls c ON c.call_id = e.call_id
-WHERE e.contact_type = 'on_scene';
+FROM encounters e JOIN calls c ON c.call_id = e.call_id AND c.agency = e.agency
+WHERE e.contact_type = 'on_scene' AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), e.agency));
 
 -- name: check_calls_without_district
 -- Calls with no district: shown as district "Unknown".
 SELECT count(*) FILTER (WHERE district IS NULL OR trim(district) = '') AS affected, count(*) AS total,
        list(call_id ORDER BY call_id) FILTER (WHERE district IS NULL OR trim(district) = '')[1:5] AS examples
-FROM calls;
+FROM calls WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: check_contacts_without_person
 -- Contacts with no person identifier: counted as contacts, but not in people served or
 -- repeat-contact figures.
 SELECT count(*) FILTER (WHERE person_key IS NULL) AS affected, count(*) AS total,
        list(encounter_id ORDER BY encounter_id) FILTER (WHERE person_key IS NULL)[1:5] AS examples
-FROM encounters;
+FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: check_dates_in_the_future
 -- Calls, contacts or arrests dated after today: usually a wrong date format or year.
@@ -155,15 +158,15 @@ SELECT sum(affected)::BIGINT AS affected, sum(total)::BIGINT AS total, flatten(l
 FROM (
     SELECT count(*) FILTER (WHERE received_at > now()) AS affected, count(*) AS total,
            list(call_id ORDER BY call_id) FILTER (WHERE received_at > now())[1:5] AS examples
-    FROM calls
+    FROM calls WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
     UNION ALL
     SELECT count(*) FILTER (WHERE encounter_date > current_date), count(*),
            list(encounter_id ORDER BY encounter_id) FILTER (WHERE encounter_date > current_date)[1:5]
-    FROM encounters
+    FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
     UNION ALL
     SELECT count(*) FILTER (WHERE arrested_at > now()), count(*),
            list(arrest_id ORDER BY arrest_id) FILTER (WHERE arrested_at > now())[1:5]
-    FROM arrests
+    FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 );
 
 -- name: import_history
@@ -180,12 +183,14 @@ SELECT import_id, imported_at, file_name, table_name, profile, status, rows_in_f
        coalesce(i.rows_other_tables, 0) AS rows_other_tables,
        message
 FROM imports i
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), i.agency))
 ORDER BY import_id DESC;
 
 -- name: quarantine_files
 -- Files with quarantined rows: how many, and the import that put them there last.
 SELECT file_name, table_name, count(*) AS rows, max(import_id) AS import_id
 FROM quarantine
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 GROUP BY file_name, table_name
 ORDER BY import_id DESC, file_name;
 
@@ -193,6 +198,7 @@ ORDER BY import_id DESC, file_name;
 -- Quarantined rows with line, column, value, reason and what to do ($file NULL = every file).
 SELECT import_id, file_name, table_name, line, column_name, value, reason, message, record
 FROM quarantine
-WHERE $file IS NULL OR file_name = $file
+WHERE ($file IS NULL OR file_name = $file)
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 ORDER BY import_id DESC, file_name, line
 LIMIT $limit;

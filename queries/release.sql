@@ -15,12 +15,14 @@ WITH scene AS (
     FROM encounter_facts
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), arrests AS (
     SELECT CAST(coalesce(sum(bh_linked_arrests), 0) AS BIGINT) AS linked,
            CAST(coalesce(sum(bh_booked_arrests), 0) AS BIGINT) AS booked
     FROM call_day_rollup
     WHERE call_date >= $start AND call_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 )
 SELECT
@@ -45,10 +47,12 @@ FROM scene;
 SELECT DISTINCT beat, district
 FROM call_category_rollup
 WHERE call_date >= $start AND call_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 UNION
 SELECT DISTINCT beat, district
 FROM encounter_facts_stored
 WHERE encounter_date >= $start AND encounter_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 ORDER BY beat, district;

@@ -26,6 +26,7 @@ WITH contacts AS (
           AND earlier.crisis_seq = e.crisis_upto - (CAST($min_contacts AS BIGINT) - 1)
     WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
       AND e.encounter_date >= $start AND e.encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), e.agency))
       AND ($district IS NULL OR e.district = $district)
       AND ($responder_type IS NULL OR e.responder_type = $responder_type)
 ), people AS (
@@ -66,6 +67,7 @@ WITH crisis AS (
     FROM encounter_facts_stored e
     WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
       AND e.encounter_date >= $start AND e.encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), e.agency))
       AND ($district IS NULL OR e.district = $district)
       AND ($responder_type IS NULL OR e.responder_type = $responder_type)
 ), fu AS (
@@ -74,6 +76,7 @@ WITH crisis AS (
     FROM encounter_facts_stored
     WHERE contact_type = 'follow_up'
       AND encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
       AND ($responder_type IS NULL OR responder_type = $responder_type)
 ), buckets AS (
@@ -106,6 +109,7 @@ WITH rows AS (
     SELECT person_no, person_key, contact_type, encounter_date, outcome, district
     FROM encounter_facts_stored
     WHERE person_no IS NOT NULL AND encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
       AND ($responder_type IS NULL OR responder_type = $responder_type)
 ), repeaters AS (

@@ -6,22 +6,24 @@
 -- Every column is a count or a sum over call_facts (queries/models.sql) with the same
 -- condition the figure used to evaluate row by row; figures divide sums of these
 -- columns, never average averages. Days are local calendar days (agency time zone),
--- the same days the figure queries filter on, so any period is exact.
+-- the same days the figure queries filter on, so any period is exact. Every table
+-- is kept per agency (its first column), so a hub's figures read one agency's rows or
+-- pool several with the same SQL ($agencies in the figure queries).
 
 -- name: call_day_rollup
 -- One row per local day and district that has calls.
 WITH linked_arrests AS (
     -- Arrest records per call (for the booked share of arrests on BH calls); an arrest
     -- counts when its call_id names a loaded call, as in savings_inputs.
-    SELECT call_id, count(*) AS arrests, count(*) FILTER (WHERE booked) AS booked_arrests
+    SELECT agency, call_id, count(*) AS arrests, count(*) FILTER (WHERE booked) AS booked_arrests
     FROM arrests
     WHERE call_id IS NOT NULL
-    GROUP BY call_id
+    GROUP BY agency, call_id
 ), kinds AS (
     -- First calls of the same day, district and kind (BH, co-responded, CIT, arrest,
     -- force) are summed together; the columns below then pick the kinds they count.
     SELECT
-        f.call_date, f.month, f.district, f.is_bh, f.co_responded, f.cit_officer_present,
+        f.agency, f.call_date, f.month, f.district, f.is_bh, f.co_responded, f.cit_officer_present,
         f.has_arrest, f.use_of_force,
         count(*)                   AS calls,
         sum(f.officer_minutes)     AS officer_minutes,
@@ -31,10 +33,11 @@ WITH linked_arrests AS (
         sum(a.arrests)             AS arrests,
         sum(a.booked_arrests)      AS booked_arrests
     FROM call_facts f
-    LEFT JOIN linked_arrests a ON a.call_id = f.call_id
+    LEFT JOIN linked_arrests a ON a.agency = f.agency AND a.call_id = f.call_id
     GROUP BY ALL
 )
 SELECT
+    agency,
     call_date,
     month,
     district,
@@ -77,8 +80,8 @@ SELECT
     CAST(coalesce(sum(arrests) FILTER (WHERE is_bh), 0) AS BIGINT)                      AS bh_linked_arrests,
     CAST(coalesce(sum(booked_arrests) FILTER (WHERE is_bh), 0) AS BIGINT)               AS bh_booked_arrests
 FROM kinds
-GROUP BY call_date, month, district
-ORDER BY call_date, district;
+GROUP BY agency, call_date, month, district
+ORDER BY agency, call_date, district;
 
 -- name: call_category_rollup
 -- One row per local day, district, call type and beat that has calls, for the call
@@ -86,6 +89,7 @@ ORDER BY call_date, district;
 -- beats' districts (queries/release.sql :: beat_districts). Buckets as the figures name
 -- them: the call type trimmed ('Unknown' when empty), the beat 'Unknown' when empty.
 SELECT
+    agency,
     call_date,
     district,
     coalesce(nullif(trim(call_type), ''), 'Unknown')                           AS call_type,
@@ -98,15 +102,15 @@ SELECT
     count(*) FILTER (WHERE is_bh AND has_arrest)                               AS bh_arrest_calls
 FROM call_facts
 GROUP BY ALL
-ORDER BY call_date, district, call_type, beat;
+ORDER BY agency, call_date, district, call_type, beat;
 
 -- name: bh_hour_rollup
 -- Behavioral-health calls per local day, district and hour received (for the heatmap).
-SELECT call_date, weekday, district, hour, count(*) AS bh_calls
+SELECT agency, call_date, weekday, district, hour, count(*) AS bh_calls
 FROM call_facts
 WHERE is_bh
-GROUP BY call_date, weekday, district, hour
-ORDER BY call_date, district, hour;
+GROUP BY agency, call_date, weekday, district, hour
+ORDER BY agency, call_date, district, hour;
 
 -- name: encounter_facts_stored
 -- The encounter_facts view (queries/models.sql: with the linked call's district, call
@@ -125,25 +129,26 @@ ORDER BY call_date, district, hour;
 -- repeat_contacts (queries/repeat.sql) finds the $min_contacts-th most recent crisis
 -- contact up to a contact as the row with crisis_seq = crisis_upto − ($min_contacts − 1).
 WITH crisis AS (
-    SELECT encounter_id,
-           row_number() OVER (PARTITION BY person_key ORDER BY encounter_date, encounter_id) AS crisis_seq,
-           count(*) OVER (PARTITION BY person_key ORDER BY encounter_date
+    SELECT agency, encounter_id,
+           row_number() OVER (PARTITION BY agency, person_key ORDER BY encounter_date, encounter_id) AS crisis_seq,
+           count(*) OVER (PARTITION BY agency, person_key ORDER BY encounter_date
                           RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)                AS crisis_upto
     FROM encounter_facts
     WHERE contact_type = 'on_scene' AND person_key IS NOT NULL
 ), followed AS (
-    SELECT DISTINCT c.encounter_id
+    SELECT DISTINCT c.agency, c.encounter_id
     FROM encounter_facts c
-    JOIN encounter_facts f ON f.person_key = c.person_key
+    JOIN encounter_facts f ON f.agency = c.agency AND f.person_key = c.person_key
     WHERE c.contact_type = 'on_scene' AND f.contact_type IN ('follow_up', 'referral')
       AND f.encounter_date > c.encounter_date AND f.encounter_date <= c.encounter_date + 14
 )
 SELECT e.*,
-       CASE WHEN e.person_key IS NOT NULL THEN dense_rank() OVER (ORDER BY e.person_key) END AS person_no,
+       -- a person is of one agency: the same pseudonym in two agencies is two people
+       CASE WHEN e.person_key IS NOT NULL THEN dense_rank() OVER (ORDER BY e.agency, e.person_key) END AS person_no,
        c.crisis_seq,
        c.crisis_upto,
        CASE WHEN c.encounter_id IS NOT NULL THEN fo.encounter_id IS NOT NULL END          AS followed_up_14d
 FROM encounter_facts e
-LEFT JOIN crisis c USING (encounter_id)
-LEFT JOIN followed fo USING (encounter_id)
-ORDER BY e.encounter_date, e.encounter_id;
+LEFT JOIN crisis c ON c.agency = e.agency AND c.encounter_id = e.encounter_id
+LEFT JOIN followed fo ON fo.agency = e.agency AND fo.encounter_id = e.encounter_id
+ORDER BY e.agency, e.encounter_date, e.encounter_id;

@@ -12,6 +12,7 @@ WITH scene AS (
     FROM encounter_facts_stored
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), bh_arrests AS (
     -- arrest records naming a BH call received in the period, from the stored daily
@@ -19,6 +20,7 @@ WITH scene AS (
     SELECT sum(bh_linked_arrests) AS arrests, sum(bh_booked_arrests) AS booked
     FROM call_day_rollup
     WHERE call_date >= $start AND call_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 )
 SELECT

@@ -2,7 +2,8 @@
 -- codes the agency's disposition map and behavioral-health call-type list cover, and how
 -- many calls each one decides. Codes are matched as the settings match them: the map on
 -- the trimmed code in any case (queries/models.sql :: call_outcome_facts), the BH list on
--- the trimmed call type in upper case (pmhc.importer.reclassify).
+-- the trimmed call type in upper case (pmhc.importer.reclassify). $agencies: the agency
+-- whose settings they are (its key), NULL for every row.
 
 -- name: dispositions_seen
 -- One row per disposition code: the spelling most calls use, its calls and BH calls, and
@@ -15,6 +16,7 @@ SELECT
     count(*) FILTER (WHERE outcome IS NULL OR outcome = 'unknown') AS decided_by_map
 FROM calls
 WHERE nullif(trim(disposition), '') IS NOT NULL
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 GROUP BY 1
 ORDER BY calls DESC, code;
 
@@ -29,5 +31,6 @@ SELECT
     count(*) FILTER (WHERE bh_flag IS NULL)         AS decided_by_list,
     count(*) FILTER (WHERE is_bh)                   AS bh_calls
 FROM calls
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 GROUP BY 1
 ORDER BY calls DESC, call_type;

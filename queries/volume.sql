@@ -2,7 +2,10 @@
 -- Parameters: $start (DATE, inclusive), $end (DATE, exclusive), $district (NULL = all),
 -- $responder_type (NULL = all; contact figures only), $by (total | month | district |
 -- responder_type | contact_type) chooses the rows: one definition for the period total,
--- the monthly trend and every breakdown.
+-- the monthly trend and every breakdown. $agencies: the agencies whose rows are read,
+-- comma-separated keys (NULL = every row: a single-agency database); in a hub one
+-- agency's pages read its own, a pooled figure several (pmhc/comparison.py). Every
+-- figure query of queries/ takes it the same way.
 
 -- name: volume_calls
 -- Call figures. Calls are dated by when they were received (agency time zone).
@@ -24,6 +27,7 @@ SELECT
     sum(cit_bh_calls) / nullif(sum(cit_recorded_bh_calls), 0)       AS cit_coverage
 FROM call_day_rollup
 WHERE call_date >= $start AND call_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;
@@ -48,6 +52,7 @@ SELECT
     sum(bh_arrest_calls) / nullif(sum(bh_calls), 0)                 AS bh_arrest_rate
 FROM call_category_rollup
 WHERE call_date >= $start AND call_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;
@@ -70,6 +75,7 @@ SELECT
     sum(minutes) / 60.0                                             AS responder_hours
 FROM encounter_facts_stored
 WHERE encounter_date >= $start AND encounter_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
   AND ($responder_type IS NULL OR responder_type = $responder_type)
 GROUP BY ALL
@@ -81,6 +87,7 @@ ORDER BY bucket;
 SELECT weekday, hour, CAST(sum(bh_calls) AS BIGINT) AS bh_calls
 FROM bh_hour_rollup
 WHERE call_date >= $start AND call_date < $end
+  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY weekday, hour;
@@ -90,12 +97,13 @@ ORDER BY weekday, hour;
 -- daily totals, which hold every call).
 SELECT 'calls' AS table_name, min(call_date) AS first_date, max(call_date) AS last_date,
        CAST(coalesce(sum(calls), 0) AS BIGINT) AS row_count
-FROM call_day_rollup
+FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 UNION ALL
-SELECT 'encounters', min(encounter_date), max(encounter_date), count(*) FROM encounters
+SELECT 'encounters', min(encounter_date), max(encounter_date), count(*) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 UNION ALL
-SELECT 'arrests', CAST(min(arrested_at) AS DATE), CAST(max(arrested_at) AS DATE), count(*) FROM arrests;
+SELECT 'arrests', CAST(min(arrested_at) AS DATE), CAST(max(arrested_at) AS DATE), count(*) FROM arrests
+WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: districts
 -- Districts present in the calls, for the filter bar.
-SELECT DISTINCT district FROM call_day_rollup ORDER BY district;
+SELECT DISTINCT district FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)) ORDER BY district;

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import figures, metrics, progress, schema
-from ..config import load_agency
+from ..config import agency_selection, load_agency
 from ..db import connect
 from ..periods import Period
 
@@ -49,7 +49,7 @@ def cli_run(args: argparse.Namespace) -> int:
         if public and not is_published(period, cfg.fiscal_year_start_month):
             return fail(f"{not_published_reason(period)} (--from 2024-01 --to 2024-03, …); "
                         "--internal writes an exact internal report of any period")
-        filters = metrics.Filters(period, args.district or None, responder)
+        filters = metrics.Filters(period, args.district or None, responder, agency_selection())
         try:
             gathered = gather(con, filters, cfg, public=public,
                               categories=figures.CATEGORIES)

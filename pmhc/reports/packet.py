@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..config import AgencyConfig
+from ..config import AgencyConfig, agency_selection
 from ..periods import Period
 
 FORMATS = ("pptx", "xlsx", "pdf")
@@ -70,7 +70,7 @@ def write(con, period: Period, folder: Path, cfg: AgencyConfig, *, public: bool 
     from .. import metrics
     from . import file_name, gather, layout
 
-    filters = metrics.Filters(period, district, responder_type)
+    filters = metrics.Filters(period, district, responder_type, agency_selection())
     gathered = gather(con, filters, cfg, public=public,
                       categories=() if public else metrics.BREAKDOWNS["calls_by_category"])
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
