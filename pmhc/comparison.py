@@ -160,7 +160,10 @@ class Comparison:
                     label = c.coverage.label(fig)
                 out.append({"agency": c.name, "step": step, "key": key, "label": label,
                             "value": c.values.get(key), "note": c.notes.get(key, "")})
-        return pd.DataFrame(out)
+        frame = pd.DataFrame(out)
+        # kept as objects: a "not measured" marker must not become a bare NaN
+        frame["value"] = pd.Series([r["value"] for r in out], dtype=object)
+        return frame
 
 
 # ------------------------------------------------------------------ building it

@@ -153,6 +153,7 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
     if not read_only:
         ensure_schema(con)
         claim_rows(con, cfg)
+        derive_arrest_days(con, cfg)
         from . import dispositions
 
         dispositions.write(con, cfg)  # the agency's disposition map, read by call_outcome_facts
@@ -181,6 +182,12 @@ def claim_rows(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
             rollups.refresh_rollups(con, name)
     for name in ("disposition_map", "data_rules"):
         con.execute(f"DELETE FROM {name} WHERE {AGENCY_COLUMN} IS DISTINCT FROM $a", key)
+
+
+def derive_arrest_days(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+    """Arrests stored before arrested_local was kept get it on the agency's clock."""
+    con.execute("UPDATE arrests SET arrested_local = timezone($tz, arrested_at) "
+                "WHERE arrested_local IS NULL AND agency = $a", {"tz": cfg.timezone, "a": cfg.agency_key})
 
 
 def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:

@@ -30,7 +30,7 @@ import duckdb
 from . import progress, reading, rollups, schema
 from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
                           date_window, trimmed_sql)
-from .config import AgencyConfig, load_agency
+from .config import AgencyConfig, agency_selection, load_agency
 from .pseudonym import SecretError, person_key_sql, person_params, pseudonym
 from .snapshots import fault_point
 
@@ -439,6 +439,8 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     derived = []
     if table is schema.CALLS or table.name == "calls":
         derived = [_is_bh_sql("t"), "timezone($tz, t.received_at) AS received_local"]
+    elif table.name == "arrests":
+        derived = ["timezone($tz, t.arrested_at) AS arrested_local"]
     # Only the good rows' keys are kept aside (to find the rows they replace); the rows go
     # straight from `typed` into the table, since a full copy of them first costs seconds.
     con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT t.{key} FROM typed t "
@@ -446,7 +448,8 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
     track.begin("upserting", n_good)
     params = {"import_id": import_id, **person_params(table, con),
-              **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if derived else {})}
+              **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if table.name == "calls" else {}),
+              **({"tz": cfg.timezone} if table.name == "arrests" else {})}
     n_stored, n_changed = _stored_and_changed(con, table, select, params, cfg.agency_key)
     # Natural keys are unique per agency: only this agency's rows are replaced (another
     # agency of a hub may use the same incident numbers).
@@ -529,6 +532,8 @@ def reclassify(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
         "(SELECT unnest($bh_types::VARCHAR[]))), received_local = timezone($tz, received_at) WHERE agency = $a",
         {"bh_types": list(cfg.bh_call_types), "tz": cfg.timezone, "a": cfg.agency_key},
     )
+    con.execute("UPDATE arrests SET arrested_local = timezone($tz, arrested_at) WHERE agency = $a",
+                {"tz": cfg.timezone, "a": cfg.agency_key})
     con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": current})
     return True
 
@@ -696,6 +701,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
     validation and quarantine as a CSV, with the sheet's row numbers as line numbers.
     `on_progress` hears each stage (progress.IMPORT_STAGES) start and end, with its rows."""
     path = Path(path)
+    agency_selection()  # a hub's rows are always some agency's: refused without --agency KEY
     cfg = cfg or load_agency()
     report = FileReport(file=display_name or path.name, table=None, sha256=sha256_of(path))
     report.import_id = _next_import_id(con)

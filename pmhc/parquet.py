@@ -33,7 +33,7 @@ from .config import QUERIES_DIR, AgencyConfig, load_agency
 PARTITION_MONTH = {
     "calls": "strftime(received_local, '%Y-%m')",
     "encounters": "strftime(encounter_date, '%Y-%m')",
-    "arrests": "strftime(arrested_at, '%Y-%m')",
+    "arrests": "strftime(arrested_local, '%Y-%m')",
 }
 AGENCY_COLUMN = "agency"
 PARTITION_COLUMN = "month"

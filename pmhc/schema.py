@@ -193,6 +193,10 @@ ARRESTS = Table(
         Column("charge_level", "VARCHAR", False, True, "Level of the top charge.", CHARGE_LEVELS),
         Column("booked", "BOOLEAN", False, True, "Person was booked into jail."),
     ),
+    derived=(
+        Column("arrested_local", "TIMESTAMP", False, False,
+               "arrested_at in the agency time zone (wall clock): an arrest's day is its agency's."),
+    ),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (CALLS, ENCOUNTERS, ARRESTS)}

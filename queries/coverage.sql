@@ -58,14 +58,14 @@ WITH c AS (
     SELECT count(*) AS arrests,
            count(booked) AS booked                                               -- booked field recorded
     FROM arrests
-    WHERE CAST(arrested_at AS DATE) >= $start AND CAST(arrested_at AS DATE) < $end
+    WHERE CAST(arrested_local AS DATE) >= $start AND CAST(arrested_local AS DATE) < $end
       AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 ), span AS (
     SELECT (SELECT min(call_date) FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS calls_first,
            (SELECT max(call_date) FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS calls_last,
            (SELECT min(encounter_date) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS contacts_first,
            (SELECT max(encounter_date) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS contacts_last,
-           (SELECT CAST(min(arrested_at) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_first,
-           (SELECT CAST(max(arrested_at) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_last
+           (SELECT CAST(min(arrested_local) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_first,
+           (SELECT CAST(max(arrested_local) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_last
 )
 SELECT * FROM c, e, scene, o, a, span;

@@ -43,7 +43,7 @@ ORDER BY month, f.district;
 -- linked to a call or not, and how many of them name a call found in CAD. A month with no
 -- arrest record at all is not covered, so its arrest outcomes are "not measured".
 SELECT
-    strftime(a.arrested_at, '%Y-%m')                                             AS month,  -- in the session's (agency's) zone
+    strftime(a.arrested_local, '%Y-%m')                                          AS month,  -- on the agency's clock
     count(*)                                                                     AS arrests,
     count(*) FILTER (WHERE c.call_id IS NOT NULL)                                AS arrests_linked
 FROM arrests a

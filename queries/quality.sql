@@ -36,7 +36,7 @@ FROM encounters WHERE _import_id = $import_id;
 
 -- name: import_filled_arrests
 -- Non-empty values per column, and 'unmapped' charge levels, among the arrests one import loaded.
-SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id, agency))),
+SELECT count(*) AS _rows, count(COLUMNS(* EXCLUDE (_import_id, agency, arrested_local))),
        count(*) FILTER (WHERE charge_level = 'unmapped') AS unmapped_charge_level
 FROM arrests WHERE _import_id = $import_id;
 

@@ -101,7 +101,7 @@ FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($age
 UNION ALL
 SELECT 'encounters', min(encounter_date), max(encounter_date), count(*) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 UNION ALL
-SELECT 'arrests', CAST(min(arrested_at) AS DATE), CAST(max(arrested_at) AS DATE), count(*) FROM arrests
+SELECT 'arrests', CAST(min(arrested_local) AS DATE), CAST(max(arrested_local) AS DATE), count(*) FROM arrests
 WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: districts
