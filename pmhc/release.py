@@ -217,7 +217,7 @@ class Release:
 
     def masked_heatmap(self, df: pd.DataFrame) -> pd.DataFrame:
         out = df.copy()
-        cells = [self.marked("heatmap", (int(w), int(h)), "bh_calls", v)
+        cells = [self.marked("heatmap", (int(w), None if pd.isna(h) else int(h)), "bh_calls", v)
                  for w, h, v in zip(out["weekday"], out["hour"], out["bh_calls"])]
         if any(isinstance(c, Withheld) for c in cells):
             out["bh_calls"] = pd.Series(cells, index=out.index, dtype=object)
@@ -402,11 +402,12 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
             for o, grp in mix.groupby("outcome", sort=False):
                 b.sum_of(("mix:total", "all", str(o)), [(view, bucket, str(o)) for bucket in grp["bucket"]])
     # 4. the weekday × hour grid adds up to the period's BH calls
+    # (a call whose export gave the day but not the hour is a cell of its own: hour None)
     heat = frames["heatmap"]
-    for w, h, n in zip(heat["weekday"], heat["hour"], heat["bh_calls"]):
-        b.cell(("heatmap", (int(w), int(h)), "bh_calls"), n, 1.0)
-    b.sum_of((HEADLINE, "all", "bh_calls"), [("heatmap", (int(w), int(h)), "bh_calls")
-                                             for w, h in zip(heat["weekday"], heat["hour"])])
+    slots = [(int(w), None if pd.isna(h) else int(h)) for w, h in zip(heat["weekday"], heat["hour"])]
+    for slot, n in zip(slots, heat["bh_calls"]):
+        b.cell(("heatmap", slot, "bh_calls"), n, 1.0)
+    b.sum_of((HEADLINE, "all", "bh_calls"), [("heatmap", slot, "bh_calls") for slot in slots])
 
     forced, forced_masked = _inherited(con, filters, cfg, assumptions, b, parent) if inherit else ([], [])
     if months:

@@ -25,7 +25,10 @@ from pmhc import access, auth, definitions
 from .helpers import JAN_FEB_PARAMS
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [p for p in access.PAGES if (ROOT / p.path).exists()]
+# A single-agency workspace: a hub's own pages (Agencies compared) are not offered here;
+# tests/test_hub_access.py runs the matrix with agency scope in a hub of three agencies.
+PAGES = [p for p in access.PAGES if (ROOT / p.path).exists() and not p.hub_only]
+HUB_PAGES = [p for p in access.PAGES if (ROOT / p.path).exists() and p.hub_only]
 MATRIX = [(role, page) for role in access.ROLES for page in PAGES]
 THRESHOLD = 11
 
@@ -99,6 +102,28 @@ def offered_pages(at: AppTest) -> set[str]:
 @pytest.mark.parametrize("role, page", MATRIX, ids=[f"{r}-{p.key}" for r, p in MATRIX])
 def test_pages_for_a_role_are_the_pages_that_name_it(role, page):
     assert (page in access.pages_for(role)) == (role in page.roles)
+    assert (page in access.pages_for(role, hub=True)) == (role in page.roles)
+
+
+@pytest.mark.parametrize("role", access.ROLES)
+def test_a_hubs_own_pages_are_offered_only_in_a_hub(role):
+    for page in HUB_PAGES:
+        assert page not in access.pages_for(role)
+        assert (page in access.pages_for(role, hub=True)) == (role in page.roles)
+
+
+def test_hub_wide_records_are_for_an_account_of_every_agency_only():
+    audit = access.page("audit")
+    assert audit in access.pages_for("admin", hub=True, scope=access.EVERY_AGENCY)
+    assert audit not in access.pages_for("admin", hub=True, scope=access.Scope.of(["north"]))
+
+
+def test_a_regional_analyst_sees_person_lists_only_when_granted():
+    assert access.can("regional", "view_unsuppressed")
+    assert not access.can("regional", "view_person_list", access.Scope.of("*"))
+    assert not access.can("regional", "download_person_list", access.Scope.of("*"))
+    assert access.can("regional", "view_person_list", access.Scope.of("*", person_lists=True))
+    assert not access.can("regional", "import_data")
 
 
 def test_the_public_may_not_see_exact_small_counts_or_person_lists():
