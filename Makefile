@@ -8,7 +8,7 @@ DB     ?= data/pmhc.duckdb
 PORT   ?= 8501
 SAMPLE := $(wildcard sample_data/*.csv.gz)
 
-.PHONY: run test install browser java sample bench clean
+.PHONY: run test install browser java sample bench bench-hub clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ sample: $(STAMP)
 # `make bench ARGS=--quick` for a one-minute check; see README "Performance".
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --readme $(ARGS)
+
+# A regional hub: 50 generated agencies of 20k-2M calls a year in one database, the
+# Agencies compared query and Spark vs DuckDB on the Parquet copy (not part of `make test`;
+# `make bench-hub ARGS="--scale 0.1"` for a tenth of the size). README "Regional hub".
+bench-hub: $(STAMP) java
+	$(BIN)/python benchmarks/hub.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info test-artifacts

@@ -757,7 +757,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
             if not report.balanced:
                 raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
             with track.stage("rollups", report.rows_loaded) as s:
-                rollups.refresh_rollups(con, tbl.name)  # stored call totals, same transaction
+                rollups.refresh_rollups(con, tbl.name, cfg.agency_key)  # stored totals, same transaction
                 s.rows = report.rows_loaded
             from . import quality  # the data-quality report of this import, stored with it
 

@@ -56,13 +56,30 @@ def ensure(con: duckdb.DuckDBPyConnection) -> list[str]:
     return built
 
 
-def refresh_rollups(con: duckdb.DuckDBPyConnection, changed_table: str | None = None) -> list[str]:
-    """Rebuild the stored totals that depend on `changed_table` (all of them when None).
+# Stored tables whose rows are each of one agency (grouped by it): an import of one
+# agency's export rebuilds only that agency's rows, so importing the fiftieth agency of a
+# hub does not recount the other forty-nine. encounter_facts_stored numbers people across
+# the whole table (person_no), so it is rebuilt whole.
+PER_AGENCY = ("call_day_rollup", "call_category_rollup", "bh_hour_rollup")
+
+
+def _rebuild_agency(con: duckdb.DuckDBPyConnection, name: str, agency: str) -> None:
+    con.execute(f"DELETE FROM {name} WHERE agency = $a", {"a": agency})
+    con.execute(f"INSERT INTO {name} SELECT * FROM ({sql.get(name).sql}) WHERE agency = $a", {"a": agency})
+
+
+def refresh_rollups(con: duckdb.DuckDBPyConnection, changed_table: str | None = None,
+                    agency: str | None = None) -> list[str]:
+    """Rebuild the stored totals that depend on `changed_table` (all of them when None);
+    with `agency`, only that agency's rows of the tables kept per agency.
 
     Runs on the caller's connection and transaction (the import's), so it sees the
     rows just loaded. Returns the names of the tables rebuilt.
     """
     names = [n for n, deps in ROLLUPS.items() if changed_table is None or changed_table in deps]
     for name in names:
-        _build(con, name)
+        if agency is not None and name in PER_AGENCY:
+            _rebuild_agency(con, name, agency)
+        else:
+            _build(con, name)
     return names
