@@ -2,7 +2,7 @@
 
 For the state CIT coordinator and grant administrators who collect the same figures from
 many agencies, and for the learning sites that learn from each other (the *Agencies
-compared* page, `pmhc figures --by agency`). An agency's column is its own figures —
+compared* page). An agency's column is its own figures —
 `metrics.headline` over its rows with its own settings (time zone, BH call types,
 disposition map, data rules, costs) — exactly what its own pages show, with the same
 coverage notes and "not measured" states. Which figures are compared is declared in the

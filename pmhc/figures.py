@@ -141,7 +141,7 @@ CATEGORY_FIGURES: tuple[str, ...] = (
     "known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts", "diversion_rate",
     "care_connections", "connection_to_care_rate", "involuntary_holds", "bh_calls_with_arrest", "bh_arrest_rate")
 
-# Agencies side by side (the Agencies compared page and `pmhc figures --by agency`,
+# Agencies side by side (the Agencies compared page,
 # pmhc/comparison.py): figures that compare across agencies of any size — rates, and counts
 # per 1,000 calls for service — with the same definitions, coverage and "not measured"
 # states as everywhere, and the funnel from all calls to diverted. The repeat-contact rate

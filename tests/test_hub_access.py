@@ -250,3 +250,15 @@ def test_the_funnel_runs_from_all_calls_to_diverted_per_1000_calls(compare_page)
     lake = next(t for t in fig.data if t.name == "Lakeside Police Department")
     # calls 5, BH 4, co-responded 2, diverted contacts 3 → per 1,000 calls
     assert [round(float(v), 1) for v in lake.y] == [1000.0, 800.0, 400.0, 600.0]
+
+
+# ------------------------------------------------------------------ every page in a hub
+
+HUB_PAGES = [p for p in access.PAGES if (ROOT / p.path).exists()]
+
+
+@pytest.mark.parametrize("page", HUB_PAGES, ids=[p.key for p in HUB_PAGES])
+def test_every_page_opens_in_a_hub_for_an_administrator_of_every_agency(hub_root, page):
+    at = run_app("admin", "*", params={**MARCH, "agency": "westport"}, page=page.key)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "Traceback" in e.value]
