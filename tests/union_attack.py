@@ -18,12 +18,6 @@ them, so a relation a release forgot is still used against it): which district e
 lies in (`beats`: a district's count is the sum of its beats'), and the agency's published
 BH call-type list (`bh_types`: a listed call type's calls are BH calls, where CAD's flag
 does not say otherwise — used where it holds).
-
-In a hub (issue 20) a cell is also of an agency (its release's `filters.agencies`), and the
-reader holds the pooled figures of the Agencies compared page too (`pooled`): a pooled
-count is the sum of the same count of the agencies pooled into it, for the same period on
-each agency's clock. `beats` and `bh_types` may then be given per agency (a dict keyed by
-the agency tuple).
 """
 
 from __future__ import annotations
@@ -41,12 +35,7 @@ def _month(bucket: str) -> Period:
 
 
 def canonical(rel, label) -> tuple:
-    """What a cell of `rel` is, whichever view shows it: (period, district, responder type,
-    what, column, agencies)."""
-    return _canonical(rel, label) + (rel.filters.agencies,)
-
-
-def _canonical(rel, label) -> tuple:
+    """What a cell of `rel` is, whichever view shows it."""
     view, bucket, col = label
     f = rel.filters
     p, d, r = (f.period.start, f.period.end), f.district, f.responder_type
@@ -82,7 +71,7 @@ def _canonical(rel, label) -> tuple:
 
 
 class Union:
-    def __init__(self, releases, threshold: int = 11, beats: dict | None = None, bh_types=(), pooled=()):
+    def __init__(self, releases, threshold: int = 11, beats: dict | None = None, bh_types=()):
         self.table = CellTable()
         self.index: dict[tuple, int] = {}
         shown: set[int] = set()
@@ -109,32 +98,12 @@ class Union:
                 self._sum(local[total], [local[p] for p in parts])
             for smalls, bigs in rel.table.at_most:
                 self._at_most([local[i] for i in smalls], [local[i] for i in bigs])
-        for cells in pooled:
-            self._pool(cells, shown, hidden_somewhere, small_shown_as_range)
         self._periods()
-        agencies = {key[-1] for key in self.index}
-        per_agency_beats = beats if beats and all(isinstance(k, tuple) or k is None for k in beats) else \
-            {a: beats or {} for a in agencies}
-        per_agency_types = bh_types if isinstance(bh_types, dict) else {a: bh_types for a in agencies}
-        for agency in agencies:
-            self._beats(per_agency_beats.get(agency) or {}, agency)
-            self._bh_types({t.strip().upper() for t in per_agency_types.get(agency) or ()}, agency)
+        self._beats(beats or {})
+        self._bh_types({t.strip().upper() for t in bh_types})
         self.hidden = hidden_somewhere - shown
         self.masked = frozenset(i for i in self.hidden if i not in small_shown_as_range
                                 and 0 < self.table.values[i] < threshold)
-
-    def _pool(self, cells, shown: set, hidden: set, small: set) -> None:
-        """Pooled counts (period, column, value, shown, agencies pooled): each the sum of the
-        same cell of its agencies (an agency's cell absent from the union is not used)."""
-        for (start, end), col, value, is_shown, group in cells:
-            key = ((start, end), None, None, "fig", col, ("pooled",) + tuple(group))
-            if key not in self.index:
-                self.index[key] = self.table.add(key, value)
-            i = self.index[key]
-            (shown if is_shown else hidden).add(i)
-            parts = [self.index.get(((start, end), None, None, "fig", col, (a,))) for a in group]
-            if all(j is not None for j in parts):
-                self._sum(i, parts)
 
     def _sum(self, total, parts):
         try:
@@ -162,7 +131,7 @@ class Union:
                 inside = [j for (s, e), j in months.items() if start <= s and e <= end]
                 if not inside:
                     continue
-                col = rest[3]
+                col = rest[-1]
                 if rest[2] == "fig" and isinstance(col, str) and is_distinct(col):
                     for j in inside:
                         self._at_most([j], [i])
@@ -171,16 +140,14 @@ class Union:
                     self._sum(i, inside)  # months absent from the union hold 0 of it (else skipped)
 
 
-    def _beats(self, beats: dict, agency) -> None:
-        """A district's cell is the sum of the same cell of the beats inside it (one agency's)."""
+    def _beats(self, beats: dict) -> None:
+        """A district's cell is the sum of the same cell of the beats inside it."""
         if not beats:
             return
         groups: dict[tuple, dict[str, list[int]]] = {}
         districts: dict[tuple, int] = {}
         for key, i in self.index.items():
-            p, d, r, what, col, a = key
-            if a != agency:
-                continue
+            p, d, r, what, col = key
             if d is None and isinstance(what, tuple) and what[0] == "beat" and what[1] in beats:
                 groups.setdefault((p, r, col), {}).setdefault(beats[what[1]], []).append(i)
             elif what == "fig" and d is not None:
@@ -192,15 +159,13 @@ class Union:
                 if (p, d, r, col) in districts:
                     self._sum(districts[(p, d, r, col)], parts)  # beats absent from the union hold 0
 
-    def _bh_types(self, listed: set, agency) -> None:
+    def _bh_types(self, listed: set) -> None:
         """A listed call type's calls are BH calls (where that holds: CAD's flag can differ)."""
         for key, i in self.index.items():
-            p, d, r, what, col, a = key
-            if a != agency:
-                continue
+            p, d, r, what, col = key
             if col == "calls_total" and isinstance(what, tuple) and what[0] == "call_type" \
                     and str(what[1]).strip().upper() in listed:
-                j = self.index.get((p, d, r, what, "bh_calls", a))
+                j = self.index.get((p, d, r, what, "bh_calls"))
                 if j is not None:
                     self._sum(i, [j])
 
@@ -211,14 +176,13 @@ def _n_months(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def recovered(releases, threshold: int = 11, beats: dict | None = None, bh_types=(), pooled=()) -> list[tuple]:
-    """Canonical keys of the cells 1..threshold−1 that the union of `releases` (and of the
-    `pooled` figures, see Union._pool) gives away to a reader who also knows `beats` (beat →
-    its district) and `bh_types` (see above)."""
+def recovered(releases, threshold: int = 11, beats: dict | None = None, bh_types=()) -> list[tuple]:
+    """Canonical keys of the cells 1..threshold−1 that the union of `releases` gives away
+    to a reader who also knows `beats` (beat → its district) and `bh_types` (see above)."""
     from pmhc.suppression import Rules
 
     from .test_suppression import readable_cells
 
-    u = Union(releases, threshold, beats, bh_types, pooled)
+    u = Union(releases, threshold, beats, bh_types)
     found = readable_cells(u.table, set(u.hidden), Rules(threshold=threshold), u.masked)
     return [u.table.labels[i] for i in found if 0 < u.table.values[i] < threshold]
