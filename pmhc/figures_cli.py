@@ -50,6 +50,27 @@ def collect(con, filters: metrics.Filters, cfg=None) -> list[dict]:
     return out
 
 
+def collect_public(con, filters: metrics.Filters, cfg=None) -> list[dict]:
+    """collect() as the public release shows it (pmhc.release, the same as the public dashboard):
+    a withheld figure has no value and says why in `suppressed` ("<11", "suppressed"), a rate
+    on few events is `unstable`, and figures about individual people are left out."""
+    from . import release
+
+    cfg = cfg or load_agency()
+    rel = release.published(con, filters, cfg, metrics.load_assumptions())
+    figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
+    out = []
+    for r in collect(con, filters, cfg):
+        fig = figs.get(r["key"]) or figs.get(r["key"].rsplit("_", 1)[0])
+        if fig is None or not fig.public:
+            continue
+        marked = rel.marked(release.HEADLINE, "all", r["key"], r["value"])
+        hidden = isinstance(marked, release.Withheld)
+        out.append({**r, "value": None if hidden else r["value"], "suppressed": marked.display if hidden else None,
+                    "unstable": isinstance(marked, release.Unstable)})
+    return out
+
+
 def _row(key, label, value, unit, definition, numerator, denominator, counting_unit, exclusions, location,
          coverage) -> dict:
     return {
@@ -61,18 +82,25 @@ def _row(key, label, value, unit, definition, numerator, denominator, counting_u
     }
 
 
-def format_value(value, unit: str, not_measured: str | None = None) -> str:
+def format_value(value, unit: str, not_measured: str | None = None, suppressed: str | None = None,
+                 unstable: bool = False) -> str:
     """The table format's text: the one formatter of every view (pmhc.present)."""
+    if suppressed:
+        return suppressed
+    if unstable:
+        value = present.Unstable(value)
     return present.NOT_MEASURED if not_measured else present.fmt(value, unit)
 
 
 def render(rows: list[dict], fmt: str, filters: metrics.Filters, cfg) -> str:
+    public = bool(rows) and "suppressed" in rows[0]
     if fmt == "json":
         return json.dumps({
             "agency": cfg.name, "period": {"from": filters.period.start.isoformat(),
                                            "to_exclusive": filters.period.end.isoformat(),
                                            "label": filters.period.label},
             "district": filters.district, "responder_type": filters.responder_type,
+            **({"release": "public (small counts suppressed)"} if public else {}),
             "figures": {r["key"]: {k: v for k, v in r.items() if k != "key"} for r in rows},
         }, indent=2, default=str)
     if fmt == "csv":
@@ -82,11 +110,12 @@ def render(rows: list[dict], fmt: str, filters: metrics.Filters, cfg) -> str:
         w.writerows({k: escape.cell(v) for k, v in r.items()} for r in rows)  # text, never a formula
         return buf.getvalue()
     width = max(len(r["key"]) for r in rows) if rows else 10
-    lines = [f"{cfg.name} — {filters.label}", ""]
+    lines = [f"{cfg.name} — {filters.label}" + (" — public release (small counts suppressed)" if public else ""), ""]
     for r in rows:
         why = f" (not measured: {r['not_measured']})" if r.get("not_measured") else ""
         cov = f" ({r['coverage']})" if r.get("coverage") else ""
-        lines.append(f"{r['key']:<{width}}  {format_value(r['value'], r['unit'], r.get('not_measured')):>14}  "
+        text = format_value(r["value"], r["unit"], r.get("not_measured"), r.get("suppressed"), r.get("unstable"))
+        lines.append(f"{r['key']:<{width}}  {text:>14}  "
                      f"{r['definition']}{why}{cov}")
     return "\n".join(lines) + "\n"
 
@@ -115,7 +144,19 @@ def run(args: argparse.Namespace) -> int:
             print(f"pmhc figures: district {args.district!r} is not in the data; districts: "
                   f"{', '.join(metrics.districts(con))}", file=sys.stderr)
             return 2
-        rows = collect(con, filters, cfg)
+        if getattr(args, "public", False):
+            from . import publication, release
+
+            grants = publication.grant_periods(con)
+            filters = metrics.Filters(publication.named(grants, period), args.district,
+                                      getattr(args, "responder_type", None))
+            if not release.is_published(filters.period, cfg.fiscal_year_start_month, grants):
+                print(f"pmhc figures: {release.not_published_reason(filters.period, grants)}; "
+                      "without --public the figures are exact (internal use)", file=sys.stderr)
+                return 2
+            rows = collect_public(con, filters, cfg)
+        else:
+            rows = collect(con, filters, cfg)
     finally:
         con.close()
     sys.stdout.write(render(rows, args.format, filters, cfg))
