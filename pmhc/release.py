@@ -171,9 +171,9 @@ class Release:
         if s == COMPLEMENTARY:
             return Withheld(SUPPRESSED_TEXT, "hidden so that a small count cannot be worked out from the totals")
         if s == MASKED:
-            return Withheld(SUPPRESSED_TEXT, f"a count from 1 to {self.rules.threshold - 1}, not shown as "
-                                             f"{self.rules.small_label} because with other small counts (in "
-                                             "this view or another) that would give it away")
+            # The reason does not give the range either: that is what "suppressed" hides here.
+            return Withheld(SUPPRESSED_TEXT, f"hidden: with other counts (in this view or another) even "
+                                             f"{self.rules.small_label} would give counts away")
         if s == DERIVED_HIDDEN:
             return Withheld(SUPPRESSED_TEXT, "built on a suppressed count")
         if s == UNCHECKED:
