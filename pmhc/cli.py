@@ -119,7 +119,8 @@ def _cmd_period(args: argparse.Namespace) -> int:
             finally:
                 con.close()
             for g in periods:
-                _say(f"{g.name}\t{g.first_month}..{g.last_month}\tpublished {g.published_at:%Y-%m-%d} by {g.published_by}")
+                _say(f"{g.name}\t{g.first_month}..{g.last_month}\t"
+                     f"published {g.published_at:%Y-%m-%d} by {g.published_by}")
             if not periods:
                 _say("No grant periods published. Months, quarters, calendar and fiscal years are always published; "
                      "add one with `pmhc period publish NAME --from YYYY-MM --to YYYY-MM`.")

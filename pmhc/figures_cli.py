@@ -18,9 +18,10 @@ from .db import connect
 from .periods import Period
 
 
-def collect(con, filters: metrics.Filters, cfg=None) -> list[dict]:
+def collect(con, filters: metrics.Filters, cfg=None, public: bool = False) -> list[dict]:
     """One row per figure: its value (None when not measured or not defined), why it is
-    not measured, and its coverage when an input is recorded on part of the selection."""
+    not measured, and its coverage when an input is recorded on part of the selection
+    (`public`: in words, without the exact counts of recorded rows)."""
     cfg = cfg or load_agency()
     assumptions = metrics.load_assumptions()
     values = metrics.headline(con, filters, cfg, assumptions)
@@ -34,10 +35,10 @@ def collect(con, filters: metrics.Filters, cfg=None) -> list[dict]:
             num_src = {**figures.FROM_CALLS, **figures.ARRESTS_FROM_CALLS}.get(f.num_key)
             num, den = (num_src.label, "BH calls where the export records it") if num_src else ("", "")
             out.append(_row(f.key, src.label, values[f.key], f.unit, src.definition, num, den, "CAD call",
-                            "", sql.get("outcomes_from_calls").location, cov.note(f)))
+                            "", sql.get("outcomes_from_calls").location, cov.note(f, public)))
             continue
         out.append(_row(f.key, f.label, values[f.key], f.unit, f.definition, f.numerator, f.denominator,
-                        f.counting_unit, f.exclusions, f.location, cov.note(f)))
+                        f.counting_unit, f.exclusions, f.location, cov.note(f, public)))
     by_key = definitions.by_key()
     for suffix in ("low", "high"):
         for base in ("gross_cost_avoidance", "net_cost_avoidance"):
@@ -46,7 +47,7 @@ def collect(con, filters: metrics.Filters, cfg=None) -> list[dict]:
                 f = by_key[base]
                 out.append(_row(key, f"{f.label}, {suffix} end of range", values[key], "usd",
                                 f"{f.definition} Every unit cost at its {suffix} value from the assumptions file "
-                                "(program cost at the opposite end).", "", "", "", "", f.location, cov.note(f)))
+                                "(program cost at the opposite end).", "", "", "", "", f.location, cov.note(f, public)))
     return out
 
 
@@ -60,7 +61,7 @@ def collect_public(con, filters: metrics.Filters, cfg=None) -> list[dict]:
     rel = release.published(con, filters, cfg, metrics.load_assumptions())
     figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
     out = []
-    for r in collect(con, filters, cfg):
+    for r in collect(con, filters, cfg, public=True):
         fig = figs.get(r["key"]) or figs.get(r["key"].rsplit("_", 1)[0])
         if fig is None or not fig.public:
             continue
@@ -110,7 +111,8 @@ def render(rows: list[dict], fmt: str, filters: metrics.Filters, cfg) -> str:
         w.writerows({k: escape.cell(v) for k, v in r.items()} for r in rows)  # text, never a formula
         return buf.getvalue()
     width = max(len(r["key"]) for r in rows) if rows else 10
-    lines = [f"{cfg.name} — {filters.label}" + (" — public release (small counts suppressed)" if public else ""), ""]
+    which = " — public release (small counts suppressed)" if public else ""
+    lines = [f"{cfg.name} — {filters.label}{which}", ""]
     for r in rows:
         why = f" (not measured: {r['not_measured']})" if r.get("not_measured") else ""
         cov = f" ({r['coverage']})" if r.get("coverage") else ""

@@ -38,12 +38,11 @@ def section(con) -> None:
 
     with st.form("data_publish_period"):
         st.markdown("**Publish a grant period**")
-        name = st.text_input("Name", max_chars=publication.NAME_MAX, placeholder="BJA JMHCP 2024-25",
-                             key="data_period_name", help=f"What people call it ({publication.NAME_CHARS}).")
+        name = st.text_input("Name", max_chars=publication.NAME_MAX, key="data_period_name",
+                             help=f"What people call it, e.g. BJA JMHCP 2024-25 ({publication.NAME_CHARS}).")
         left, right = st.columns(2)
-        first = left.text_input("First month", placeholder="2024-10", key="data_period_from", help="YYYY-MM")
-        last = right.text_input("Last month", placeholder="2025-09", key="data_period_to",
-                                help="YYYY-MM, included")
+        first = left.text_input("First month", key="data_period_from", help="YYYY-MM, e.g. 2024-10")
+        last = right.text_input("Last month", key="data_period_to", help="YYYY-MM, included, e.g. 2025-09")
         publish = st.form_submit_button("Publish", icon=":material/public:", disabled=not may)
     if publish:
         _act(lambda: publication.publish(name, first, last, who=login.current_user(), role=role,

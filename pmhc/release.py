@@ -489,8 +489,9 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     Feb = Mar), and a year next to its quarters, a fiscal year next to the calendar years,
     a grant period next to any of them, the same. A longer period is the sum of its
     months, so it is safe when it adds nothing to them: every cell of a quarter, year,
-    fiscal year or grant period whose month cells include a hidden one is hidden too (a small one shown as "suppressed", never "<11", since a
-    range on a sum of ranges can pin them), and its own complementary cells come from
+    fiscal year or grant period whose month cells include a hidden one is hidden too (a
+    small one shown as "suppressed", never "<11", since a range on a sum of ranges can
+    pin them), and its own complementary cells come from
     cells already hidden in some month wherever possible (`EXPOSED_COST`). A cell shown
     in the longer period then equals the sum of cells shown in the months, so differencing
     periods finds nothing new. The months themselves are protected as before, with the

@@ -189,8 +189,9 @@ def test_grant_periods_with_every_month_quarter_calendar_and_fiscal_year_give_no
         [Period.month(2025, m) for m in range(1, 7)]
     quarters = [Period.quarter(y, q) for y in (2023, 2024) for q in range(1, 5)] + \
         [Period.quarter(2025, q) for q in (1, 2)]
-    years = [Period.calendar_year(2023), Period.calendar_year(2024),
-             Period.fiscal_year(2024, cfg.fiscal_year_start_month), Period.fiscal_year(2025, cfg.fiscal_year_start_month)]
+    fy = cfg.fiscal_year_start_month
+    years = [Period.calendar_year(2023), Period.calendar_year(2024), Period.fiscal_year(2024, fy),
+             Period.fiscal_year(2025, fy)]
     cache: dict = {}
     rels = [release.published(con, metrics.Filters(p), cfg, cache=cache) for p in months + quarters + years + grants]
     assert recovered(rels, threshold=3) == []

@@ -356,7 +356,8 @@ def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) 
     prev_ok, ago_ok = source.may_show(prev_p), source.may_show(ago_p)
     prev = source.period(filters.with_period(prev_p)).figures.set_index("key") \
         if whole and prev_loaded and prev_ok else None
-    ago = source.period(filters.with_period(ago_p)).figures.set_index("key") if whole and ago_loaded and ago_ok else None
+    ago = source.period(filters.with_period(ago_p)).figures.set_index("key") \
+        if whole and ago_loaded and ago_ok else None
     out = []
     for f in headline_figures(source.cfg):
         if f.key not in current.index:
