@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -221,19 +222,36 @@ def test_a_grant_periods_previous_period_is_not_published_so_no_change_is_shown(
     assert table["change_vs_previous"].isna().all() and table["change_vs_year_ago"].isna().all()
 
 
-def test_a_public_report_of_a_grant_period_says_why_it_shows_no_change(small_db_path):
+def test_a_public_report_of_a_grant_period_builds_no_release_of_the_unpublished_months_before_it(small_db_path):
+    # Sep–Nov 2023 (the three months before the winter grant) is loaded but not published: a
+    # release of it would be one more view to difference, so the report must not ask for one
+    # (release.published refuses unpublished periods, so asking fails this test).
     from pmhc import reports
 
     publish(small_db_path)
     con = db.connect(small_db_path, read_only=True)
+    cfg, cache, asked = load_agency(), {}, []
+
+    def releases(f):
+        asked.append(f.period)
+        return release.published(con, f, cfg, cache=cache)
+
     try:
-        data = reports.gather(con, metrics.Filters(WINTER_PERIOD), load_agency(), public=True)
+        data = reports.gather(con, metrics.Filters(WINTER_PERIOD), cfg, public=True, releases=releases)
     finally:
         con.close()
-    reasons = {h.no_change_vs_previous for h in data.headlines} | {h.no_change_vs_year_ago for h in data.headlines}
-    assert all(h.change_vs_previous is None and h.change_vs_year_ago is None for h in data.headlines)
-    assert "that period is not a published period (no public figures)" in reasons or reasons <= {
-        "this figure is suppressed for privacy", "this figure is not measured", "that period is not fully loaded"}
+    assert (WINTER_PERIOD.start, WINTER_PERIOD.end) in {(p.start, p.end) for p in asked}
+    assert all(h.change_vs_previous is None for h in data.headlines)
+
+
+def test_no_change_against_an_unpublished_period_says_why():
+    from pmhc import definitions
+    from pmhc.reports import content
+
+    row = pd.Series({"not_measured": "", "suppressed": False})
+    fig = definitions.by_key()["calls_total"]
+    assert content._no_change(row, None, fig, True, True, False) == \
+        "that period is not a published period (no public figures)"
 
 
 # ------------------------------------------------------------------ the dashboard
