@@ -30,8 +30,8 @@ with right:
                           "Co-response coverage per month (share of BH calls)",
                           "Share of BH calls co-responded", percent=True, milestones=milestones))
 if milestones.empty:
-    st.caption("No program milestones to mark: add dated lines (`date,label`, e.g. "
-               "`2024-03-01,Second clinician hired`) to `config/milestones.csv`.")
+    st.caption("No program milestones to mark: an administrator adds them on the Settings page (or as dated lines "
+               "`date,label`, e.g. `2025-10-01,Night shift added`, in `config/milestones.csv`).")
 else:
     with st.expander(f"Program milestones drawn on the trends ({len(milestones)}, from config/milestones.csv)"):
         st.dataframe(milestones.assign(date=milestones["date"].dt.strftime("%Y-%m-%d")),

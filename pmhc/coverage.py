@@ -122,7 +122,8 @@ class Coverage:
             return None
         if inp.table == "assumptions":
             missing = [k.strip() for k in inp.column.split(",") if k.strip() not in self.assumptions_set]
-            return f"{inp.label} not set in config/assumptions.toml ({', '.join(missing)})" if missing else None
+            return (f"{inp.label} not set in the agency's assumptions ({', '.join(missing)}; an administrator sets "
+                    "them on the Settings page, or in config/assumptions.toml)") if missing else None
         if name == "comparison_contacts":
             if not self.here.get("contacts"):
                 return None  # an empty selection: its counts are 0 and its estimate has nothing to compare

@@ -544,8 +544,24 @@ def _expand(f: Figure, windows: tuple[int, ...], min_contacts: int) -> list[Figu
 
 
 def registry(windows: tuple[int, ...] = (90, 180, 365), min_contacts: int = 2) -> list[Figure]:
-    """Every registered figure, building blocks included, repeat windows expanded."""
-    return [g for f in _figs() for g in _expand(f, windows, min_contacts)]
+    """Every registered figure, building blocks included, repeat windows expanded, its text
+    in the agency's words ([terminology] in agency.toml, applied by pmhc.present.term)."""
+    return _worded([g for f in _figs() for g in _expand(f, windows, min_contacts)])
+
+
+_WORDED = ("label", "definition", "numerator", "denominator", "counting_unit", "exclusions")
+
+
+def _worded(figs: list[Figure]) -> list[Figure]:
+    from dataclasses import replace
+
+    from . import present
+    from .config import load_agency
+
+    cfg = load_agency()
+    if not cfg.terminology:
+        return figs
+    return [replace(f, **{k: present.term(getattr(f, k), cfg) for k in _WORDED}) for f in figs]
 
 
 def figures(windows: tuple[int, ...] = (90, 180, 365), min_contacts: int = 2) -> list[Figure]:

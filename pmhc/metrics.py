@@ -97,7 +97,7 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig
         row.pop("bucket", None)
         for k, v in row.items():
             out.setdefault(k, _py(v))
-    assumptions = assumptions or load_assumptions()
+    assumptions = assumptions if assumptions is not None else load_assumptions()
     out.update(savings(con, filters, assumptions, out, mark=False))
     cov = coverage(con, filters, assumptions, cfg)
     sources = cov.sources(out)
@@ -164,23 +164,45 @@ def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: 
 
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:
     """All monthly figures in one frame: one row per month of the period, gaps as zero rows."""
+    return split_by(con, filters, "month", cfg).rename(columns={"bucket": "month"})
+
+
+def breakdown_columns() -> tuple[str, ...]:
+    """Every column some figure can be split by (the registry's BREAKDOWNS), month first."""
+    return tuple(dict.fromkeys(by for bys in BREAKDOWNS.values() for by in bys))
+
+
+def split_by(con: duckdb.DuckDBPyConnection, filters: Filters, by: str,
+             cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """Every figure that has a breakdown by `by`, in one frame with a row per bucket: the
+    queries of the registry's BREAKDOWNS that list `by`, joined on the bucket. By month
+    every month of the period is a row; otherwise the buckets any of the queries has
+    ('Unknown' last). A count a bucket has no rows for is 0; a figure whose inputs the
+    selection lacks is not measured in every bucket, as in `breakdown`."""
     cfg = cfg or load_agency()
-    months = pd.period_range(filters.period.start, filters.period.last_day, freq="M").strftime("%Y-%m")
-    frame = pd.DataFrame({"bucket": list(months)})
-    for q in FIGURE_QUERIES:
-        df = run(con, q, filters, "month", cfg)
+    queries = [q for q, bys in BREAKDOWNS.items() if by in bys]
+    if not queries:
+        raise ValueError(f"no figure has a breakdown by {by!r}; breakdowns: {', '.join(breakdown_columns())}")
+    frames = [run(con, q, filters, by, cfg).astype({"bucket": object}) for q in queries]
+    if by == "month":
+        buckets = list(pd.period_range(filters.period.start, filters.period.last_day, freq="M").strftime("%Y-%m"))
+    else:
+        seen = dict.fromkeys(b for df in frames for b in df["bucket"])
+        buckets = sorted(seen, key=lambda b: (b == "Unknown", str(b)))
+    frame = pd.DataFrame({"bucket": pd.Series(buckets, dtype=object)})
+    for df in frames:
         new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
         frame = frame.merge(df[new], on="bucket", how="left")
     for c in frame.columns:
         if c != "bucket" and _empty_value(c) == 0:
             frame[c] = frame[c].fillna(0)
     cov = coverage(con, filters, None, cfg)
-    frame = _from_calls(con, filters, cov, frame, "month")
-    # A series whose inputs the selection lacks is not measured in every month, not 0.
+    frame = _from_calls(con, filters, cov, frame, by)
+    # A figure whose inputs the selection lacks is not measured in every bucket, not 0.
     reasons = cov.reasons([c for c in frame.columns if c != "bucket"])
     for c, r in reasons.items():
         frame[c] = pd.Series([present.NotMeasured(r)] * len(frame), index=frame.index, dtype=object)
-    return frame.rename(columns={"bucket": "month"})
+    return frame
 
 
 def outcome_mix(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "total") -> pd.DataFrame:
@@ -242,7 +264,7 @@ def compare(con: duckdb.DuckDBPyConnection, filters: Filters, keys: list[str] | 
             cfg: AgencyConfig | None = None, assumptions: "Assumptions | None" = None) -> pd.DataFrame:
     """Each figure for the period, the previous period of the same length and a year earlier."""
     cfg = cfg or load_agency()
-    assumptions = assumptions or load_assumptions()
+    assumptions = assumptions if assumptions is not None else load_assumptions()
     now = headline(con, filters, cfg, assumptions)
     prev = headline(con, filters.with_period(filters.period.previous()), cfg, assumptions)
     ago = headline(con, filters.with_period(filters.period.year_ago()), cfg, assumptions)
@@ -301,7 +323,7 @@ class Assumptions(dict):
         return out
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame([a.__dict__ for a in self.values()])
+        return pd.DataFrame([a.__dict__ for a in self.values()], columns=list(Assumption.__dataclass_fields__))
 
 
 SAVINGS_PARAMS = ("jail_booking", "jail_bed_day", "average_jail_stay_days", "ed_visit",
@@ -319,18 +341,47 @@ class _AssumptionEntry(Strict):
     year: int = Field(ge=1900, le=2200)
 
 
+# Unit costs in money (the others, average_jail_stay_days, are days): their unit is the
+# agency's currency ([locale] currency in agency.toml).
+MONEY_KEYS = ("jail_booking", "jail_bed_day", "ed_visit", "ambulance_transport", "officer_hour",
+              "program_cost_annual")
+# What each unit cost is, for a workspace that sets one for the first time (Settings page).
+ASSUMPTION_LABELS = {
+    "jail_booking": "Jail booking (intake and processing), per booking",
+    "jail_bed_day": "Jail bed-day, per day",
+    "average_jail_stay_days": "Average jail stay after a booking",
+    "ed_visit": "Emergency department visit for a behavioral-health crisis",
+    "ambulance_transport": "Ambulance transport (basic life support, emergency)",
+    "officer_hour": "Loaded officer hour (salary, benefits, overhead)",
+    "program_cost_annual": "Annual co-responder program cost",
+}
+
+# A cost that is not set is left out of the file (a new workspace sets none): the figures
+# that need it are then not measured (pmhc.coverage), never priced with someone else's value.
 AssumptionsFile = create_model(
-    "AssumptionsFile", __base__=Strict, **{k: (_AssumptionEntry, ...) for k in SAVINGS_PARAMS})
+    "AssumptionsFile", __base__=Strict, **{k: (_AssumptionEntry | None, None) for k in SAVINGS_PARAMS})
+
+
+def assumption_unit(key: str, currency: str) -> str:
+    """The unit written for a unit cost: the currency (per year for the program cost), or days."""
+    if key not in MONEY_KEYS:
+        return "days"
+    return f"{currency} per year" if key == "program_cost_annual" else currency
 
 
 def load_assumptions(path: Path | None = None) -> Assumptions:
-    """config/assumptions.toml, checked by the settings layer (pmhc.config.validate): a
-    missing cost, an unknown key or a value of the wrong kind names the file and the key."""
+    """config/assumptions.toml, checked by the settings layer (pmhc.config.validate): an
+    unknown key or a value of the wrong kind names the file and the key. Costs the file does
+    not set (or no file) are absent, and the figures that need them are not measured."""
     path = Path(path) if path else config_dir() / "assumptions.toml"
+    if not path.exists():
+        return Assumptions()
     f = validate(AssumptionsFile, read_toml(path), path)
     out = Assumptions()
     for key in SAVINGS_PARAMS:
-        r: _AssumptionEntry = getattr(f, key)
+        r: _AssumptionEntry | None = getattr(f, key)
+        if r is None:
+            continue
         v = float(r.value)
         out[key] = Assumption(key, r.label or key, r.unit, v, float(r.low if r.low is not None else v),
                               float(r.high if r.high is not None else v), r.source, int(r.year))
@@ -363,11 +414,9 @@ def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path
             raise ValueError(f"[{key}] needs a source: where the value comes from")
         data[key] = {"label": a.label, "unit": a.unit, "value": float(a.value), "low": float(a.low),
                      "high": float(a.high), "source": " ".join(str(a.source).split()), "year": int(a.year)}
-    lines = [ASSUMPTIONS_HEADER + toml_dumps(data)]
-    tmp = path.with_name(path.name + ".saving")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from .config import write_private
+
+    return write_private(path, ASSUMPTIONS_HEADER + toml_dumps(data))
 
 
 def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assumptions,

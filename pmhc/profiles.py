@@ -531,9 +531,16 @@ def _one_table(raw: dict, path: Path) -> Profile:
                    formats=formats, datetimes=datetimes, flags=flags, collapse=collapse)
 
 
-def available(directory: Path = PROFILES_DIR) -> list[Path]:
-    """The profiles shipped with the project (and any an agency adds to profiles/)."""
-    return sorted(directory.glob("*.toml")) if directory.is_dir() else []
+def available(directory: Path | None = None) -> list[Path]:
+    """The profiles in `directory`; by default the workspace's profiles/ followed by the
+    profiles shipped with the project whose file name the workspace does not use."""
+    if directory is not None:
+        return sorted(directory.glob("*.toml")) if directory.is_dir() else []
+    from .config import SHIPPED_PROFILES_DIR, Workspace
+
+    own = available(Workspace.current().profiles_dir)
+    names = {p.name for p in own}
+    return own + [p for p in available(SHIPPED_PROFILES_DIR) if p.name not in names]
 
 
 def import_kwargs(path: Path, cfg: AgencyConfig | None = None) -> dict:

@@ -76,7 +76,7 @@ def figure_table(values: dict, figs: list[definitions.Figure], role: str, cov=No
     rows = [{
         "key": fig.key, "label": fig.label, "value": fmt(values.get(fig.key), fig.unit, fig.key),
         "note": _cov.explain(values.get(fig.key), fig, cov, public),
-        "unit": fig.unit, "definition": fig.definition, "numerator": fig.numerator,
+        "unit": present.unit_code(fig.unit), "definition": fig.definition, "numerator": fig.numerator,
         "denominator": fig.denominator, "counting_unit": fig.counting_unit, "exclusions": fig.exclusions,
         "source": fig.location,
     } for fig in figs if fig.key in values and (fig.public or not public)]

@@ -11,6 +11,7 @@ export does not have.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -124,6 +125,35 @@ def test_pmhc_figures_csv_and_table_say_not_measured(cad_db, capsys):
     assert "not measured" in line and "0.0%" not in line
 
 
+@pytest.mark.parametrize("by", ["month", "district"])
+def test_pmhc_figures_by_gives_null_and_the_reason_in_every_bucket(cad_db, capsys, by):
+    assert main(["figures", "--from", "2024-01", "--to", "2024-02", "--by", by, "--format", "json",
+                 "--db", str(cad_db)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["buckets"]
+    for key, row in data["figures"].items():
+        for bucket, c in row["breakdown"].items():
+            if _absent(figures.lookup(key)):
+                assert c["value"] is None and c["not_measured"] == row["not_measured"], (key, bucket)
+            else:
+                assert c["not_measured"] is None, (key, bucket)
+    # K1 K2 in January, K4 K6 in February; D1 has K1 K2, D2 K4, K6 no district
+    assert {b: c["value"] for b, c in data["figures"]["bh_calls"]["breakdown"].items()} == (
+        {"2024-01": 2, "2024-02": 2} if by == "month" else {"D1": 2, "D2": 1, "Unknown": 1})
+
+
+def test_pmhc_figures_by_csv_and_table_never_print_zero_for_a_figure_not_measured(cad_db, capsys):
+    main(["figures", "--from", "2024-01", "--to", "2024-02", "--by", "district", "--format", "csv",
+          "--db", str(cad_db)])
+    rows = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out)) if r["key"] == "co_response_coverage"]
+    assert [r["district"] for r in rows] == ["D1", "D2", "Unknown", "Total"]
+    assert all(r["value"] == "" and r["not_measured"] == "no co-responder field in the loaded calls" for r in rows)
+    main(["figures", "--from", "2024-01", "--to", "2024-02", "--by", "month", "--db", str(cad_db)])
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("co_response_coverage "))
+    assert "0.0%" not in line
+    assert line.count("not measured") == 3  # January, February and the total
+
+
 def test_grant_table_shows_not_measured_with_the_reason(cad_con):
     values = metrics.headline(cad_con, JAN_FEB)
     table = ui.figure_table(values, figures.figures(), "analyst", metrics.coverage(cad_con, JAN_FEB))
@@ -213,7 +243,7 @@ def test_program_cost_not_set_is_not_measured(small_con):
     a = metrics.load_assumptions()
     del a["program_cost_annual"]
     v = metrics.headline(small_con, JAN_FEB, assumptions=a)
-    assert v["program_cost"].reason.startswith("annual program cost not set in config/assumptions.toml")
+    assert v["program_cost"].reason.startswith("annual program cost not set in the agency's assumptions")
     assert present.not_measured(v["net_cost_avoidance"])
     assert v["gross_cost_avoidance"] == pytest.approx(metrics.headline(small_con, JAN_FEB)["gross_cost_avoidance"])
 

@@ -23,7 +23,8 @@ from ..release import Unstable, Withheld
 
 DASH = present.DASH
 # Axis title of a headline figure's monthly trend.
-CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month", "usd": "US dollars"}
+CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month",
+              "usd": "Amount"}  # money: the agency's currency in words (ReportData.money_text) at use
 AXIS_BY_KEY = {"bh_calls": "BH calls per month", "officer_hours_returned": "Officer hours per month"}
 
 
@@ -81,6 +82,11 @@ class Headline:
     no_change_vs_previous: str = ""
     no_change_vs_year_ago: str = ""
 
+    def changes(self) -> list[present.Change]:
+        """The change lines of the card, each comparison once (pmhc.present.changes)."""
+        return present.changes(self.change_vs_previous, self.previous_label, self.change_vs_year_ago,
+                               self.year_ago_label, self.no_change_vs_previous, self.no_change_vs_year_ago)
+
 
 @dataclass
 class ReportData:
@@ -116,13 +122,30 @@ class ReportData:
 
     @property
     def period_text(self) -> str:
-        return present.period_text(self.period)
+        return present.period_text(self.period, self.cfg)
 
     @property
     def loaded_text(self) -> str:
         if self.loaded is None:
             return "no calls or contacts loaded"
-        return present.span_text(*self.loaded)
+        return present.span_text(*self.loaded, cfg=self.cfg)
+
+    def date_text(self, d, long: bool = True) -> str:
+        """A date in the agency's format ([locale] date_format; without one '5 January 2025')."""
+        return present.date_text(d, self.cfg, long)
+
+    @property
+    def money_text(self) -> str:
+        """The currency in words, e.g. 'Canadian dollars (CAD)'."""
+        return self.cfg.currency_name
+
+    def assumption_value(self, v: float, unit: str) -> str:
+        """A unit cost as read: in the agency's currency when its unit is (or starts with) the
+        currency code ("$420,000 per year"), else the number with its unit ("3 days")."""
+        code, _, rest = unit.partition(" ")
+        if code.upper() == self.cfg.currency:
+            return f"{fmt(v, 'usd', self.cfg)} {rest}".strip()
+        return f"{v:,.4g} {unit}".strip()
 
     @property
     def privacy_text(self) -> str:
@@ -165,7 +188,7 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
     without it they are built here, each once.
     """
     cfg = cfg or load_agency()
-    assumptions = assumptions or metrics.load_assumptions()
+    assumptions = assumptions if assumptions is not None else metrics.load_assumptions()
     loaded = loaded_span(con)
     source = _Source(con, cfg, assumptions, public, releases)
     now = source.period(filters)
