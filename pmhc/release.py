@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from . import definitions, figures, metrics, present, schema, sql, suppression
+from . import definitions, figures, metrics, present, publication, schema, sql, suppression
 from .config import AgencyConfig, load_agency
 from .suppression import COMPLEMENTARY, MASKED, PRIMARY, CellTable, Rules
 
@@ -180,9 +180,9 @@ class Release:
         if s == COMPLEMENTARY:
             return Withheld(SUPPRESSED_TEXT, "hidden so that a small count cannot be worked out from the totals")
         if s == MASKED:
-            return Withheld(SUPPRESSED_TEXT, f"a count from 1 to {self.rules.threshold - 1}, not shown as "
-                                             f"{self.rules.small_label} because with the other small counts "
-                                             "that would give it away")
+            # The reason does not give the range either: that is what "suppressed" hides here.
+            return Withheld(SUPPRESSED_TEXT, f"hidden: with other counts (in this view or another) even "
+                                             f"{self.rules.small_label} would give counts away")
         if s == DERIVED_HIDDEN:
             return Withheld(SUPPRESSED_TEXT, "built on a suppressed count")
         if s == UNCHECKED:
@@ -416,6 +416,7 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     prot = suppression.protect(b.table, rules, forced=forced, forced_masked=forced_masked)
     keys = b.table.labels
     status = {keys[i]: prot.status[i] for i in range(len(keys))}
+    _mask_selection_rows(status)
     return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table)
 
 
@@ -448,6 +449,26 @@ def _beats_in_districts(b: _Builder, con, filters: metrics.Filters, frames: dict
             b.at_most([("beat", x, c)], [("district", d, c) for d in districts])
 
 
+# Views whose rows are the headline of another selection (picking the district or responder type).
+SELECTION_VIEWS = ("district", "responder_type", "mix:district", "mix:responder_type")
+
+
+def _mask_selection_rows(status: dict) -> None:
+    """A small count in a district's or responder type's row is "suppressed", never "<11".
+
+    Why: that row is the headline of the district's own release (the filter), where it is
+    the total of further breakdowns — by month, responder type, hour — that this release
+    never sees. There its range gives the parts away when they fill it: at threshold 3, a
+    total shown as "<3" made of two hidden (so non-zero) parts is 1 + 1, and the district's
+    release, finding that, shows the total as "suppressed"; a "<3" here would give the range
+    back. Showing less than the audit allowed is always safe for this release, and the
+    district's release inherits "suppressed" (`_inherited`), so both views say the same.
+    """
+    for key, s in status.items():
+        if s == PRIMARY and key[0] in SELECTION_VIEWS:
+            status[key] = MASKED
+
+
 def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tuple[list[int], list[int]]:
     """Cells the wider selection hides in this selection's row stay hidden here (and the
     small ones it shows as "suppressed" rather than "<t" stay so)."""
@@ -475,23 +496,30 @@ def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tupl
 
 # ------------------------------------------------------------------ published periods, protected together
 
-PUBLISHED_KINDS = ("month", "quarter", "year", "fiscal_year")
 EXPOSED_COST = 1e6  # a complement whose months are all shown would be the sum of them: last resort
 
 
-PUBLISHED_KINDS = "one month, a quarter, a calendar year or a fiscal year"
+PUBLISHED_KINDS = ("one month, a quarter, a calendar year, a fiscal year or a grant period the administrator "
+                   "published")
+NOT_PUBLISHED_TEXT = "not published"
 
 
-def not_published_reason(period) -> str:
+def not_published_reason(period, grant_periods=()) -> str:
     """Why a public release of this range is refused: the one wording for the CLI and the Reports page."""
-    return (f"{period.label} is not a published period: a public release covers {PUBLISHED_KINDS}, "
-            "because one of any other range could be differenced against the published months")
+    names = ", ".join(f"{g.name} ({g.months_label})" for g in grant_periods)
+    return (f"{period.label} is not a published period: a public release covers {PUBLISHED_KINDS}"
+            + (f" (published: {names})" if names else " (none published)")
+            + ", because one of any other range could be differenced against the published months")
 
 
-def is_published(period, fiscal_year_start_month: int = 1) -> bool:
-    """Whole months, quarters, calendar and fiscal years: the periods public views offer."""
+def is_published(period, fiscal_year_start_month: int = 1, grant_periods=()) -> bool:
+    """Whole months, quarters, calendar and fiscal years, and the grant periods the
+    administrator published (pmhc.publication; anything with `start` and `end`): the
+    periods public views offer."""
     if not period.whole_months:
         return False
+    if any((g.start, g.end) == (period.start, period.end) for g in grant_periods):
+        return True
     n, m = period.n_months, period.start.month
     return n == 1 or (n == 3 and m % 3 == 1) or (n == 12 and m in (1, fiscal_year_start_month))
 
@@ -513,10 +541,11 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
 
     Why: a quarter shown exactly next to its first two months gives the third (Q1 − Jan −
     Feb = Mar), and a year next to its quarters, a fiscal year next to the calendar years,
-    the same. A longer period is the sum of its months, so it is safe when it adds nothing
-    to them: every cell of a quarter, year or fiscal year whose month cells include a
-    hidden one is hidden too (a small one shown as "suppressed", never "<11", since a
-    range on a sum of ranges can pin them), and its own complementary cells come from
+    a grant period next to any of them, the same. A longer period is the sum of its
+    months, so it is safe when it adds nothing to them: every cell of a quarter, year,
+    fiscal year or grant period whose month cells include a hidden one is hidden too (a
+    small one shown as "suppressed", never "<11", since a range on a sum of ranges can
+    pin them), and its own complementary cells come from
     cells already hidden in some month wherever possible (`EXPOSED_COST`). A cell shown
     in the longer period then equals the sum of cells shown in the months, so differencing
     periods finds nothing new. The months themselves are protected as before, with the
@@ -526,9 +555,11 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     another selection; by default this function with a shared `cache`.
     """
     cfg = cfg or load_agency()
-    if not is_published(filters.period, cfg.fiscal_year_start_month):
+    if not is_published(filters.period, cfg.fiscal_year_start_month) and (
+            con is None or not is_published(filters.period, cfg.fiscal_year_start_month,
+                                            publication.grant_periods(con))):
         raise ValueError(f"{filters.period.label} is not a published period: public views show whole months, "
-                         "quarters, calendar years and fiscal years")
+                         "quarters, calendar years, fiscal years and the grant periods the administrator published")
     cache = {} if cache is None else cache
     key = (filters.period.start, filters.period.end, filters.district, filters.responder_type)
     if key in cache:
@@ -644,13 +675,19 @@ def _py(v):
 def public_compare(con, filters: metrics.Filters, keys: list[str] | None = None,
                    cfg: AgencyConfig | None = None, rels: dict | None = None) -> pd.DataFrame:
     """metrics.compare for the public: each period's value as its own release shows it, and
-    a change only between two shown values (a change from a hidden count would reveal it)."""
+    a change only between two shown values (a change from a hidden count would reveal it).
+    `rels[col] = None` says that period is not published (the previous period of a grant
+    period, say): its values are withheld as "not published", never built on their own."""
     cfg = cfg or load_agency()
     table = metrics.compare(con, filters, keys, cfg)
     rels = rels or {}
     periods = {"value": filters, "previous": filters.with_period(filters.period.previous()),
                "year_ago": filters.with_period(filters.period.year_ago())}
     for col, f in periods.items():
+        if col in rels and rels[col] is None:  # not a published period: no public figures to compare with
+            why = Withheld(NOT_PUBLISHED_TEXT, not_published_reason(f.period))
+            table[col] = pd.Series([why] * len(table), index=table.index, dtype=object)
+            continue
         rel = rels.get(col) or build(con, f, cfg)
         table[col] = pd.Series([rel.marked(HEADLINE, "all", k, _py(v)) for k, v in zip(table["key"], table[col])],
                                index=table.index, dtype=object)

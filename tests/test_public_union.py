@@ -159,7 +159,90 @@ def test_a_public_viewer_asking_for_a_month_range_gets_its_last_month(small_db_p
     assert not at.exception, [e.value for e in at.exception]
     caption = at.caption[0].value
     assert "February 2024" in caption and "Jan 2024–Feb 2024" not in caption
-    assert any("published for whole months, quarters and years" in c.value for c in at.sidebar.caption)
+    assert any("published for whole months, quarters, years and the grant periods" in c.value
+               for c in at.sidebar.caption)
+
+
+def test_a_grant_period_across_the_new_year_and_its_months_give_no_small_count_away(sample, tmp_path_factory):
+    # Published as the administrator does: Nov 2024 – Jan 2025 (not a quarter, across two
+    # calendar years) on a copy of the sample database, then held against its three months.
+    import shutil
+
+    from pmhc import publication
+
+    con, cfg, cache = sample
+    path = tmp_path_factory.mktemp("grant") / "sample.duckdb"
+    con.execute("CHECKPOINT")
+    shutil.copyfile(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                    .fetchall()[0][0], path)
+    publication.publish("Winter grant", "2024-11", "2025-01", who="os:test", db_path=path)
+    copy = db.connect(path, read_only=True)
+    try:
+        (g,) = publication.grant_periods(copy)
+        rels = [release.published(copy, metrics.Filters(p), cfg, cache=cache)
+                for p in [*release.months_of(g.period), g.period]]
+    finally:
+        copy.close()
+    assert recovered(rels) == []
+
+
+@pytest.fixture(scope="module")
+def small_published(tmp_path_factory):
+    """The hand-made fixture at threshold 3 (so counts of 3 and more are shown), with two grant
+    periods published as the administrator does: Oct 2023 – Sep 2024, which overlaps both
+    calendar years and both fiscal years (FY2024 is July 2023 – June 2024), and the winter
+    Dec 2023 – Feb 2024 inside it, across the new year."""
+    import dataclasses
+
+    from pmhc import publication
+
+    from .conftest import small_config, load_small
+
+    path = tmp_path_factory.mktemp("small_published") / "small.duckdb"
+    with small_config():
+        con = db.connect(path)
+        load_small(con)
+        con.close()
+        publication.publish("Federal grant 2023-24", "2023-10", "2024-09", who="os:test", db_path=path)
+        publication.publish("Winter pilot", "2023-12", "2024-02", who="os:test", db_path=path)
+        cfg = dataclasses.replace(load_agency(), suppression_threshold=3)
+        con = db.connect(path, read_only=True)
+        try:
+            yield con, cfg, [g.period for g in publication.grant_periods(con)]
+        finally:
+            con.close()
+
+
+def test_a_grant_period_protected_on_its_own_gives_a_month_away(small_published):
+    # Guards the attacker (and says why grant periods are published, not any range): a grant
+    # period released on its own, next to its published months, is their sum plus what it hides.
+    con, cfg, grants = small_published
+    federal = next(g for g in grants if g.name.startswith("Federal"))
+    cache: dict = {}
+    months = [release.published(con, metrics.Filters(m), cfg, cache=cache) for m in release.months_of(federal)]
+    assert recovered(months + [release.build(con, metrics.Filters(federal), cfg)], threshold=3)
+
+
+def test_grant_periods_with_every_month_quarter_calendar_and_fiscal_year_give_no_small_count_away(small_published):
+    con, cfg, grants = small_published
+    months = [Period.month(y, m) for y in (2023, 2024) for m in range(1, 13)] + \
+        [Period.month(2025, m) for m in range(1, 7)]
+    quarters = [Period.quarter(y, q) for y in (2023, 2024) for q in range(1, 5)] + \
+        [Period.quarter(2025, q) for q in (1, 2)]
+    fy = cfg.fiscal_year_start_month
+    years = [Period.calendar_year(2023), Period.calendar_year(2024), Period.fiscal_year(2024, fy),
+             Period.fiscal_year(2025, fy)]
+    cache: dict = {}
+    rels = [release.published(con, metrics.Filters(p), cfg, cache=cache) for p in months + quarters + years + grants]
+    assert recovered(rels, threshold=3) == []
+
+
+def test_a_district_selection_across_grant_periods_and_their_months_gives_no_small_count_away(small_published):
+    con, cfg, grants = small_published
+    cache: dict = {}
+    periods = [Period.month(y, m) for y, m in ((2023, 12), (2024, 1), (2024, 2), (2024, 3))] + grants
+    rels = [release.published(con, metrics.Filters(p, d), cfg, cache=cache) for p in periods for d in (None, "D1")]
+    assert recovered(rels, threshold=3) == []
 
 
 def test_calendar_and_fiscal_years_with_their_quarters_and_months_give_no_small_count_away():
