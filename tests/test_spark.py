@@ -147,6 +147,8 @@ def test_every_figure_query_gives_exactly_the_duckdb_result_on_spark(hub):
             for by in bys:
                 metrics.breakdown(rec, query, JAN_FEB, by, cfg)
         sql.one(rec, "savings_counts", {**JAN_FEB.params(), "district": None})  # the public release's audit
+        for district in (None, "D1"):  # the public release ties beats to their districts
+            sql.df(rec, "beat_districts", {**JAN_FEB.period.params(), "district": district})
         evaluation.load_panel(rec)
         # the figures of `pmhc figures` for the other selections
         for f in OTHER_FILTERS:
