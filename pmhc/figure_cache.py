@@ -116,12 +116,15 @@ def _public_by_category(con, fkey, role, stamp, by):
 
 def _public_outcome_mix(con, fkey, role, stamp, by="month"):
     rel = _rel(fkey, role, stamp)
-    return rel.masked_mix(rel.frames[f"mix:{by}"], by)
+    # A breakdown the release does not publish for this selection: every cell says so.
+    frame = rel.frames.get(f"mix:{by}")
+    return rel.masked_mix(metrics.outcome_mix(con, rel.filters, by) if frame is None else frame, by)
 
 
 def _public_heatmap(con, fkey, role, stamp):
     rel = _rel(fkey, role, stamp)
-    return rel.masked_heatmap(rel.frames["heatmap"])
+    frame = rel.frames.get("heatmap")
+    return rel.masked_heatmap(metrics.heatmap(con, rel.filters) if frame is None else frame)
 
 
 def _public_savings(con, fkey, role, stamp, assumptions, scenario="value"):

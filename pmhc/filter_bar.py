@@ -244,7 +244,14 @@ def _filters_from_state(cfg: AgencyConfig, grants: list[GrantPeriod] = ()) -> tu
         period = next(g.period for g in grants if g.name == s["flt_grant"])
     else:
         period = Period.fiscal_year(int(s["flt_fy"]), cfg.fiscal_year_start_month)
-    return metrics.Filters(period, s["flt_district"] or None, s["flt_responder"] or None), notes
+    district, responder = s["flt_district"] or None, s["flt_responder"] or None
+    if district and responder and access.is_public(current_role()):
+        # Public figures narrow one way at a time (release.ONE_FILTER_TEXT): the district wins.
+        responder = None
+        notes.append(f"Public figures narrow by district or by responder type, one at a time: showing district "
+                     f"{escape.markdown(district)} for all responder types. Clear the district to see a responder "
+                     "type's figures.")
+    return metrics.Filters(period, district, responder), notes
 
 
 def _write_query_params() -> None:

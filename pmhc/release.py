@@ -47,6 +47,18 @@ BYS = ("month", "district", "responder_type", "contact_type")
 # two-way table whose margins give small cells away, and protecting every such pair is
 # more than a public view needs.
 CATEGORY_BYS = figures.CATEGORIES
+# A district's (or responder type's) own release holds its figures and its months only.
+# Its table by responder type, kind of contact, hour or outcome would be one row of a
+# two-way table (district × responder type, district × hour, ...) whose other rows are the
+# other districts' releases and whose margins the all-districts release shows: protected
+# one release at a time, the union of them gave 58 small counts of January 2025 back to
+# the union attacker (tests/test_public_union.py). Those breakdowns are published for all
+# districts and responder types together, where one release protects them with their
+# margins; a public view of a district says so instead of drawing them.
+SELECTION_BYS = ("month",)
+SELECTION_ONLY = "all selections only"  # state of a breakdown a filtered release does not publish
+SELECTION_ONLY_REASON = ("published for all districts and responder types together only: a breakdown within one "
+                         "district or responder type, beside the others, could give small counts away")
 HEADLINE = "total"  # view name of the period's own figures (bucket "all")
 
 SUPPRESSED_TEXT = present.SUPPRESSED_TEXT
@@ -144,7 +156,8 @@ class Release:
         if key in self.status:
             return self.status[key]
         if view != HEADLINE and view not in self.frames:
-            return UNCHECKED  # a view this release does not hold (e.g. by call type, filtered): never shown
+            # a view this release does not hold (a breakdown of a filtered selection): never shown
+            return SELECTION_ONLY if self.filters.district or self.filters.responder_type else UNCHECKED
         if is_count(column) or view.startswith("mix:") or view == "heatmap":
             v = self.count_value(view, bucket, column)
             if v is None or _nan(v) or v == 0:
@@ -187,6 +200,8 @@ class Release:
             return Withheld(SUPPRESSED_TEXT, "built on a suppressed count")
         if s == UNCHECKED:
             return Withheld(SUPPRESSED_TEXT, "not part of the public release")
+        if s == SELECTION_ONLY:
+            return Withheld(NOT_PUBLISHED_TEXT, SELECTION_ONLY_REASON)
         if value is not None and not _nan(value) and self.unstable(view, bucket, column):
             return Unstable(float(value))
         return value
@@ -235,8 +250,9 @@ def _num(v):
 # ------------------------------------------------------------------ building it
 
 def bys_of(filters: metrics.Filters) -> tuple[str, ...]:
-    """The breakdowns the release of a selection holds (categorical ones unfiltered only)."""
-    return BYS + (() if filters.district or filters.responder_type else CATEGORY_BYS)
+    """The breakdowns the release of a selection holds: every one for all districts and
+    responder types, the months only for a district or a responder type (SELECTION_BYS)."""
+    return SELECTION_BYS if filters.district or filters.responder_type else BYS + CATEGORY_BYS
 
 
 def _by_frame(con, filters: metrics.Filters, by: str, cfg: AgencyConfig, cov=None) -> pd.DataFrame:
@@ -345,12 +361,19 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     cov = metrics.coverage(con, filters, assumptions, cfg)
     bys = bys_of(filters)
     frames = {by: _by_frame(con, filters, by, cfg, cov) for by in bys}
+    if "district" in frames and not frames["district"].empty:
+        # the savings counts by district, so a district's own figures are its row here (`_inherited`)
+        by_district = pd.DataFrame([{"bucket": d, **_savings_counts(con, replace(filters, district=d))}
+                                    for d in frames["district"]["bucket"]])
+        frames["district"] = frames["district"].merge(by_district, on="bucket", how="left")
     for by in CATEGORY_BYS:  # only the figures shown by category are published by it
         if by in frames:
             frames[by] = frames[by][[c for c in frames[by].columns if c == "bucket" or c in figures.CATEGORY_FIGURES]]
-    for by in (HEADLINE, *BYS):
+    mix_bys = (HEADLINE, *[by for by in BYS if by in bys])
+    for by in mix_bys:
         frames[f"mix:{by}"] = metrics.outcome_mix(con, filters, by)
-    frames["heatmap"] = metrics.heatmap(con, filters)
+    if not (filters.district or filters.responder_type):
+        frames["heatmap"] = metrics.heatmap(con, filters)
 
     b = _Builder()
     # 1. the period's figures
@@ -379,7 +402,7 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     if "beat" in bys:
         _beats_in_districts(b, con, filters, frames)
     # 3. outcome counts: per bucket they add up to the contacts, and tie to the outcome figures
-    for by in (HEADLINE, *BYS):
+    for by in mix_bys:
         view, mix = f"mix:{by}", frames[f"mix:{by}"]
         fig_view = HEADLINE if by == HEADLINE else by
         cost = 50.0 if by == HEADLINE else 1.0
@@ -402,7 +425,7 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
             for o, grp in mix.groupby("outcome", sort=False):
                 b.sum_of(("mix:total", "all", str(o)), [(view, bucket, str(o)) for bucket in grp["bucket"]])
     # 4. the weekday × hour grid adds up to the period's BH calls
-    heat = frames["heatmap"]
+    heat = frames.get("heatmap", pd.DataFrame({"weekday": [], "hour": [], "bh_calls": []}))
     for w, h, n in zip(heat["weekday"], heat["hour"], heat["bh_calls"]):
         b.cell(("heatmap", (int(w), int(h)), "bh_calls"), n, 1.0)
     b.sum_of((HEADLINE, "all", "bh_calls"), [("heatmap", (int(w), int(h)), "bh_calls")
@@ -417,6 +440,7 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     keys = b.table.labels
     status = {keys[i]: prot.status[i] for i in range(len(keys))}
     _mask_selection_rows(status)
+    _one_month_same_status(status, filters)
     return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table)
 
 
@@ -469,9 +493,45 @@ def _mask_selection_rows(status: dict) -> None:
             status[key] = MASKED
 
 
+def _twin(own: Key, value, wider: "Release", by: str, bucket) -> Key | None:
+    """The cell of the wider release that is the same number as `own` of this release: the
+    wider release's row for this bucket (mix:<by> for the outcome counts), or, for a figure
+    the filter does not narrow (the responder filter and CAD call figures), its headline."""
+    view, _, col = own
+    if view == HEADLINE:
+        if (by, bucket, col) in wider.status:
+            return (by, bucket, col)
+        if (HEADLINE, "all", col) in wider.status and wider.table is not None and \
+                wider.table.values[wider.table.index((HEADLINE, "all", col))] == value:
+            return (HEADLINE, "all", col)
+    elif view == "mix:total" and (f"mix:{by}", bucket, col) in wider.status:
+        return (f"mix:{by}", bucket, col)
+    return None
+
+
+def _one_month_same_status(status: dict, filters: metrics.Filters) -> None:
+    """A one-month selection's month row is its headline (and its outcome counts by month
+    its outcome counts): one cell shown twice says the same in both places. The audit
+    already hides both or neither (the row adds up to the headline); this keeps a small one
+    "suppressed" in the month chart when the headline says so, since a "<11" there would
+    give back the range the headline hides."""
+    if filters.period.n_months != 1 or not filters.period.whole_months:
+        return
+    month = f"{filters.period.start:%Y-%m}"
+    for (view, bucket, col), s in list(status.items()):
+        twin = {"month": (HEADLINE, "all", col), "mix:month": ("mix:total", "all", col)}.get(view)
+        if twin is None or str(bucket) != month or twin not in status:
+            continue
+        if MASKED in (s, status[twin]):
+            status[(view, bucket, col)] = status[twin] = MASKED
+
+
 def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tuple[list[int], list[int]]:
-    """Cells the wider selection hides in this selection's row stay hidden here (and the
-    small ones it shows as "suppressed" rather than "<t" stay so)."""
+    """A filtered release's own figures are cells of the wider release too (`_twin`): what
+    the wider one hides stays hidden here (a small one it shows as "suppressed" stays so),
+    what it shows is known to a reader, so it is not a complement here (EXPOSED_COST), and a
+    figure with no twin — a slice of the district that no other view ties to the rest — is
+    hidden, since protecting it on its own could not account for the other districts."""
     forced: list[int] = []
     forced_masked: list[int] = []
     parents = []
@@ -481,16 +541,18 @@ def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tupl
         parents.append((replace(filters, responder_type=None), "responder_type", filters.responder_type))
     for parent_filters, by, bucket in parents:
         wider = parent(parent_filters) if parent is not None else build(con, parent_filters, cfg, assumptions)
-        for key, s in wider.status.items():
-            # The wider release's row for this bucket is this release's headline, and its
-            # outcome counts for the bucket (mix:<by>) are this release's outcome counts.
-            if s and key[1] == bucket and key[0] in (by, f"mix:{by}"):
-                own = (HEADLINE, "all", key[2]) if key[0] == by else ("mix:total", "all", key[2])
-                i = b.get(own)
-                if i is not None:
+        for own, i in b.idx.items():
+            if own[0] not in (HEADLINE, "mix:total"):
+                continue  # months: tied to the months' own releases (`published`)
+            twin = _twin(own, b.table.values[i], wider, by, bucket)
+            s = wider.status.get(twin) if twin is not None else COMPLEMENTARY
+            if s:
+                if b.table.values[i]:
                     forced.append(i)
-                    if s == MASKED:
-                        forced_masked.append(i)
+                if s == MASKED:
+                    forced_masked.append(i)
+            else:
+                b.table.cost[i] *= EXPOSED_COST
     return forced, forced_masked
 
 
@@ -502,6 +564,9 @@ EXPOSED_COST = 1e6  # a complement whose months are all shown would be the sum o
 PUBLISHED_KINDS = ("one month, a quarter, a calendar year, a fiscal year or a grant period the administrator "
                    "published")
 NOT_PUBLISHED_TEXT = "not published"
+ONE_FILTER_TEXT = ("Public figures narrow by district or by responder type, one at a time: a district's "
+                   "figures for one responder type would be a cell of a district × responder-type table "
+                   "whose other cells and totals are public too")
 
 
 def not_published_reason(period, grant_periods=()) -> str:
@@ -560,6 +625,8 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
                                             publication.grant_periods(con))):
         raise ValueError(f"{filters.period.label} is not a published period: public views show whole months, "
                          "quarters, calendar years, fiscal years and the grant periods the administrator published")
+    if filters.district and filters.responder_type:
+        raise ValueError(ONE_FILTER_TEXT)
     cache = {} if cache is None else cache
     key = (filters.period.start, filters.period.end, filters.district, filters.responder_type)
     if key in cache:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pmhc import db, importer, metrics, release
+from pmhc import db, importer, metrics, release, schema
 from pmhc.config import load_agency
 from pmhc.periods import Period
 from pmhc.release import DERIVED, DERIVED_HIDDEN, HEADLINE
@@ -269,3 +269,75 @@ def test_calendar_and_fiscal_years_with_their_quarters_and_months_give_no_small_
         assert recovered(rels, threshold=3) == []
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- every district and responder type at once
+
+def _selections(con):
+    districts = [d for (d,) in con.execute("SELECT DISTINCT district FROM call_facts ORDER BY 1").fetchall()]
+    return [(None, None)] + [(d, None) for d in districts] + [(None, r) for r in schema.RESPONDER_TYPES]
+
+
+def test_every_district_and_responder_type_of_a_month_together_give_no_small_count_away(sample, knows):
+    # A viewer opening January 2025 for all districts, for each district in turn and for each
+    # responder type in turn holds every row of district × responder type (and × kind of
+    # contact, × hour, × outcome) if those releases publish their own breakdowns: 58 counts
+    # of 1–10 came back that way. Filtered releases publish their figures and months only.
+    con, *_ = sample
+    rels = [published(sample, Period.month(2025, 1), d, r) for d, r in _selections(con)]
+    assert len(rels) >= 12
+    assert recovered(rels, **knows) == []
+
+
+def test_releases_with_their_own_breakdowns_give_small_counts_away(sample, monkeypatch):
+    # Guards the attacker: with each district's and responder type's release holding its own
+    # breakdowns (by responder type, kind of contact, outcome), the union gives counts back.
+    con, cfg, _ = sample
+    monkeypatch.setattr(release, "SELECTION_BYS", release.BYS)
+    cache: dict = {}
+    rels = [release.published(con, metrics.Filters(Period.month(2025, 1), d, r), cfg, cache=cache)
+            for d, r in _selections(con)]
+    assert len(recovered(rels)) >= 10
+
+
+def test_every_district_and_responder_type_across_grant_periods_quarters_and_months_give_no_small_count_away(
+        small_published):
+    con, cfg, grants = small_published
+    cache: dict = {}
+    periods = [Period.month(y, m) for y, m in ((2023, 12), (2024, 1), (2024, 2), (2024, 3))] + \
+        [Period.quarter(2024, 1), Period.calendar_year(2024), Period.fiscal_year(2024, cfg.fiscal_year_start_month)] + \
+        grants
+    rels = [release.published(con, metrics.Filters(p, d, r), cfg, cache=cache)
+            for p in periods for d, r in _selections(con)]
+    assert recovered(rels, threshold=3) == []
+
+
+def test_a_public_selection_of_a_district_and_a_responder_type_together_is_refused(sample):
+    with pytest.raises(ValueError, match="one at a time"):
+        published(sample, Period.month(2025, 1), "D3", "counseling_intern")
+
+
+def test_a_district_release_says_its_breakdown_by_responder_type_is_not_published(sample):
+    rel = published(sample, Period.month(2025, 1), "D3")
+    assert {label[0] for label in rel.table.labels} <= {HEADLINE, "month", "mix:total", "mix:month"}
+    for view, bucket, col in (("responder_type", "counseling_intern", "contacts_total"),
+                              ("contact_type", "on_scene", "contacts_total"), ("heatmap", (1, 9), "bh_calls"),
+                              ("mix:responder_type", "counseling_intern", "resolved_on_scene")):
+        marked = rel.marked(view, bucket, col, 25)
+        assert isinstance(marked, release.Withheld) and marked.display == "not published", view
+        assert "all districts and responder types together" in marked.reason
+
+
+def test_a_public_viewer_picking_a_district_and_a_responder_type_sees_the_district(small_db_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["role"] = "public"
+    for k, v in {"period": "months", "from": "2024-01", "to": "2024-01", "district": "D1",
+                 "responder": "counseling_intern"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("one at a time: showing district D1 for all responder types" in c.value for c in at.sidebar.caption)
+    assert "responder" not in at.query_params
