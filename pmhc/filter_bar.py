@@ -170,6 +170,13 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
         if value not in options[k]:
             value = (nearest_month(value, options[k]) if k in ("flt_from", "flt_to") else None) or defaults[k]
         st.session_state[k] = value
+    one_filter = None
+    if st.session_state["flt_district"] and st.session_state["flt_responder"] and access.is_public(current_role()):
+        # Public figures narrow one way at a time (release.ONE_FILTER_TEXT): the district wins.
+        st.session_state["flt_responder"] = ""
+        one_filter = (f"Public figures narrow by district or by responder type, one at a time: showing district "
+                      f"{escape.markdown(st.session_state['flt_district'])} for all responder types. Clear the "
+                      "district to see a responder type's figures.")
 
     sb = st.sidebar
     sb.markdown("**Filters**")
@@ -208,7 +215,7 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
         sb.info(msg, icon=":material/date_range:")
 
     filters, notes = _filters_from_state(cfg, grants)
-    for n in notes:
+    for n in notes + ([one_filter] if one_filter else []):
         sb.caption(n)
     _write_query_params()
     sb.caption("The page address holds these filters: copy it from the address bar to share this view.")
@@ -244,14 +251,7 @@ def _filters_from_state(cfg: AgencyConfig, grants: list[GrantPeriod] = ()) -> tu
         period = next(g.period for g in grants if g.name == s["flt_grant"])
     else:
         period = Period.fiscal_year(int(s["flt_fy"]), cfg.fiscal_year_start_month)
-    district, responder = s["flt_district"] or None, s["flt_responder"] or None
-    if district and responder and access.is_public(current_role()):
-        # Public figures narrow one way at a time (release.ONE_FILTER_TEXT): the district wins.
-        responder = None
-        notes.append(f"Public figures narrow by district or by responder type, one at a time: showing district "
-                     f"{escape.markdown(district)} for all responder types. Clear the district to see a responder "
-                     "type's figures.")
-    return metrics.Filters(period, district, responder), notes
+    return metrics.Filters(period, s["flt_district"] or None, s["flt_responder"] or None), notes
 
 
 def _write_query_params() -> None:

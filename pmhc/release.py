@@ -57,8 +57,8 @@ CATEGORY_BYS = figures.CATEGORIES
 # margins; a public view of a district says so instead of drawing them.
 SELECTION_BYS = ("month",)
 SELECTION_ONLY = "all selections only"  # state of a breakdown a filtered release does not publish
-SELECTION_ONLY_REASON = ("published for all districts and responder types together only: a breakdown within one "
-                         "district or responder type, beside the others, could give small counts away")
+SELECTION_ONLY_REASON = ("published for all districts and responder types together only: within one district or "
+                         "responder type, beside the others, it could give small counts away")
 HEADLINE = "total"  # view name of the period's own figures (bucket "all")
 
 SUPPRESSED_TEXT = present.SUPPRESSED_TEXT
@@ -139,6 +139,7 @@ class Release:
     status: dict[Key, str | None] = field(default_factory=dict)  # count cells only
     unprotectable: tuple[Key, ...] = ()
     table: CellTable | None = None  # the cells and relations protected together (for audits)
+    selection_only: frozenset = frozenset()  # figures published for all districts/responder types only
 
     # -- lookups
     def count_value(self, view: str, bucket, column: str):
@@ -155,6 +156,8 @@ class Release:
         key = (view, bucket, column)
         if key in self.status:
             return self.status[key]
+        if key in self.selection_only:
+            return SELECTION_ONLY
         if view != HEADLINE and view not in self.frames:
             # a view this release does not hold (a breakdown of a filtered selection): never shown
             return SELECTION_ONLY if self.filters.district or self.filters.responder_type else UNCHECKED
@@ -167,6 +170,8 @@ class Release:
         if d is None:
             return UNCHECKED
         for dep in d.depends:
+            if (view, bucket, dep) in self.selection_only:
+                return SELECTION_ONLY
             if (view, bucket, dep) not in self.status:
                 return UNCHECKED  # e.g. savings counts have no monthly breakdown: cannot be checked there
             if self.status[(view, bucket, dep)] is not None:
@@ -357,15 +362,12 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     rules = Rules.from_config(cfg)
     figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
     values = dict(metrics.headline(con, filters, cfg, assumptions))
-    values.update(_savings_counts(con, filters))
+    savings_counts = _savings_counts(con, filters)
+    values.update(savings_counts)
+    selection = bool(filters.district or filters.responder_type)
     cov = metrics.coverage(con, filters, assumptions, cfg)
     bys = bys_of(filters)
     frames = {by: _by_frame(con, filters, by, cfg, cov) for by in bys}
-    if "district" in frames and not frames["district"].empty:
-        # the savings counts by district, so a district's own figures are its row here (`_inherited`)
-        by_district = pd.DataFrame([{"bucket": d, **_savings_counts(con, replace(filters, district=d))}
-                                    for d in frames["district"]["bucket"]])
-        frames["district"] = frames["district"].merge(by_district, on="bucket", how="left")
     for by in CATEGORY_BYS:  # only the figures shown by category are published by it
         if by in frames:
             frames[by] = frames[by][[c for c in frames[by].columns if c == "bucket" or c in figures.CATEGORY_FIGURES]]
@@ -378,7 +380,9 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     b = _Builder()
     # 1. the period's figures
     for k, v in values.items():
-        if is_count(k):
+        # The savings counts have no breakdown by district in the wider release, so a
+        # district's would be a slice tied to nothing there: published for all districts only.
+        if is_count(k) and not (selection and k in savings_counts):
             b.cell((HEADLINE, "all", k), v, _headline_cost(k, figs))
     b.same_bucket(HEADLINE, "all", cov.from_calls)
     # 2. breakdowns: each bucket's identities, and each additive count adding up to the period's
@@ -441,7 +445,8 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     status = {keys[i]: prot.status[i] for i in range(len(keys))}
     _mask_selection_rows(status)
     _one_month_same_status(status, filters)
-    return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table)
+    return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table,
+                   frozenset((HEADLINE, "all", k) for k in savings_counts) if selection else frozenset())
 
 
 def _bh_call_types(b: _Builder, frame: pd.DataFrame, cfg: AgencyConfig) -> None:
