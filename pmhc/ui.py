@@ -21,6 +21,7 @@ from .figure_cache import (  # noqa: F401
     headline, heatmap, in_view, is_withheld, monthly, outcome_mix, pivot_counts, quality_checks, release_connection,
     repeat_people, savings, span_of_agencies,
 )
+from .figure_cache import grant_periods, is_published  # noqa: F401
 from .filter_bar import (  # noqa: F401
     FILTER_KEYS, PARAM_KEYS, PERIOD_KINDS, DataSpan, agency_picker, data_span, filter_bar, filters_label, scope_label,
 )
