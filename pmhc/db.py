@@ -66,7 +66,7 @@ def table_ddl(table: schema.Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    " + ",\n    ".join(cols) + "\n)"
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig | None = None) -> None:
     for table in schema.TABLES.values():
         con.execute(table_ddl(table))
         # A database built before a column was added to the model gets it (empty).
@@ -83,7 +83,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(q.sql)
     from . import rollups
 
-    rollups.ensure(con)  # stored daily call totals the call figures read (queries/rollups.sql)
+    rollups.ensure(con, cfg)  # stored daily call totals the call figures read (queries/rollups.sql)
 
 
 def write_groups(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,10 +126,11 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
         con = duckdb.connect(str(path), read_only=read_only)
     configure(con, cfg)
     if not read_only:
-        ensure_schema(con)
-        from . import dispositions
+        ensure_schema(con, cfg)
+        from . import dispositions, rollups
 
-        dispositions.write(con, cfg)  # the agency's disposition map, read by call_outcome_facts
+        if dispositions.write(con, cfg):  # the agency's disposition map, read by call_outcome_facts
+            rollups.build(con, "call_outcome_day_rollup", cfg)  # every call's outcome may read differently
         apply_data_rules(con, cfg)
         if str(path) != ":memory:":
             private(path)
@@ -144,12 +145,12 @@ def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
     means ("unknown", the default, or "not_co_responded" where the agency says so)."""
     key, value = "rule:co_responder_empty", cfg.co_responder_empty
     stored = con.execute("SELECT value FROM settings WHERE key = $k", {"k": key}).fetchall()
+    from . import rollups
+
     if stored and stored[0][0] == value:
         return False
     con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": value})
-    from . import rollups
-
-    rollups.refresh_rollups(con)
+    rollups.refresh_rollups(con, cfg=cfg)
     return True
 
 

@@ -13,11 +13,13 @@ import duckdb
 from .config import AgencyConfig
 
 
-def write(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
-    """Replace the stored map with the configured one (a no-op when they are equal)."""
+def write(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
+    """Replace the stored map with the configured one (a no-op when they are equal);
+    returns whether it changed."""
     stored = sorted(tuple(r) for r in con.execute("SELECT code, outcome FROM disposition_map").fetchall())
     if stored == sorted(cfg.dispositions):
-        return
+        return False
     con.execute("DELETE FROM disposition_map")
     if cfg.dispositions:
         con.executemany("INSERT INTO disposition_map VALUES (?, ?)", [list(p) for p in cfg.dispositions])
+    return True

@@ -64,6 +64,9 @@ def export(con: duckdb.DuckDBPyConnection, out_dir: Path | str) -> dict[str, int
         target = out / f"{name}.parquet"
         con.execute(f"COPY {name} TO {_literal(target)} (FORMAT parquet, COMPRESSION zstd)")
         written[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    # how the stored tables were built (the repeat-contact setting of the contact facts)
+    con.execute(f"COPY (SELECT * FROM settings WHERE key LIKE 'rollup:%') TO {_literal(out / 'rollup_settings.parquet')} "
+                "(FORMAT parquet)")
     return written
 
 
@@ -91,10 +94,16 @@ def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str, cfg: AgencyC
                 {"v": (cfg or load_agency()).co_responder_empty})
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
         con.execute(q.sql)
+    built = out / "rollup_settings.parquet"
+    if built.exists():
+        con.execute(f"INSERT OR REPLACE INTO settings SELECT * FROM read_parquet({_literal(built)})")
     for name in rollups.ROLLUPS:
         stored = out / f"{name}.parquet"
         # The stored totals when exported with the rows; otherwise computed from them on the fly.
-        source = f"SELECT * FROM read_parquet({_literal(stored)})" if stored.exists() else sql.get(name).sql
+        if stored.exists():
+            source = f"SELECT * FROM read_parquet({_literal(stored)})"
+        else:
+            source = rollups.view_sql(con, name, cfg)
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {source}")
 
 

@@ -39,27 +39,27 @@ WITH c AS (
       AND ($district IS NULL OR district = $district)
 ), o AS (
     -- outcomes recorded on BH calls (queries/models.sql :: call_outcome_facts): the number
-    -- of calls each call-level outcome figure is measured on, for agencies without a log
-    SELECT count(*) FILTER (WHERE outcome_known)                                     AS call_outcome,
-           count(diverted)                                                           AS call_diversion,
-           count(connected_to_care)                                                  AS call_care,
-           count(involuntary_hold)                                                   AS call_hold,
-           count(transported)                                                        AS call_transport,
-           count(arrested) FILTER (WHERE arrest_source = 'call outcome')             AS call_arrest
-    FROM call_outcome_facts
-    WHERE is_bh
-      AND call_date >= $start AND call_date < $end
+    -- of calls each call-level outcome figure is measured on, for agencies without a log;
+    -- from the stored daily totals (queries/rollups.sql :: call_outcome_day_rollup)
+    SELECT CAST(coalesce(sum(outcome_known), 0) AS BIGINT)                           AS call_outcome,
+           CAST(coalesce(sum(diversion_measured), 0) AS BIGINT)                      AS call_diversion,
+           CAST(coalesce(sum(care_measured), 0) AS BIGINT)                           AS call_care,
+           CAST(coalesce(sum(holds_measured), 0) AS BIGINT)                          AS call_hold,
+           CAST(coalesce(sum(transports_measured), 0) AS BIGINT)                     AS call_transport,
+           CAST(coalesce(sum(call_arrest_measured), 0) AS BIGINT)                    AS call_arrest
+    FROM call_outcome_day_rollup
+    WHERE call_date >= $start AND call_date < $end
       AND ($district IS NULL OR district = $district)
 ), a AS (
-    SELECT count(*) AS arrests
-    FROM arrests
-    WHERE CAST(arrested_at AS DATE) >= $start AND CAST(arrested_at AS DATE) < $end
+    SELECT CAST(coalesce(sum(arrests), 0) AS BIGINT) AS arrests
+    FROM arrest_day_rollup
+    WHERE arrest_date >= $start AND arrest_date < $end
 ), span AS (
     SELECT (SELECT min(call_date) FROM call_day_rollup)            AS calls_first,
            (SELECT max(call_date) FROM call_day_rollup)            AS calls_last,
            (SELECT min(encounter_date) FROM encounters)            AS contacts_first,
            (SELECT max(encounter_date) FROM encounters)            AS contacts_last,
-           (SELECT CAST(min(arrested_at) AS DATE) FROM arrests)    AS arrests_first,
-           (SELECT CAST(max(arrested_at) AS DATE) FROM arrests)    AS arrests_last
+           (SELECT min(arrest_date) FROM arrest_day_rollup)        AS arrests_first,
+           (SELECT max(arrest_date) FROM arrest_day_rollup)        AS arrests_last
 )
 SELECT * FROM c, e, scene, o, a, span;

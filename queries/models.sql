@@ -10,9 +10,11 @@ CREATE TABLE IF NOT EXISTS disposition_map (
     outcome VARCHAR NOT NULL
 );
 
--- name: call_facts
--- One row per CAD call with what call metrics need, on the agency's wall clock.
-CREATE OR REPLACE VIEW call_facts AS
+-- name: call_base
+-- One row per CAD call with what call metrics need, on the agency's wall clock: every
+-- column of call_facts but the arrest link (the stored daily totals join arrests to the
+-- BH calls only, which is much cheaper than linking every call).
+CREATE OR REPLACE VIEW call_base AS
 SELECT
     c.call_id,
     c.received_local,
@@ -36,9 +38,17 @@ SELECT
     -- counts them, computed on epoch microseconds (50× faster than the calendar version)
     (epoch_us(c.cleared_at) // 1000000 - epoch_us(c.on_scene_at) // 1000000) / 60.0 AS on_scene_minutes,
     c.use_of_force,
-    c.disposition,
-    c.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL) AS has_arrest
+    c.disposition
 FROM calls c;
+
+-- name: call_facts
+-- One row per CAD call with what call metrics need (call_base), and whether an arrest
+-- record names the call.
+CREATE OR REPLACE VIEW call_facts AS
+SELECT
+    b.*,
+    b.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL) AS has_arrest
+FROM call_base b;
 
 -- name: encounter_facts
 -- One row per co-responder log contact, with its call's district and arrest link.

@@ -8,6 +8,47 @@
 -- period is at least their $min_contacts-th crisis contact within the N days ending on it
 -- (earlier contacts before the period count). Repeat rate = repeat people ÷ people with
 -- at least one crisis contact in the period. People are counted once per bucket.
+-- Reads the person-level facts stored with each contact (queries/rollups.sql ::
+-- encounter_facts_stored): repeat_gap_days is the number of days since the person's
+-- $min_contacts-th most recent crisis contact up to that day, so a contact has
+-- $min_contacts crisis contacts within N days ending on it exactly when it is under N, and
+-- nothing is recounted at query time. The facts are stored for the configured
+-- $min_contacts (pmhc.metrics uses repeat_contacts_any_n when another one is asked for).
+WITH people AS (
+    -- a person repeats in a bucket when any of their contacts there does
+    SELECT CASE $by WHEN 'month' THEN strftime(e.month, '%Y-%m')
+                    WHEN 'district' THEN e.district
+                    WHEN 'responder_type' THEN e.responder_type
+                    ELSE 'all' END                                            AS bucket,
+           e.person_no, min(e.repeat_gap_days) AS days
+    FROM encounter_facts_stored e
+    WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
+      AND e.encounter_date >= $start AND e.encounter_date < $end
+      AND ($district IS NULL OR e.district = $district)
+      AND ($responder_type IS NULL OR e.responder_type = $responder_type)
+    GROUP BY ALL
+)
+SELECT
+    bucket,
+    count(*)                                                                  AS people_with_contacts,
+    count(*) FILTER (WHERE days < $window_a)                                  AS repeat_people_a,
+    count(*) FILTER (WHERE days < $window_a) / nullif(count(*), 0)            AS repeat_rate_a,
+    count(*) FILTER (WHERE days < $window_b)                                  AS repeat_people_b,
+    count(*) FILTER (WHERE days < $window_b) / nullif(count(*), 0)            AS repeat_rate_b,
+    count(*) FILTER (WHERE days < $window_c)                                  AS repeat_people_c,
+    count(*) FILTER (WHERE days < $window_c) / nullif(count(*), 0)            AS repeat_rate_c
+FROM people
+GROUP BY bucket
+ORDER BY bucket;
+
+-- name: repeat_contacts_any_n
+-- repeat_contacts for a $min_contacts other than the one the stored facts were built with
+-- (the configuration changed and no import has run since): the same figure, finding the
+-- $min_contacts-th most recent crisis contact by joining the stored contacts.
+-- A person is a repeat contact (window N days) when one of their crisis contacts in the
+-- period is at least their $min_contacts-th crisis contact within the N days ending on it
+-- (earlier contacts before the period count). Repeat rate = repeat people ÷ people with
+-- at least one crisis contact in the period. People are counted once per bucket.
 -- Read from encounter_facts_stored (queries/rollups.sql): a contact has $min_contacts
 -- crisis contacts within N days ending on its day exactly when the person's
 -- $min_contacts-th most recent crisis contact up to that day (the row numbered
@@ -56,12 +97,9 @@ ORDER BY bucket;
 -- median of the days from the crisis contact to the person's first follow-up or referral
 -- contact 1–14 days later (how soon follow-up happens, beside whether it does).
 WITH crisis AS (
-    -- followed_up_14d is stored with the contact (queries/rollups.sql :: encounter_facts_stored)
-    SELECT e.month, e.district, e.responder_type, e.followed_up_14d AS followed_up,
-           (SELECT min(f.encounter_date - e.encounter_date)
-            FROM encounter_facts_stored f
-            WHERE f.person_no = e.person_no AND f.contact_type IN ('follow_up', 'referral')
-              AND f.encounter_date > e.encounter_date AND f.encounter_date <= e.encounter_date + 14) AS days
+    -- followed_up_14d and days_to_follow_up are stored with the contact
+    -- (queries/rollups.sql :: encounter_facts_stored)
+    SELECT e.month, e.district, e.responder_type, e.followed_up_14d AS followed_up, e.days_to_follow_up AS days
     FROM encounter_facts_stored e
     WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
       AND e.encounter_date >= $start AND e.encounter_date < $end

@@ -1,8 +1,9 @@
 -- Pre-aggregated call tables: a year of call figures reads a few thousand daily rows
 -- however many calls are loaded (a big-city department has 1–2 million a year).
 -- Each query below is the SELECT that defines one stored table of the same name;
--- pmhc.rollups.refresh_rollups rebuilds the tables at the end of every import (and
--- creates them when missing), so they never disagree with calls / arrests.
+-- pmhc.rollups keeps the tables equal to it: at the end of every import it recomputes
+-- the days (or people) the import touched, all of a table when its input was empty
+-- before, and it creates a table when missing, so they never disagree with the data.
 -- Every column is a count or a sum over call_facts (queries/models.sql) with the same
 -- condition the figure used to evaluate row by row; figures divide sums of these
 -- columns, never average averages. Days are local calendar days (agency time zone),
@@ -17,26 +18,41 @@ WITH linked_arrests AS (
     FROM arrests
     WHERE call_id IS NOT NULL
     GROUP BY call_id
-), kinds AS (
-    -- First calls of the same day, district and kind (BH, co-responded, CIT, arrest,
-    -- force) are summed together; the columns below then pick the kinds they count.
+), calls_kinds AS (
+    -- First calls of the same day, district and kind (BH, co-responded, CIT, force) are
+    -- summed together; the columns below then pick the kinds they count.
     SELECT
-        f.call_date, f.month, f.district, f.is_bh, f.co_responded, f.cit_officer_present,
-        f.has_arrest, f.use_of_force,
+        f.call_date, f.month, f.district, f.is_bh, f.co_responded, f.cit_officer_present, f.use_of_force,
         count(*)                   AS calls,
         sum(f.officer_minutes)     AS officer_minutes,
         count(f.officer_minutes)   AS officer_minutes_n,
         sum(f.on_scene_minutes)    AS on_scene_minutes,
-        count(f.on_scene_minutes)  AS on_scene_minutes_n,
-        sum(a.arrests)             AS arrests,
-        sum(a.booked_arrests)      AS booked_arrests
-    FROM call_facts f
-    LEFT JOIN linked_arrests a ON a.call_id = f.call_id
+        count(f.on_scene_minutes)  AS on_scene_minutes_n
+    FROM call_base f
     GROUP BY ALL
+), arrest_kinds AS (
+    -- Calls an arrest record names (has_arrest in call_facts), by day, district and kind:
+    -- the join reads the calls' keys once, apart from the grouping of every call above.
+    SELECT f.call_date, f.district, f.is_bh, f.co_responded,
+           count(*)                AS arrest_calls,
+           sum(a.arrests)          AS arrests,
+           sum(a.booked_arrests)   AS booked_arrests
+    FROM call_base f
+    JOIN linked_arrests a ON a.call_id = f.call_id
+    GROUP BY ALL
+), kinds AS (
+    SELECT call_date, month, district, is_bh, co_responded, cit_officer_present, use_of_force, calls,
+           officer_minutes, officer_minutes_n, on_scene_minutes, on_scene_minutes_n,
+           NULL::BIGINT AS arrest_calls, NULL::HUGEINT AS arrests, NULL::HUGEINT AS booked_arrests
+    FROM calls_kinds
+    UNION ALL
+    SELECT call_date, NULL, district, is_bh, co_responded, NULL, NULL, 0, NULL, 0, NULL, 0,
+           arrest_calls, arrests, booked_arrests
+    FROM arrest_kinds
 )
 SELECT
     call_date,
-    month,
+    CAST(date_trunc('month', call_date) AS DATE)                                        AS month,
     district,
     CAST(sum(calls) AS BIGINT)                                                          AS calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh), 0) AS BIGINT)                        AS bh_calls,
@@ -48,10 +64,9 @@ SELECT
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND cit_officer_present), 0) AS BIGINT) AS cit_bh_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND cit_officer_present IS NOT NULL), 0) AS BIGINT)
                                                                                         AS cit_recorded_bh_calls,
-    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND has_arrest), 0) AS BIGINT)        AS bh_arrest_calls,
-    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND co_responded AND has_arrest), 0) AS BIGINT)
-                                                                                        AS co_bh_arrest_calls,
-    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND NOT co_responded AND has_arrest), 0) AS BIGINT)
+    CAST(coalesce(sum(arrest_calls) FILTER (WHERE is_bh), 0) AS BIGINT)                 AS bh_arrest_calls,
+    CAST(coalesce(sum(arrest_calls) FILTER (WHERE is_bh AND co_responded), 0) AS BIGINT) AS co_bh_arrest_calls,
+    CAST(coalesce(sum(arrest_calls) FILTER (WHERE is_bh AND NOT co_responded), 0) AS BIGINT)
                                                                                         AS not_co_bh_arrest_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND use_of_force), 0) AS BIGINT)      AS bh_force_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND use_of_force IS NOT NULL), 0) AS BIGINT)
@@ -75,54 +90,129 @@ SELECT
     CAST(coalesce(sum(calls - on_scene_minutes_n) FILTER (WHERE is_bh), 0) AS BIGINT)   AS bh_missing_on_scene,
     -- arrest records linked to BH calls, and how many of them were booked
     CAST(coalesce(sum(arrests) FILTER (WHERE is_bh), 0) AS BIGINT)                      AS bh_linked_arrests,
-    CAST(coalesce(sum(booked_arrests) FILTER (WHERE is_bh), 0) AS BIGINT)               AS bh_booked_arrests
+    CAST(coalesce(sum(booked_arrests) FILTER (WHERE is_bh), 0) AS BIGINT)               AS bh_booked_arrests,
+    -- arrest records linked to other calls (the evaluation's placebo outcome)
+    CAST(coalesce(sum(arrests) FILTER (WHERE NOT is_bh), 0) AS BIGINT)                  AS non_bh_linked_arrests
 FROM kinds
-GROUP BY call_date, month, district
+GROUP BY call_date, district
 ORDER BY call_date, district;
 
 -- name: bh_hour_rollup
 -- Behavioral-health calls per local day, district and hour received (for the heatmap).
 SELECT call_date, weekday, district, hour, count(*) AS bh_calls
-FROM call_facts
+FROM call_base
 WHERE is_bh
 GROUP BY call_date, weekday, district, hour
 ORDER BY call_date, district, hour;
 
+-- name: call_outcome_day_rollup
+-- Outcomes recorded on BH calls (queries/models.sql :: call_outcome_facts) per local day
+-- and district: for each call-level outcome figure, the calls it is measured on and the
+-- calls that had it, so the coverage of the inputs (queries/coverage.sql) and the outcome
+-- figures counted on calls (queries/call_outcomes.sql) read days, not calls.
+SELECT
+    call_date,
+    month,
+    district,
+    count(*)                                                         AS bh_calls,
+    count(*) FILTER (WHERE outcome_known)                            AS outcome_known,
+    count(diverted)                                                  AS diversion_measured,
+    count(*) FILTER (WHERE diverted)                                 AS diverted,
+    count(connected_to_care)                                         AS care_measured,
+    count(*) FILTER (WHERE connected_to_care)                        AS care_connected,
+    count(involuntary_hold)                                          AS holds_measured,
+    count(*) FILTER (WHERE involuntary_hold)                         AS holds,
+    count(transported)                                               AS transports_measured,
+    count(*) FILTER (WHERE transported)                              AS transported,
+    count(arrested)                                                  AS arrests_measured,
+    count(*) FILTER (WHERE arrested)                                 AS arrested,
+    count(arrested) FILTER (WHERE arrest_source = 'call outcome')    AS call_arrest_measured,
+    min(arrest_source)                                               AS arrest_source
+FROM call_outcome_facts
+WHERE is_bh
+GROUP BY call_date, month, district
+ORDER BY call_date, district;
+
+-- name: arrest_day_rollup
+-- Arrest records per local day of the arrest (agency time zone), and how many of them name
+-- a loaded call: the coverage of the arrest input, the loaded span and the months the
+-- arrest export covers (queries/evaluation.sql).
+SELECT CAST(a.arrested_at AS DATE) AS arrest_date, count(*) AS arrests, count(c.call_id) AS linked
+FROM arrests a
+LEFT JOIN calls c ON c.call_id = a.call_id
+GROUP BY ALL
+ORDER BY arrest_date;
+
+-- name: call_category_day_rollup
+-- Calls per local day and district by a categorical column of the export (category
+-- 'call_type' as exported, empty = 'Unknown'; 'beat', empty = 'Unknown'), with the counts
+-- queries/volume.sql :: calls_by_category shows.
+WITH f AS (
+    SELECT call_date, district, coalesce(nullif(trim(call_type), ''), 'Unknown') AS call_type, beat, is_bh,
+           co_responded
+    FROM call_base
+)
+SELECT call_date, district, category, value,
+       count(*)                                                   AS calls,
+       count(*) FILTER (WHERE is_bh)                              AS bh_calls,
+       count(*) FILTER (WHERE is_bh AND co_responded)             AS co_bh_calls,
+       count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL) AS co_recorded_bh_calls
+FROM (SELECT call_date, district, 'call_type' AS category, call_type AS value, is_bh, co_responded FROM f
+      UNION ALL
+      SELECT call_date, district, 'beat', beat, is_bh, co_responded FROM f)
+GROUP BY ALL
+ORDER BY call_date, district, category, value;
+
 -- name: encounter_facts_stored
 -- The encounter_facts view (queries/models.sql) stored row by row, in date order, with
 -- what the person-level contact figures would otherwise recompute on every query. Not
--- aggregated, because people are counted once per period (distinct counts and repeat
--- windows need the rows). Added columns:
---   person_no       a whole number per person_key (same person, same number; NULL when
---                   no person): distinct counts and joins on it are cheaper than on keys;
---   crisis_seq      for a BH crisis contact (on-scene, person identified): 1, 2, 3 … in
---                   the person's crisis contacts by date (then encounter_id); else NULL;
---   crisis_upto     how many of the person's crisis contacts are on or before its day
---                   (contacts the same day included, as a RANGE window counts them);
---   followed_up_14d a crisis contact followed by a follow-up or referral contact with the
---                   same person 1–14 days later (any responder); NULL for other contacts.
--- repeat_contacts (queries/repeat.sql) finds the $min_contacts-th most recent crisis
--- contact up to a contact as the row with crisis_seq = crisis_upto − ($min_contacts − 1).
+-- aggregated, because people are counted once per period (distinct counts need the rows).
+-- It reads `encounter_facts_scope`, a temp table pmhc.rollups fills with the rows of
+-- encounter_facts to (re)compute: all of them, or every contact of the people an import
+-- touched (the columns below depend only on the person's own contacts). Added columns:
+--   person_no         a whole number per person_key (stable: table person_numbers; NULL
+--                     when no person): distinct counts and joins on it are cheaper;
+--   crisis_seq        for a BH crisis contact (on-scene, person identified): 1, 2, 3 … in
+--                     the person's crisis contacts by date (then encounter_id); else NULL;
+--   crisis_upto       how many of the person's crisis contacts are on or before its day
+--                     (contacts the same day included, as a RANGE window counts them);
+--   repeat_gap_days   for a crisis contact: days since the person's $min_contacts-th most
+--                     recent crisis contact up to that day (the one numbered crisis_upto −
+--                     ($min_contacts − 1)); NULL when there are fewer. A contact is a repeat
+--                     within N days when this is under N (queries/repeat.sql);
+--   days_to_follow_up for a crisis contact: days to the person's first follow-up or
+--                     referral contact 1–14 days later (any responder); NULL when none;
+--   followed_up_14d   for a crisis contact: days_to_follow_up is known; NULL for others.
 WITH crisis AS (
-    SELECT encounter_id,
+    SELECT encounter_id, person_key, encounter_date,
            row_number() OVER (PARTITION BY person_key ORDER BY encounter_date, encounter_id) AS crisis_seq,
            count(*) OVER (PARTITION BY person_key ORDER BY encounter_date
                           RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)                AS crisis_upto
-    FROM encounter_facts
+    FROM encounter_facts_scope
     WHERE contact_type = 'on_scene' AND person_key IS NOT NULL
+), gaps AS (
+    SELECT c.encounter_id, c.encounter_date - earlier.encounter_date AS repeat_gap_days
+    FROM crisis c
+    JOIN crisis earlier ON earlier.person_key = c.person_key
+                       AND earlier.crisis_seq = c.crisis_upto - (CAST($min_contacts AS BIGINT) - 1)
 ), followed AS (
-    SELECT DISTINCT c.encounter_id
-    FROM encounter_facts c
-    JOIN encounter_facts f ON f.person_key = c.person_key
-    WHERE c.contact_type = 'on_scene' AND f.contact_type IN ('follow_up', 'referral')
+    SELECT c.encounter_id, min(f.encounter_date - c.encounter_date) AS days_to_follow_up
+    FROM crisis c
+    JOIN encounter_facts_scope f ON f.person_key = c.person_key
+    WHERE f.contact_type IN ('follow_up', 'referral')
       AND f.encounter_date > c.encounter_date AND f.encounter_date <= c.encounter_date + 14
+    GROUP BY c.encounter_id
 )
 SELECT e.*,
-       CASE WHEN e.person_key IS NOT NULL THEN dense_rank() OVER (ORDER BY e.person_key) END AS person_no,
+       n.person_no,
        c.crisis_seq,
        c.crisis_upto,
-       CASE WHEN c.encounter_id IS NOT NULL THEN fo.encounter_id IS NOT NULL END          AS followed_up_14d
-FROM encounter_facts e
+       g.repeat_gap_days,
+       fo.days_to_follow_up,
+       CASE WHEN c.encounter_id IS NOT NULL THEN fo.days_to_follow_up IS NOT NULL END  AS followed_up_14d
+FROM encounter_facts_scope e
+LEFT JOIN person_numbers n USING (person_key)
 LEFT JOIN crisis c USING (encounter_id)
+LEFT JOIN gaps g USING (encounter_id)
 LEFT JOIN followed fo USING (encounter_id)
 ORDER BY e.encounter_date, e.encounter_id;

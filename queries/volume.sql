@@ -30,20 +30,18 @@ ORDER BY bucket;
 
 -- name: calls_by_category
 -- Call figures by a categorical column of the export: $by = call_type (as exported) or
--- beat (empty = 'Unknown'); 'all' for the period. The same definitions as volume_calls,
--- counted row by row over call_facts (queries/models.sql), so the buckets add up to
--- the period's calls, BH calls and co-responded BH calls.
+-- beat (empty = 'Unknown'). The same definitions as volume_calls, from the stored daily
+-- totals per category (queries/rollups.sql :: call_category_day_rollup), so the buckets
+-- add up to the period's calls, BH calls and co-responded BH calls.
 SELECT
-    CASE $by WHEN 'call_type' THEN coalesce(nullif(trim(call_type), ''), 'Unknown')
-             WHEN 'beat' THEN beat
-             ELSE 'all' END                                         AS bucket,
-    count(*)                                                        AS calls_total,
-    count(*) FILTER (WHERE is_bh)                                   AS bh_calls,
-    count(*) FILTER (WHERE is_bh AND co_responded)                  AS co_responded_bh_calls,
-    count(*) FILTER (WHERE is_bh AND co_responded)
-        / nullif(count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS co_response_coverage
-FROM call_facts
-WHERE call_date >= $start AND call_date < $end
+    CASE WHEN $by IN ('call_type', 'beat') THEN value ELSE 'all' END AS bucket,
+    CAST(sum(calls) AS BIGINT)                                      AS calls_total,
+    CAST(sum(bh_calls) AS BIGINT)                                   AS bh_calls,
+    CAST(sum(co_bh_calls) AS BIGINT)                                AS co_responded_bh_calls,
+    sum(co_bh_calls) / nullif(sum(co_recorded_bh_calls), 0)         AS co_response_coverage
+FROM call_category_day_rollup
+WHERE category = CASE WHEN $by = 'beat' THEN 'beat' ELSE 'call_type' END  -- each call once per category
+  AND call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;
@@ -82,15 +80,16 @@ GROUP BY ALL
 ORDER BY weekday, hour;
 
 -- name: data_range
--- What is loaded: first and last date and row count per table (calls from the stored
--- daily totals, which hold every call).
+-- What is loaded: first and last date and row count per table (calls and arrests from the
+-- stored daily totals, which hold every row).
 SELECT 'calls' AS table_name, min(call_date) AS first_date, max(call_date) AS last_date,
        CAST(coalesce(sum(calls), 0) AS BIGINT) AS row_count
 FROM call_day_rollup
 UNION ALL
 SELECT 'encounters', min(encounter_date), max(encounter_date), count(*) FROM encounters
 UNION ALL
-SELECT 'arrests', CAST(min(arrested_at) AS DATE), CAST(max(arrested_at) AS DATE), count(*) FROM arrests;
+SELECT 'arrests', min(arrest_date), max(arrest_date), CAST(coalesce(sum(arrests), 0) AS BIGINT)
+FROM arrest_day_rollup;
 
 -- name: districts
 -- Districts present in the calls, for the filter bar.
