@@ -101,6 +101,8 @@ def configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
     """Session settings every connection needs (the agency's time zone)."""
     # Strings without an offset are read in the agency zone; TIMESTAMPTZ shows in it too.
     con.execute(f"SET TimeZone = '{cfg.timezone}'")
+    # Imports report their own stages (pmhc.progress); DuckDB's bar would print over them.
+    con.execute("SET enable_progress_bar = false")
 
 
 def connect(path: Path | str | None = None, *, read_only: bool = False,

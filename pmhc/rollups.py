@@ -35,6 +35,7 @@ ROLLUPS: dict[str, tuple[str, ...]] = {
     "call_category_day_rollup": ("calls",),
     "arrest_day_rollup": ("arrests", "calls"),
     "encounter_facts_stored": ("calls", "encounters", "arrests"),
+    "contact_day_rollup": ("calls", "encounters", "arrests"),  # built from encounter_facts_stored, after it
 }
 # Tables with one row per local call day (and more keys): recomputed by day.
 CALL_DAY_TABLES = ("call_day_rollup", "bh_hour_rollup", "call_outcome_day_rollup", "call_category_day_rollup")
@@ -127,8 +128,8 @@ def ensure(con: duckdb.DuckDBPyConnection, cfg=None) -> list[str]:
         stale = name not in existing or stored.get(f"rollup:{name}") != _definition_hash(name)
         if name == "encounter_facts_stored" and stored.get(MIN_CONTACTS) != str(min_contacts(cfg)):
             stale = True
-        if stale:
-            build(con, name, cfg)
+        if stale or (name == "contact_day_rollup" and "encounter_facts_stored" in built):
+            build(con, name, cfg)  # (the contact counts are made from the stored contacts)
             built.append(name)
     return built
 
@@ -215,8 +216,12 @@ def _by_people(con: duckdb.DuckDBPyConnection, cfg=None) -> None:
     where = ("person_key IN (SELECT person_key FROM _people) OR (person_key IS NULL AND "
              "(encounter_id IN (SELECT encounter_id FROM _scope_encounters) "
              "OR call_id IN (SELECT call_id FROM _scope_calls)))")
+    # the days of the contacts replaced and of those recomputed: contact_day_rollup's days
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _contact_days AS SELECT DISTINCT encounter_date AS day "
+                f"FROM encounter_facts_stored WHERE {where}")
     con.execute(f"DELETE FROM encounter_facts_stored WHERE {where}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE encounter_facts_scope AS SELECT * FROM encounter_facts WHERE {where}")
+    con.execute("INSERT INTO _contact_days SELECT DISTINCT encounter_date FROM encounter_facts_scope")
     _number_people(con)
     _exec(con, "encounter_facts_stored", f"INSERT INTO encounter_facts_stored {_query('encounter_facts_stored')}",
           cfg)
@@ -260,6 +265,10 @@ def update(con: duckdb.DuckDBPyConnection, cfg=None) -> list[str]:
             "OR EXISTS (SELECT 1 FROM _scope_calls)").fetchall()[0][0]:
         _by_people(con, cfg)
         done.append("encounter_facts_stored")
+        if "contact_day_rollup" not in done:
+            _by_days(con, "contact_day_rollup", "encounter_date", "_contact_days")
+            done.append("contact_day_rollup")
+    con.execute("DROP TABLE IF EXISTS _contact_days")
     _clear(con)
     return done
 

@@ -20,20 +20,22 @@ WITH c AS (
     WHERE call_date >= $start AND call_date < $end
       AND ($district IS NULL OR district = $district)
 ), e AS (
-    SELECT count(*)                                                                  AS contacts,
-           count(*) FILTER (WHERE outcome <> 'unknown')                              AS contact_outcome,
-           count(person_key)                                                         AS person_key,
-           count(minutes)                                                            AS contact_minutes
-    FROM encounter_facts_stored
+    -- contact fields, from the stored daily contact counts (queries/rollups.sql :: contact_day_rollup)
+    SELECT CAST(coalesce(sum(contacts), 0) AS BIGINT)                                 AS contacts,
+           CAST(coalesce(sum(contacts) FILTER (WHERE outcome <> 'unknown'), 0) AS BIGINT) AS contact_outcome,
+           CAST(coalesce(sum(contacts) FILTER (WHERE identified), 0) AS BIGINT)       AS person_key,
+           CAST(coalesce(sum(minutes_n), 0) AS BIGINT)                                AS contact_minutes
+    FROM contact_day_rollup
     WHERE encounter_date >= $start AND encounter_date < $end
       AND ($district IS NULL OR district = $district)
       AND ($responder_type IS NULL OR responder_type = $responder_type)
 ), scene AS (
     -- the two groups the savings estimate compares (any responder filter aside, as there)
-    SELECT count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
-                                                                                     AS co_responder_scene,
-           count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only'))                    AS cit_scene
-    FROM encounter_facts_stored
+    SELECT CAST(coalesce(sum(contacts) FILTER (WHERE responder_type IN
+               (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder')), 0) AS BIGINT) AS co_responder_scene,
+           CAST(coalesce(sum(contacts) FILTER (WHERE responder_type IN
+               (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only')), 0) AS BIGINT)     AS cit_scene
+    FROM contact_day_rollup
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
       AND ($district IS NULL OR district = $district)
@@ -57,8 +59,8 @@ WITH c AS (
 ), span AS (
     SELECT (SELECT min(call_date) FROM call_day_rollup)            AS calls_first,
            (SELECT max(call_date) FROM call_day_rollup)            AS calls_last,
-           (SELECT min(encounter_date) FROM encounters)            AS contacts_first,
-           (SELECT max(encounter_date) FROM encounters)            AS contacts_last,
+           (SELECT min(encounter_date) FROM contact_day_rollup)    AS contacts_first,
+           (SELECT max(encounter_date) FROM contact_day_rollup)    AS contacts_last,
            (SELECT min(arrest_date) FROM arrest_day_rollup)        AS arrests_first,
            (SELECT max(arrest_date) FROM arrest_day_rollup)        AS arrests_last
 )

@@ -96,45 +96,55 @@ ORDER BY bucket;
 -- Median days to follow-up: over the crisis contacts followed up within 14 days, the
 -- median of the days from the crisis contact to the person's first follow-up or referral
 -- contact 1–14 days later (how soon follow-up happens, beside whether it does).
-WITH crisis AS (
-    -- followed_up_14d and days_to_follow_up are stored with the contact
-    -- (queries/rollups.sql :: encounter_facts_stored)
-    SELECT e.month, e.district, e.responder_type, e.followed_up_14d AS followed_up, e.days_to_follow_up AS days
-    FROM encounter_facts_stored e
-    WHERE e.crisis_seq IS NOT NULL  -- on-scene contacts with an identified person
-      AND e.encounter_date >= $start AND e.encounter_date < $end
-      AND ($district IS NULL OR e.district = $district)
-      AND ($responder_type IS NULL OR e.responder_type = $responder_type)
-), fu AS (
-    SELECT month, district, responder_type,
-           outcome_known AND outcome NOT IN (SELECT value FROM vocabulary_groups WHERE grp = 'not_reached') AS reached
-    FROM encounter_facts_stored
-    WHERE contact_type = 'follow_up'
-      AND encounter_date >= $start AND encounter_date < $end
-      AND ($district IS NULL OR district = $district)
-      AND ($responder_type IS NULL OR responder_type = $responder_type)
-), buckets AS (
+-- From the stored daily contact counts (queries/rollups.sql :: contact_day_rollup), which
+-- keep each crisis contact's days to follow-up (stored with it, encounter_facts_stored):
+-- the median is the middle of those days counted per value, averaged between the two
+-- middle values for an even count (as median() does).
+WITH c AS (
     SELECT CASE $by WHEN 'month' THEN strftime(month, '%Y-%m') WHEN 'district' THEN district
                     WHEN 'responder_type' THEN responder_type ELSE 'all' END AS bucket,
-           1 AS crisis, followed_up::INTEGER AS followed_up, days, 0 AS fu, 0 AS reached
-    FROM crisis
-    UNION ALL
-    SELECT CASE $by WHEN 'month' THEN strftime(month, '%Y-%m') WHEN 'district' THEN district
-                    WHEN 'responder_type' THEN responder_type ELSE 'all' END,
-           0, 0, NULL, 1, reached::INTEGER
-    FROM fu
+           *
+    FROM contact_day_rollup
+    WHERE encounter_date >= $start AND encounter_date < $end
+      AND ($district IS NULL OR district = $district)
+      AND ($responder_type IS NULL OR responder_type = $responder_type)
+), counts AS (
+    SELECT bucket,
+           sum(contacts) FILTER (WHERE crisis)                                     AS crisis,
+           sum(contacts) FILTER (WHERE crisis AND days_to_follow_up IS NOT NULL)   AS followed_up,
+           sum(contacts) FILTER (WHERE contact_type = 'follow_up')                 AS fu,
+           sum(contacts) FILTER (WHERE contact_type = 'follow_up' AND outcome_known
+               AND outcome NOT IN (SELECT value FROM vocabulary_groups WHERE grp = 'not_reached')) AS reached
+    FROM c
+    GROUP BY bucket
+), days AS (
+    -- crisis contacts followed up, per number of days (1 to 14), placed in order
+    SELECT bucket, days, n,
+           sum(n) OVER (PARTITION BY bucket ORDER BY days) - n  AS before,
+           sum(n) OVER (PARTITION BY bucket)                    AS total
+    FROM (SELECT bucket, days_to_follow_up AS days, sum(contacts) AS n
+          FROM c WHERE crisis AND days_to_follow_up IS NOT NULL GROUP BY ALL)
+), middle AS (
+    -- the values at the two middle places (0-based floor and ceiling of (total − 1) / 2)
+    SELECT bucket,
+           any_value(days) FILTER (WHERE before <= floor((total - 1) / 2) AND floor((total - 1) / 2) < before + n) AS lo,
+           any_value(days) FILTER (WHERE before <= ceil((total - 1) / 2) AND ceil((total - 1) / 2) < before + n)   AS hi,
+           any_value(total) AS total
+    FROM days
+    GROUP BY bucket
 )
-SELECT bucket,
-       CAST(sum(crisis) AS BIGINT)                   AS identified_crisis_contacts,
-       CAST(sum(followed_up) AS BIGINT)              AS followed_up_14d,
-       sum(followed_up) / nullif(sum(crisis), 0)     AS follow_up_14d_rate,
-       median(days)                                  AS median_days_to_follow_up,
-       CAST(sum(fu) AS BIGINT)                       AS follow_ups_attempted,
-       CAST(sum(reached) AS BIGINT)                  AS follow_ups_reached,
-       sum(reached) / nullif(sum(fu), 0)             AS follow_up_completion_rate
-FROM buckets
-GROUP BY ALL
-ORDER BY bucket;
+SELECT k.bucket,
+       CAST(coalesce(k.crisis, 0) AS BIGINT)                 AS identified_crisis_contacts,
+       CAST(coalesce(k.followed_up, 0) AS BIGINT)            AS followed_up_14d,
+       coalesce(k.followed_up, 0) / nullif(k.crisis, 0)      AS follow_up_14d_rate,
+       CAST(m.lo AS DOUBLE) + (m.hi - m.lo) * (((m.total - 1) / 2) - floor((m.total - 1) / 2)) AS median_days_to_follow_up,
+       CAST(coalesce(k.fu, 0) AS BIGINT)                     AS follow_ups_attempted,
+       CAST(coalesce(k.reached, 0) AS BIGINT)                AS follow_ups_reached,
+       coalesce(k.reached, 0) / nullif(k.fu, 0)              AS follow_up_completion_rate
+FROM counts k
+LEFT JOIN middle m USING (bucket)
+WHERE k.crisis IS NOT NULL OR k.fu IS NOT NULL
+ORDER BY k.bucket;
 
 -- name: repeat_people
 -- Person-level list for the coordinator (never public): people with repeat crisis contacts

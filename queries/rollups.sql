@@ -216,3 +216,28 @@ LEFT JOIN crisis c USING (encounter_id)
 LEFT JOIN gaps g USING (encounter_id)
 LEFT JOIN followed fo USING (encounter_id)
 ORDER BY e.encounter_date, e.encounter_id;
+
+-- name: contact_day_rollup
+-- Co-responder log contacts per day, counted by everything the contact figures filter,
+-- split or count them by (queries/volume.sql, outcomes.sql, repeat.sql, savings.sql,
+-- coverage.sql), from encounter_facts_stored: a year of contact counts reads days, not
+-- contacts. People are not additive (one person counts once per period), so the figures
+-- that count people still read the stored contacts.
+SELECT
+    encounter_date,
+    month,
+    district,
+    responder_type,
+    contact_type,
+    outcome,
+    outcome_known,
+    call_has_arrest,
+    person_key IS NOT NULL                AS identified,
+    crisis_seq IS NOT NULL                AS crisis,          -- on-scene, person identified
+    days_to_follow_up,
+    count(*)                              AS contacts,
+    sum(minutes)                          AS minutes,
+    count(minutes)                        AS minutes_n
+FROM encounter_facts_stored
+GROUP BY ALL
+ORDER BY encounter_date, district, responder_type, contact_type, outcome;
