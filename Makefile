@@ -8,7 +8,7 @@ DB     ?= data/pmhc.duckdb
 PORT   ?= 8501
 SAMPLE := $(wildcard sample_data/*.csv.gz)
 
-.PHONY: run test install browser sample bench clean
+.PHONY: run test install browser sample bench bench-big clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,10 +39,17 @@ sample: $(STAMP)
 	$(BIN)/python -m pmhc.generate --out sample_data/bad --bad
 	$(BIN)/python -c "from pmhc import auth; auth.write_synthetic_manifest()"
 
-# Speed at 100k, 1M and 10M calls (about 8 minutes on 2 cores; not part of `make test`).
-# `make bench ARGS=--quick` for a one-minute check; see README "Performance".
-bench: $(STAMP)
+# Speed at 100k, 1M and 10M calls: import, page queries, every page in headless Chromium,
+# pandas, memory (about 25 minutes on 2 cores, ~5 GB of free disk; not part of `make test`).
+# `make bench ARGS=--quick` for a check in a few minutes; see README "Performance".
+bench: $(STAMP) browser
 	$(BIN)/python benchmarks/run.py --readme $(ARGS)
+
+# A statewide pool of 100 million calls against 100k: import, page queries, the figures
+# checked against pandas (under an hour on 2 cores; ~40 GB of free disk under benchmarks/out).
+bench-big: $(STAMP)
+	$(BIN)/python benchmarks/run.py --sizes 100000,100000000 --browser none --no-parquet --changes 20 \
+	    --readme --readme-section big $(ARGS)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info test-artifacts

@@ -190,7 +190,12 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: s
     # Offsets for every day of the plausible window (days outside go to the text rules).
     segs = list(_segments_cached(tz, window[0], window[1])) if stamps else []
     offsets = {c: f"f._off{i}" for i, c in enumerate(stamps)}
-    trees = [f"{local_time.offset_sql(records.ident(c), segs)} AS _off{i}" for i, c in enumerate(stamps)]
+    # The first date-time's offset is looked up; the others reuse it on the same local day
+    # (a call is mostly received, attended and cleared on one day) and look theirs up else.
+    first = [f"{local_time.offset_sql(records.ident(stamps[0]), segs)} AS _off0"] if stamps else []
+    others = [f"CASE WHEN CAST({records.ident(c)} AS DATE) = CAST({records.ident(stamps[0])} AS DATE) THEN _off0 "
+              f"ELSE {local_time.offset_sql(records.ident(c), segs)} END AS _off{i}"
+              for i, c in enumerate(stamps) if i]
     values, local = _values(table, header, offsets)
     ok, flag_sql = _ok(table, header, values, offsets, window, tz)
     select = [f"{values[c.name]} AS {c.name}" for c in table.columns]
@@ -203,7 +208,8 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: s
     select.append(f"CAST(CASE WHEN {ok} THEN {iid}{marks} ELSE -{iid} END AS INTEGER) AS _import_id")
     mine = f"(_import_id = -{iid} OR _import_id >= {iid})"  # this import's rows (earlier imports' ids are lower)
     statement = (f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select)} "
-                 f"FROM (SELECT *{''.join(', ' + tree for tree in trees)} FROM {{read}}) f")
+                 f"FROM (SELECT *{''.join(', ' + o for o in others)} "
+                 f"FROM (SELECT *{''.join(', ' + o for o in first)} FROM {{read}})) f")
     counted = f"SELECT count(*) AS n, min(rowid) AS first, max(rowid) AS last FROM {table.name} WHERE {mine}"
     read = records.read(con, path, header, table.name, types=read_types(table, header), into=(statement, counted),
                         params=params)

@@ -10,6 +10,23 @@ CREATE TABLE IF NOT EXISTS disposition_map (
     outcome VARCHAR NOT NULL
 );
 
+-- name: or_unknown
+-- A label from the export (district, beat, call type): empty = 'Unknown'.
+CREATE OR REPLACE MACRO or_unknown(v) AS coalesce(nullif(trim(v), ''), 'Unknown');
+
+-- name: co_responded_rule
+-- Whether a call was co-responded: co_responder_present, and when it is empty unknown,
+-- unless the agency's config says empty means not co-responded ([data_rules]
+-- co_responder_empty, written to settings by the importer).
+CREATE OR REPLACE MACRO co_responded_rule(present) AS coalesce(present, CASE WHEN (SELECT value FROM settings
+    WHERE key = 'rule:co_responder_empty') = 'not_co_responded' THEN false END);
+
+-- name: scene_minutes
+-- Whole seconds from first unit on scene to last cleared, as date_diff('second', ...) counts
+-- them, computed on epoch microseconds (50× faster than the calendar version), in minutes.
+CREATE OR REPLACE MACRO scene_minutes(on_scene, cleared) AS
+    (epoch_us(cleared) // 1000000 - epoch_us(on_scene) // 1000000) / 60.0;
+
 -- name: call_base
 -- One row per CAD call with what call metrics need, on the agency's wall clock: every
 -- column of call_facts but the arrest link (the stored daily totals join arrests to the
@@ -24,19 +41,14 @@ SELECT
     CASE WHEN c.received_time_known IS DISTINCT FROM false THEN hour(c.received_local) END AS hour,
     c.received_time_known IS DISTINCT FROM false        AS hour_known,
     isodow(c.received_local)                            AS weekday,   -- 1 = Monday
-    coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
-    coalesce(nullif(trim(c.beat), ''), 'Unknown')       AS beat,
+    or_unknown(c.district)                              AS district,
+    or_unknown(c.beat)                                  AS beat,
     c.call_type,
     c.is_bh,
-    -- empty = unknown, unless the agency's config says empty means not co-responded
-    -- ([data_rules] co_responder_empty, written to settings by the importer)
-    coalesce(c.co_responder_present, CASE WHEN (SELECT value FROM settings
-        WHERE key = 'rule:co_responder_empty') = 'not_co_responded' THEN false END) AS co_responded,
+    co_responded_rule(c.co_responder_present)           AS co_responded,
     c.cit_officer_present,
     c.officer_minutes,
-    -- whole seconds from first unit on scene to last cleared, as date_diff('second', ...)
-    -- counts them, computed on epoch microseconds (50× faster than the calendar version)
-    (epoch_us(c.cleared_at) // 1000000 - epoch_us(c.on_scene_at) // 1000000) / 60.0 AS on_scene_minutes,
+    scene_minutes(c.on_scene_at, c.cleared_at)          AS on_scene_minutes,
     c.use_of_force,
     c.disposition
 FROM calls c;

@@ -18,35 +18,43 @@ WITH linked_arrests AS (
     FROM arrests
     WHERE call_id IS NOT NULL
     GROUP BY call_id
-), calls_kinds AS (
-    -- First calls of the same day, district and kind (BH, co-responded, CIT, force) are
-    -- summed together; the columns below then pick the kinds they count.
+), raw_kinds AS (
+    -- Every call, first grouped by its values as stored (day, district, kind: BH,
+    -- co-responded, CIT, force); the labels of call_base are then applied to the groups
+    -- (queries/models.sql: or_unknown, co_responded_rule), not to ten million rows.
     SELECT
-        f.call_date, f.month, f.district, f.is_bh, f.co_responded, f.cit_officer_present, f.use_of_force,
-        count(*)                   AS calls,
-        sum(f.officer_minutes)     AS officer_minutes,
-        count(f.officer_minutes)   AS officer_minutes_n,
-        sum(f.on_scene_minutes)    AS on_scene_minutes,
-        count(f.on_scene_minutes)  AS on_scene_minutes_n
-    FROM call_base f
+        CAST(c.received_local AS DATE) AS call_date, c.district, c.is_bh, c.co_responder_present,
+        c.cit_officer_present, c.use_of_force,
+        count(*)                                                AS calls,
+        sum(c.officer_minutes)                                  AS officer_minutes,
+        count(c.officer_minutes)                                AS officer_minutes_n,
+        sum(scene_minutes(c.on_scene_at, c.cleared_at))         AS on_scene_minutes,
+        count(scene_minutes(c.on_scene_at, c.cleared_at))       AS on_scene_minutes_n
+    FROM calls c
     GROUP BY ALL
+), calls_kinds AS (
+    SELECT call_date, or_unknown(district) AS district, is_bh, co_responded_rule(co_responder_present) AS co_responded,
+           cit_officer_present, use_of_force, calls, officer_minutes, officer_minutes_n, on_scene_minutes,
+           on_scene_minutes_n
+    FROM raw_kinds
 ), arrest_kinds AS (
     -- Calls an arrest record names (has_arrest in call_facts), by day, district and kind:
     -- the join reads the calls' keys once, apart from the grouping of every call above.
-    SELECT f.call_date, f.district, f.is_bh, f.co_responded,
+    SELECT CAST(c.received_local AS DATE) AS call_date, or_unknown(c.district) AS district, c.is_bh,
+           co_responded_rule(c.co_responder_present) AS co_responded,
            count(*)                AS arrest_calls,
            sum(a.arrests)          AS arrests,
            sum(a.booked_arrests)   AS booked_arrests
-    FROM call_base f
-    JOIN linked_arrests a ON a.call_id = f.call_id
+    FROM calls c
+    JOIN linked_arrests a ON a.call_id = c.call_id
     GROUP BY ALL
 ), kinds AS (
-    SELECT call_date, month, district, is_bh, co_responded, cit_officer_present, use_of_force, calls,
+    SELECT call_date, district, is_bh, co_responded, cit_officer_present, use_of_force, calls,
            officer_minutes, officer_minutes_n, on_scene_minutes, on_scene_minutes_n,
            NULL::BIGINT AS arrest_calls, NULL::HUGEINT AS arrests, NULL::HUGEINT AS booked_arrests
     FROM calls_kinds
     UNION ALL
-    SELECT call_date, NULL, district, is_bh, co_responded, NULL, NULL, 0, NULL, 0, NULL, 0,
+    SELECT call_date, district, is_bh, co_responded, NULL, NULL, 0, NULL, 0, NULL, 0,
            arrest_calls, arrests, booked_arrests
     FROM arrest_kinds
 )
@@ -146,20 +154,27 @@ ORDER BY arrest_date;
 -- name: call_category_day_rollup
 -- Calls per local day and district by a categorical column of the export (category
 -- 'call_type' as exported, empty = 'Unknown'; 'beat', empty = 'Unknown'), with the counts
--- queries/volume.sql :: calls_by_category shows.
-WITH f AS (
-    SELECT call_date, district, coalesce(nullif(trim(call_type), ''), 'Unknown') AS call_type, beat, is_bh,
-           co_responded
-    FROM call_base
+-- queries/volume.sql :: calls_by_category shows. Calls are first grouped by their stored
+-- values, then labelled (queries/models.sql: or_unknown, co_responded_rule).
+WITH raw AS (
+    SELECT CAST(received_local AS DATE) AS call_date, district, call_type, beat, is_bh, co_responder_present,
+           count(*) AS n
+    FROM calls
+    GROUP BY ALL
+), f AS (
+    SELECT call_date, or_unknown(district) AS district, or_unknown(call_type) AS call_type, or_unknown(beat) AS beat,
+           is_bh, co_responded_rule(co_responder_present) AS co_responded, n
+    FROM raw
 )
 SELECT call_date, district, category, value,
-       count(*)                                                   AS calls,
-       count(*) FILTER (WHERE is_bh)                              AS bh_calls,
-       count(*) FILTER (WHERE is_bh AND co_responded)             AS co_bh_calls,
-       count(*) FILTER (WHERE is_bh AND co_responded IS NOT NULL) AS co_recorded_bh_calls
-FROM (SELECT call_date, district, 'call_type' AS category, call_type AS value, is_bh, co_responded FROM f
+       CAST(sum(n) AS BIGINT)                                                     AS calls,
+       CAST(coalesce(sum(n) FILTER (WHERE is_bh), 0) AS BIGINT)                   AS bh_calls,
+       CAST(coalesce(sum(n) FILTER (WHERE is_bh AND co_responded), 0) AS BIGINT) AS co_bh_calls,
+       CAST(coalesce(sum(n) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS BIGINT)
+                                                                                  AS co_recorded_bh_calls
+FROM (SELECT call_date, district, 'call_type' AS category, call_type AS value, is_bh, co_responded, n FROM f
       UNION ALL
-      SELECT call_date, district, 'beat', beat, is_bh, co_responded FROM f)
+      SELECT call_date, district, 'beat', beat, is_bh, co_responded, n FROM f)
 GROUP BY ALL
 ORDER BY call_date, district, category, value;
 
