@@ -131,7 +131,7 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
         ensure_schema(con, cfg)
         from . import dispositions, rollups
 
-        if dispositions.write(con, cfg):  # the agency's disposition map, read by call_outcome_facts
+        if dispositions.write(con, cfg) and _has_rows(con, "calls"):  # the map call_outcome_facts reads
             rollups.build(con, "call_outcome_day_rollup", cfg)  # every call's outcome may read differently
         apply_data_rules(con, cfg)
         if str(path) != ":memory:":
@@ -152,8 +152,13 @@ def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
     if stored and stored[0][0] == value:
         return False
     con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": value})
-    rollups.refresh_rollups(con, cfg=cfg)
+    if _has_rows(con, "calls") or _has_rows(con, "encounters"):  # (a new database's totals are empty anyway)
+        rollups.refresh_rollups(con, cfg=cfg)
     return True
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0])
 
 
 def private(path: Path) -> None:

@@ -205,7 +205,10 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], table: s
         bh = _bh_sql(values["call_type"], tuple(cfg.bh_call_types))
         select += [f"coalesce({values['bh_flag']}, {bh}) AS is_bh", f"{local['received_at']} AS received_local"]
     marks = "".join(f" + (CAST({cond} AS INTEGER) << {FLAG_SHIFT + i})" for i, cond in enumerate(flag_sql.values()))
-    select.append(f"CAST(CASE WHEN {ok} THEN {iid}{marks} ELSE -{iid} END AS INTEGER) AS _import_id")
+    # (a local time can happen twice only on a day around a change, where an offset is NULL)
+    plain_days = " AND ".join(f"(f.{records.ident(c)} IS NULL OR {offsets[c]} IS NOT NULL)" for c in stamps) or "true"
+    select.append(f"CAST(CASE WHEN NOT ({ok}) THEN -{iid} WHEN {plain_days} THEN {iid} ELSE {iid}{marks} END "
+                  "AS INTEGER) AS _import_id")
     mine = f"(_import_id = -{iid} OR _import_id >= {iid})"  # this import's rows (earlier imports' ids are lower)
     statement = (f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select)} "
                  f"FROM (SELECT *{''.join(', ' + o for o in others)} "

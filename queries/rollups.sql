@@ -18,12 +18,18 @@ WITH linked_arrests AS (
     FROM arrests
     WHERE call_id IS NOT NULL
     GROUP BY call_id
-), raw_kinds AS (
-    -- Every call, first grouped by its values as stored (day, district, kind: BH,
-    -- co-responded, CIT, force); the labels of call_base are then applied to the groups
-    -- (queries/models.sql: or_unknown, co_responded_rule), not to ten million rows.
+), all_calls AS (
+    -- Every call counts once, by day and district as stored; every other column is about
+    -- BH calls or arrests. Rows are grouped by their stored values and the labels of
+    -- call_base applied to the groups (queries/models.sql: or_unknown, co_responded_rule).
+    SELECT CAST(received_local AS DATE) AS call_date, district, count(*) AS calls
+    FROM calls
+    GROUP BY ALL
+), bh_kinds AS (
+    -- BH calls of the same day, district and kind (co-responded, CIT, force) summed together;
+    -- the columns below pick the kinds they count.
     SELECT
-        CAST(c.received_local AS DATE) AS call_date, c.district, c.is_bh, c.co_responder_present,
+        CAST(c.received_local AS DATE) AS call_date, c.district, c.co_responder_present,
         c.cit_officer_present, c.use_of_force,
         count(*)                                                AS calls,
         sum(c.officer_minutes)                                  AS officer_minutes,
@@ -31,17 +37,11 @@ WITH linked_arrests AS (
         sum(scene_minutes(c.on_scene_at, c.cleared_at))         AS on_scene_minutes,
         count(scene_minutes(c.on_scene_at, c.cleared_at))       AS on_scene_minutes_n
     FROM calls c
+    WHERE c.is_bh
     GROUP BY ALL
-), calls_kinds AS (
-    SELECT call_date, or_unknown(district) AS district, is_bh, co_responded_rule(co_responder_present) AS co_responded,
-           cit_officer_present, use_of_force, calls, officer_minutes, officer_minutes_n, on_scene_minutes,
-           on_scene_minutes_n
-    FROM raw_kinds
 ), arrest_kinds AS (
-    -- Calls an arrest record names (has_arrest in call_facts), by day, district and kind:
-    -- the join reads the calls' keys once, apart from the grouping of every call above.
-    SELECT CAST(c.received_local AS DATE) AS call_date, or_unknown(c.district) AS district, c.is_bh,
-           co_responded_rule(c.co_responder_present) AS co_responded,
+    -- Calls an arrest record names (has_arrest in call_facts), by day, district and kind.
+    SELECT CAST(c.received_local AS DATE) AS call_date, c.district, c.is_bh, c.co_responder_present,
            count(*)                AS arrest_calls,
            sum(a.arrests)          AS arrests,
            sum(a.booked_arrests)   AS booked_arrests
@@ -49,20 +49,28 @@ WITH linked_arrests AS (
     JOIN linked_arrests a ON a.call_id = c.call_id
     GROUP BY ALL
 ), kinds AS (
-    SELECT call_date, district, is_bh, co_responded, cit_officer_present, use_of_force, calls,
-           officer_minutes, officer_minutes_n, on_scene_minutes, on_scene_minutes_n,
-           NULL::BIGINT AS arrest_calls, NULL::HUGEINT AS arrests, NULL::HUGEINT AS booked_arrests
-    FROM calls_kinds
+    -- is_bh: NULL on the rows counting every call, true on the BH kinds, the call's on the arrests
+    SELECT call_date, or_unknown(district) AS district, NULL::BOOLEAN AS is_bh, NULL::BOOLEAN AS co_responded,
+           NULL::BOOLEAN AS cit_officer_present, NULL::BOOLEAN AS use_of_force, calls,
+           NULL::DOUBLE AS officer_minutes, 0 AS officer_minutes_n, NULL::DOUBLE AS on_scene_minutes,
+           0 AS on_scene_minutes_n, NULL::BIGINT AS arrest_calls, NULL::HUGEINT AS arrests,
+           NULL::HUGEINT AS booked_arrests
+    FROM all_calls
     UNION ALL
-    SELECT call_date, district, is_bh, co_responded, NULL, NULL, 0, NULL, 0, NULL, 0,
-           arrest_calls, arrests, booked_arrests
+    SELECT call_date, or_unknown(district), true, co_responded_rule(co_responder_present), cit_officer_present,
+           use_of_force, calls, officer_minutes, officer_minutes_n, on_scene_minutes, on_scene_minutes_n,
+           NULL, NULL, NULL
+    FROM bh_kinds
+    UNION ALL
+    SELECT call_date, or_unknown(district), is_bh, co_responded_rule(co_responder_present), NULL, NULL, 0,
+           NULL, 0, NULL, 0, arrest_calls, arrests, booked_arrests
     FROM arrest_kinds
 )
 SELECT
     call_date,
     CAST(date_trunc('month', call_date) AS DATE)                                        AS month,
     district,
-    CAST(sum(calls) AS BIGINT)                                                          AS calls,
+    CAST(coalesce(sum(calls) FILTER (WHERE is_bh IS NULL), 0) AS BIGINT)                AS calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh), 0) AS BIGINT)                        AS bh_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND co_responded), 0) AS BIGINT)      AS co_bh_calls,
     CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND NOT co_responded), 0) AS BIGINT)  AS not_co_bh_calls,
@@ -154,27 +162,31 @@ ORDER BY arrest_date;
 -- name: call_category_day_rollup
 -- Calls per local day and district by a categorical column of the export (category
 -- 'call_type' as exported, empty = 'Unknown'; 'beat', empty = 'Unknown'), with the counts
--- queries/volume.sql :: calls_by_category shows. Calls are first grouped by their stored
--- values, then labelled (queries/models.sql: or_unknown, co_responded_rule).
-WITH raw AS (
-    SELECT CAST(received_local AS DATE) AS call_date, district, call_type, beat, is_bh, co_responder_present,
-           count(*) AS n
+-- queries/volume.sql :: calls_by_category shows. Calls are grouped by their stored values,
+-- then labelled (queries/models.sql: or_unknown, co_responded_rule).
+WITH by_value AS (
+    SELECT CAST(received_local AS DATE) AS call_date, district, 'call_type' AS category, call_type AS value,
+           count(*)                                                                            AS calls,
+           count(*) FILTER (WHERE is_bh)                                                       AS bh_calls,
+           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present))           AS co_bh_calls,
+           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present) IS NOT NULL) AS co_recorded_bh_calls
     FROM calls
     GROUP BY ALL
-), f AS (
-    SELECT call_date, or_unknown(district) AS district, or_unknown(call_type) AS call_type, or_unknown(beat) AS beat,
-           is_bh, co_responded_rule(co_responder_present) AS co_responded, n
-    FROM raw
+    UNION ALL
+    SELECT CAST(received_local AS DATE), district, 'beat', beat,
+           count(*),
+           count(*) FILTER (WHERE is_bh),
+           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present)),
+           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present) IS NOT NULL)
+    FROM calls
+    GROUP BY ALL
 )
-SELECT call_date, district, category, value,
-       CAST(sum(n) AS BIGINT)                                                     AS calls,
-       CAST(coalesce(sum(n) FILTER (WHERE is_bh), 0) AS BIGINT)                   AS bh_calls,
-       CAST(coalesce(sum(n) FILTER (WHERE is_bh AND co_responded), 0) AS BIGINT) AS co_bh_calls,
-       CAST(coalesce(sum(n) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS BIGINT)
-                                                                                  AS co_recorded_bh_calls
-FROM (SELECT call_date, district, 'call_type' AS category, call_type AS value, is_bh, co_responded, n FROM f
-      UNION ALL
-      SELECT call_date, district, 'beat', beat, is_bh, co_responded, n FROM f)
+SELECT call_date, or_unknown(district) AS district, category, or_unknown(value) AS value,
+       CAST(sum(calls) AS BIGINT)                AS calls,
+       CAST(sum(bh_calls) AS BIGINT)             AS bh_calls,
+       CAST(sum(co_bh_calls) AS BIGINT)          AS co_bh_calls,
+       CAST(sum(co_recorded_bh_calls) AS BIGINT) AS co_recorded_bh_calls
+FROM by_value
 GROUP BY ALL
 ORDER BY call_date, district, category, value;
 
