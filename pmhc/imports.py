@@ -61,21 +61,23 @@ def run(files: list[Path | str], *, db_path: Path | str | None = None, profile: 
     with snapshots.writing(out.db_path, files=names, via=via, profile=Path(profile).name if profile else None,
                            cfg=cfg, on_wait=on_wait) as (con, interrupted):
         out.interrupted = interrupted
+        last = len(paths) * len(plan) - 1
         for i, (p, name) in enumerate(zip(paths, names)):
-            for kwargs in plan:
-                # The stored totals are brought up to date once, for every file of the run
-                # (viewers see none of the run's files before its snapshot is swapped in).
+            for j, kwargs in enumerate(plan):
+                # The stored totals are brought up to date once, for every file of the run,
+                # by its last import (viewers see none of the run's files before its
+                # snapshot is swapped in).
                 report = importer.import_file(con, p, display_name=name, cfg=cfg, on_progress=on_progress,
-                                              rollups_later=True, **kwargs)
+                                              rollups_later=i * len(plan) + j < last, **kwargs)
                 out.reports.append(report)
                 if on_report:
                     on_report(report)
             if i == 0:
                 snapshots.fault_point("between_files")
-        if rollups.pending(con):
+        if rollups.pending(con):  # the last file was refused: its notes went, the others' stay
             loaded = sum(r.rows_loaded for r in out.reports)
-            last = out.reports[-1]
-            track = progress.Tracker(f"{last.file} → {last.table}" if last.table else last.file, on_progress)
+            final = out.reports[-1]
+            track = progress.Tracker(f"{final.file} → {final.table}" if final.table else final.file, on_progress)
             with track.stage("rollups", loaded) as s:
                 con.execute("BEGIN TRANSACTION")
                 try:
