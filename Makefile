@@ -40,7 +40,7 @@ sample: $(STAMP)
 	$(BIN)/python -c "from pmhc import auth; auth.write_synthetic_manifest()"
 
 # Speed at 100k, 1M and 10M calls: import, page queries, every page in headless Chromium,
-# pandas, memory (about 25 minutes on 2 cores, ~5 GB of free disk; not part of `make test`).
+# pandas, memory (10–25 minutes on 2 cores with their load, ~5 GB of free disk; not part of `make test`).
 # `make bench ARGS=--quick` for a check in a few minutes; see README "Performance".
 bench: $(STAMP) browser
 	$(BIN)/python benchmarks/run.py --readme $(ARGS)
