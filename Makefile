@@ -8,7 +8,7 @@ DB     ?= data/pmhc.duckdb
 PORT   ?= 8501
 SAMPLE := $(wildcard sample_data/*.csv.gz)
 
-.PHONY: run test install browser sample bench bench-big clean
+.PHONY: run test install browser java sample bench bench-big clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ browser:
 	@sh scripts/ensure-chromium.sh
 	@sh scripts/ensure-axe.sh >/dev/null
 
-test: $(STAMP) browser
+# Java for the Spark tests (pyspark in local mode; `pytest -m spark` runs them alone).
+java:
+	@sh scripts/ensure-java.sh
+
+test: $(STAMP) browser java
 	$(BIN)/python -m pytest
 
 sample: $(STAMP)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pmhc import access, login, ui
+from pmhc import access, login, present, ui
 from pmhc.config import load_agency
 
 ROOT = Path(__file__).resolve().parent
@@ -34,7 +34,7 @@ else:
 role = ui.current_role()
 
 pages = [
-    st.Page(ROOT / spec.path, title=spec.title, icon=spec.icon, url_path=spec.key)
+    st.Page(ROOT / spec.path, title=present.term(spec.title), icon=spec.icon, url_path=spec.key)
     for spec in access.pages_for(role)
     if (ROOT / spec.path).exists()
 ]

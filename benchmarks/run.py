@@ -134,10 +134,11 @@ def pmhc_pages(con, cfg, assumptions) -> dict:
                              m.breakdown(con, "volume_calls", f, "district", cfg), m.heatmap(con, f),
                              m.breakdown(con, "volume_contacts", f, "responder_type", cfg),
                              m.breakdown(con, "volume_contacts", f, "contact_type", cfg),
-                             m.breakdown(con, "calls_by_category", f, "call_type", cfg)),
+                             m.by_category(con, f, "call_type", cfg)),
         "Outcomes": lambda f: (bar(), m.headline(con, f, cfg, assumptions), m.monthly(con, f, cfg),
                                m.outcome_mix(con, f, "month"),
                                m.breakdown(con, "outcomes_contacts", f, "responder_type", cfg),
+                               m.by_category(con, f, "call_type", cfg),
                                m.outcome_mix(con, f, "responder_type")),
         "Repeat contacts": lambda f: (bar(), m.headline(con, f, cfg, assumptions), m.monthly(con, f, cfg),
                                       m.breakdown(con, "follow_up", f, "district", cfg), m.repeat_people(con, f, cfg)),
@@ -426,7 +427,7 @@ def step_parquet(db_path: Path, where: Path, cfg, assumptions, f, values: dict) 
     out = where / "parquet"
     con = db.connect(db_path, read_only=True, cfg=cfg)
     t = time.perf_counter()
-    parquet.export(con, out)
+    parquet.export(con, out, cfg)
     elapsed = time.perf_counter() - t
     con.close()
     size = sum(p.stat().st_size for p in out.rglob("*.parquet"))
@@ -654,7 +655,7 @@ def report(results: list[dict], meta: dict) -> str:
         lines.append(f"| {fmt_n(r['n'])} | {m['start_mb']:.0f} | {m['after_10_mb']:.0f} | {m['end_mb']:.0f} | "
                      f"{m['max_mb']:.0f} |")
 
-    lines += ["", "**Parquet copy** (partitioned by month; `pmhc export-parquet`)", "",
+    lines += ["", "**Parquet copy** (partitioned by agency and month; `pmhc export-parquet`)", "",
               "| calls | export s | size MB | headline over Parquet s | same headline as DuckDB file |",
               "|---:|---:|---:|---:|---|"]
     for r in results:

@@ -235,6 +235,9 @@ def quality_report(q: dict) -> None:
     cols[3].metric("Merged (same key)", f"{q['rows_collapsed']:,}",
                    help="Rows that repeated the key of an earlier row (e.g. one row per disposition) and were "
                         "merged into it by the profile's [collapse], so nothing is counted twice.")
+    if q.get("rows_other_tables"):
+        st.caption(f"Rows in file = loaded + quarantined + merged + {q['rows_other_tables']:,} rows that are not "
+                   f"`{q['table']}` records: the profile's row filter gives them to its other tables only.")
     if q.get("rows_unchanged") is not None:  # reports stored before unchanged rows were counted lack it
         st.caption(f"Loaded = {q['rows_new']:,} new + {q['rows_updated']:,} updated (stored before with other "
                    f"values) + {q['rows_unchanged']:,} unchanged (stored before with the same values).")
@@ -317,7 +320,8 @@ def history_section(con: duckdb.DuckDBPyConnection) -> None:
     if history.empty:
         st.info("No imports yet.")
         return
-    st.caption("Rows in file = loaded + quarantined (+ merged, for exports repeated once per disposition).")
+    st.caption("Rows in file = loaded + quarantined (+ merged, for exports repeated once per disposition; + other "
+               "tables, for rows a several-table profile's row filter gives to its other tables only).")
     st.dataframe(history, hide_index=True, width="stretch",
                  column_config={"imported_at": st.column_config.DatetimeColumn("imported at",
                                                                                 format="YYYY-MM-DD HH:mm")})
@@ -351,10 +355,37 @@ def draft_section(upload) -> None:
     table = st.selectbox("It fills the table", tables, index=tables.index(likely_table(header)),
                          key="data_draft_table")
     draft = profiles.draft_from_header(header, table, src.name)
+    stem = Path(src.name).name.split('.')[0]
     st.code(draft, language="toml")
-    st.download_button("Download draft profile", draft.encode("utf-8"),
-                       file_name=f"{Path(src.name).name.split('.')[0]}.toml", mime="application/toml",
-                       key="data_draft_download")
+    st.download_button("Download draft profile", draft.encode("utf-8"), file_name=f"{stem}.toml",
+                       mime="application/toml", key="data_draft_download")
+    save_draft(draft, stem)
+
+
+def save_draft(draft: str, stem: str) -> None:
+    """Edit the draft here and save it into the workspace's profiles/, where the import
+    above (and `pmhc import --profile`) finds it; it is checked like any profile first."""
+    from pmhc import agency_settings
+    from pmhc.config import SettingsError, Workspace
+
+    with st.expander("Edit the draft and save it into the workspace", expanded=True, icon=":material/edit:"):
+        st.caption("Check the guesses, uncomment the lines that are right and fill in the rest, then save the "
+                   f"profile into the workspace (`{escape.markdown(str(Workspace.current().profiles_dir))}`): it "
+                   "is then offered under “How the file is laid out”, and `pmhc import --profile` reads it there.")
+        text = st.text_area("Profile (TOML)", draft, height=420, key=f"data_draft_text_{stem}")
+        c1, c2 = st.columns([3, 1])
+        name = c1.text_input("File name in profiles/", stem, key="data_draft_name")
+        replace = c2.checkbox("Replace a profile of that name", key="data_draft_replace")
+        if st.button("Save into the workspace's profiles", icon=":material/save:", key="data_draft_save"):
+            try:
+                saved = agency_settings.save_profile(text, name, login.current_user(), ui.current_role(), replace)
+            except (SettingsError, ValueError, OSError) as e:
+                st.error(f"Not saved: {e}", icon=":material/error:")
+            else:  # drawn again, so the import above offers the new profile
+                st.session_state["data_draft_saved"] = saved.message
+                st.rerun()
+        if "data_draft_saved" in st.session_state:
+            st.success(st.session_state.pop("data_draft_saved"), icon=":material/check:")
 
 
 def main() -> None:

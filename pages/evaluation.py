@@ -29,8 +29,8 @@ for d in sorted(set(rollout.values())):
 starts = dict(sorted(starts.items(), key=lambda kv: kv[1]))
 default = ev.default_start(rollout, list(starts.values()))
 if default is None:
-    ui.no_data("No program start to evaluate: add the start to config/milestones.csv (date,label), or the date each "
-               "district started to config/program_rollout.csv (district,start).")
+    ui.no_data("No program start to evaluate: add the start as a milestone (Settings page, or config/milestones.csv: "
+               "date,label), or the date each district started to config/program_rollout.csv (district,start).")
     st.stop()
 
 c1, c2, c3 = st.columns([2, 3, 2])

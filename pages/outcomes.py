@@ -4,7 +4,7 @@ calls end differently from BH calls handled without a co-responder."""
 import pandas as pd
 import streamlit as st
 
-from pmhc import charts, schema, ui
+from pmhc import category_view, charts, schema, ui
 
 ctx = ui.start("outcomes")
 f = ctx.filters
@@ -65,6 +65,13 @@ with right:
                            "arrest_rate_not_co_responded": "BH calls without co-responder"},
                           "Arrest rate on BH calls per month",
                           "Share of BH calls with an arrest", percent=True, milestones=milestones))
+
+st.subheader("By call type and beat")
+category_view.section(ctx, "outcomes_category", ("diverted_contacts", "involuntary_holds", "bh_calls_with_arrest"),
+                      ("bh_calls", "known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts",
+                       "diversion_rate", "care_connections", "connection_to_care_rate", "involuntary_holds",
+                       "bh_calls_with_arrest", "bh_arrest_rate"),
+                      "known_outcome_contacts", "Diversions, holds and arrests", "Count")
 
 with st.expander("Outcome counts by responder type"):
     mix = ui.outcome_mix(f, "responder_type")

@@ -25,16 +25,18 @@ for row_start in range(0, len(headline), 3):
         with col.container(border=True, height="stretch"):
             delta = ui.fmt_delta(row["value"], row["previous"], row["change_vs_previous"], fig.unit) \
                 if has_previous else None
-            st.metric(
-                fig.label, ui.fmt(row["value"], fig.unit, fig.key), delta,
-                # More BH calls is neither good nor bad; for the other headline figures up is better.
-                delta_color="off" if fig.key == "bh_calls" else "normal",
-                delta_description=f"vs {previous.label}" if delta else None,
-            )
             yoy = ui.fmt_delta(row["value"], row["year_ago"], row["change_vs_year_ago"], fig.unit) \
                 if has_year_ago else None
-            st.caption(f"{yoy} vs a year earlier ({year_ago.label})" if yoy
-                       else f"No change vs a year earlier ({year_ago.label}) to show.")
+            # Each comparison once: for twelve months the previous period is the year before.
+            first, *others = ui.present.changes(delta, previous.label, yoy, year_ago.label)
+            st.metric(
+                fig.label, ui.fmt(row["value"], fig.unit, fig.key), first.text,
+                # More BH calls is neither good nor bad; for the other headline figures up is better.
+                delta_color="off" if fig.key == "bh_calls" else "normal",
+                delta_description=first.against if first.text else None,
+            )
+            for c in others or ([] if first.text else [first]):
+                st.caption(c.line)
             note = ui.explain(row["value"], fig.key, f)
             if note:
                 st.caption(note)
@@ -43,14 +45,19 @@ for row_start in range(0, len(headline), 3):
                            f"{ui.fmt(values.get('net_cost_avoidance_high'), 'usd')} with low / high unit costs.")
             st.markdown(ui.first_sentence(fig.definition))
 
-notes = ["Rates change in percentage points (pts), dollars in dollars, counts and hours in percent."]
+notes = ["Rates change in percentage points (pts), money as an amount, counts and hours in percent."]
 if not ctx.span.covers(f.period):
     notes.append(f"No change shown: {f.period.label} is not fully in the loaded data (a partial month).")
 else:
-    if not has_previous:
-        notes.append(f"No change vs the previous period: {previous.label} is not fully in the loaded data.")
-    if not has_year_ago:
-        notes.append(f"No change vs a year earlier: {year_ago.label} is not fully in the loaded data.")
+    if ui.present.year_before_is_previous(previous.label, year_ago.label):
+        if not has_previous:
+            notes.append(f"No change vs the previous period, a year earlier: {previous.label} is not fully in the "
+                         "loaded data.")
+    else:
+        if not has_previous:
+            notes.append(f"No change vs the previous period: {previous.label} is not fully in the loaded data.")
+        if not has_year_ago:
+            notes.append(f"No change vs a year earlier: {year_ago.label} is not fully in the loaded data.")
 notes.append("A change is also left out when a figure is not defined in one of the two periods.")
 st.caption(" ".join(notes))
 

@@ -11,7 +11,7 @@ import shlex
 
 import streamlit as st
 
-from pmhc import access, login, metrics, progress, release, reports, ui
+from pmhc import access, figures, login, metrics, progress, release, reports, ui
 from pmhc.reports.images import ChartImageError
 
 ctx = ui.start("reports")
@@ -117,7 +117,7 @@ def build(fmt: str, on_progress=None) -> bytes | None:
             # (and its previous period and year earlier) is not suppressed all over again.
             data = reports.gather(cur, f, ctx.cfg, assumptions, public=public,
                                   releases=lambda flt: ui._release(ui._filters_key(flt), role, ui._stamp()),
-                                  categories=() if public else metrics.BREAKDOWNS["calls_by_category"])
+                                  categories=figures.CATEGORIES)
         finally:
             cur.close()
         gathered.clear()  # one selection at a time: the figures of a year are not small

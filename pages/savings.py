@@ -23,25 +23,33 @@ base = metrics.load_assumptions()
 st.subheader("Assumptions")
 if "savings_saved" in st.session_state:
     st.success(st.session_state.pop("savings_saved"), icon=":material/check:")
-st.caption("Unit costs from `config/assumptions.toml`, each with its source and year. Edit value, low or high "
-           "to try a what-if: changes apply to this page only and are not saved.")
-if st.button("Reset to the file's values", icon=":material/restart_alt:"):
-    st.session_state["savings_editor_round"] = st.session_state.get("savings_editor_round", 0) + 1
-frame = base.frame()[["key", "label", "value", "low", "high", "unit", "year"]]
-edited = st.data_editor(
-    frame, key=f"savings_editor_{st.session_state.get('savings_editor_round', 0)}", hide_index=True,
-    width="stretch", disabled=["key", "label", "unit", "year"],
-    column_order=["label", "value", "low", "high", "unit", "year"],
-    column_config={
-        "label": st.column_config.TextColumn("Assumption", width="large"),
-        "value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True),
-        "low": st.column_config.NumberColumn("Low", min_value=0.0, format="localized", required=True),
-        "high": st.column_config.NumberColumn("High", min_value=0.0, format="localized", required=True),
-        "unit": "Unit", "year": st.column_config.NumberColumn("Source year", format="%d"),
-    },
-)
-with st.expander("Sources of the unit costs", expanded=True):
-    st.markdown("\n".join(f"- **{a.label}** ({a.year}): {a.source}" for a in base.values()))
+st.caption("Unit costs from the agency's assumptions (`config/assumptions.toml`), each with its source and year. "
+           "Edit value, low or high to try a what-if: changes apply to this page only and are not saved.")
+unset = [metrics.ASSUMPTION_LABELS[k] for k in metrics.SAVINGS_PARAMS if k not in base]
+if unset:
+    st.info(f"**Not set for this agency yet:** {'; '.join(unset)}. The figures that need them are not measured "
+            "(never priced with another city's costs) until an administrator sets them, with their sources, on the "
+            "Settings page.", icon=":material/info:")
+if base:  # nothing to edit before any cost is set
+    if st.button("Reset to the file's values", icon=":material/restart_alt:"):
+        st.session_state["savings_editor_round"] = st.session_state.get("savings_editor_round", 0) + 1
+    frame = base.frame()[["key", "label", "value", "low", "high", "unit", "year"]]
+    edited = st.data_editor(
+        frame, key=f"savings_editor_{st.session_state.get('savings_editor_round', 0)}", hide_index=True,
+        width="stretch", disabled=["key", "label", "unit", "year"],
+        column_order=["label", "value", "low", "high", "unit", "year"],
+        column_config={
+            "label": st.column_config.TextColumn("Assumption", width="large"),
+            "value": st.column_config.NumberColumn("Value", min_value=0.0, format="localized", required=True),
+            "low": st.column_config.NumberColumn("Low", min_value=0.0, format="localized", required=True),
+            "high": st.column_config.NumberColumn("High", min_value=0.0, format="localized", required=True),
+            "unit": "Unit", "year": st.column_config.NumberColumn("Source year", format="%d"),
+        },
+    )
+    with st.expander("Sources of the unit costs", expanded=True):
+        st.markdown("\n".join(f"- **{a.label}** ({a.year}): {a.source}" for a in base.values()))
+else:
+    edited = base.frame()
 
 what_if, changed, problems = ui.what_if(base, edited)
 for problem in problems:
@@ -86,19 +94,27 @@ if not has_data:
     ui.no_data("No BH calls or contacts for this selection: nothing was avoided, so the estimate is minus the "
                "program cost.")
 st.subheader(f"Estimated cost avoidance, {period}")
+st.caption(f"Amounts in {present.currency_text()}.")
 c1, c2, c3 = st.columns(3)
 c1.metric("Net cost avoidance (estimate)", ui.fmt(result.get("net_cost_avoidance"), "usd", "net_cost_avoidance"),
           border=True)
-c1.caption(f"Range {ui.fmt(result.get('net_cost_avoidance_low'), 'usd')} to "
-           f"{ui.fmt(result.get('net_cost_avoidance_high'), 'usd')}: low end with every unit cost at its low value "
-           "and program cost at its high; high end the reverse.")
+if present.not_measured(result.get("net_cost_avoidance")):
+    c1.caption(ui.explain(result.get("net_cost_avoidance"), "net_cost_avoidance"))
+else:
+    c1.caption(f"Range {ui.fmt(result.get('net_cost_avoidance_low'), 'usd')} to "
+               f"{ui.fmt(result.get('net_cost_avoidance_high'), 'usd')}: low end with every unit cost at its low "
+               "value and program cost at its high; high end the reverse.")
 c2.metric("Gross cost avoidance (estimate)",
           ui.fmt(result.get("gross_cost_avoidance"), "usd", "gross_cost_avoidance"), border=True)
-c2.caption(f"Range {ui.fmt(result.get('gross_cost_avoidance_low'), 'usd')} to "
-           f"{ui.fmt(result.get('gross_cost_avoidance_high'), 'usd')}.")
+if present.not_measured(result.get("gross_cost_avoidance")):
+    c2.caption(ui.explain(result.get("gross_cost_avoidance"), "gross_cost_avoidance"))
+else:
+    c2.caption(f"Range {ui.fmt(result.get('gross_cost_avoidance_low'), 'usd')} to "
+               f"{ui.fmt(result.get('gross_cost_avoidance_high'), 'usd')}.")
 c3.metric("Program cost (pro-rated to the period)", ui.fmt(result.get("program_cost"), "usd", "program_cost"),
           border=True)
-c3.caption("Annual program cost × days in the period ÷ 365.")
+c3.caption(ui.explain(result.get("program_cost"), "program_cost")
+           if present.not_measured(result.get("program_cost")) else "Annual program cost × days in the period ÷ 365.")
 
 st.caption("These figures price **arrests avoided from the same-period comparison** (co-responded vs. other BH "
            "calls). The evaluated alternative is below.")
@@ -112,7 +128,7 @@ with left:
         st.info("The breakdown of the estimate is suppressed for this selection: it is built on counts too "
                 "small to publish.", icon=":material/visibility_off:")
     else:
-        ui.chart(charts.waterfall(steps if has_data else [], present.SAVINGS_TITLE, "US dollars",
+        ui.chart(charts.waterfall(steps if has_data else [], present.SAVINGS_TITLE, present.currency_text(),
                                   total_label=present.SAVINGS_TOTAL))
 with right:
     st.markdown("**What was avoided (estimates)**")

@@ -3,7 +3,7 @@ where and when they happen, and who responds."""
 
 import streamlit as st
 
-from pmhc import charts, figures, schema, ui
+from pmhc import category_view, charts, schema, ui
 
 ctx = ui.start("volume")
 f = ctx.filters
@@ -30,8 +30,8 @@ with right:
                           "Co-response coverage per month (share of BH calls)",
                           "Share of BH calls co-responded", percent=True, milestones=milestones))
 if milestones.empty:
-    st.caption("No program milestones to mark: add dated lines (`date,label`, e.g. "
-               "`2024-03-01,Second clinician hired`) to `config/milestones.csv`.")
+    st.caption("No program milestones to mark: an administrator adds them on the Settings page (or as dated lines "
+               "`date,label`, e.g. `2025-10-01,Night shift added`, in `config/milestones.csv`).")
 else:
     with st.expander(f"Program milestones drawn on the trends ({len(milestones)}, from config/milestones.csv)"):
         st.dataframe(milestones.assign(date=milestones["date"].dt.strftime("%Y-%m-%d")),
@@ -60,27 +60,9 @@ with right:
     st.caption("Darker cells: more behavioral-health calls at that hour — a guide for clinician shift cover.")
 
 st.subheader("By call type and beat")
-if ctx.is_public:
-    st.caption("Call type and beat breakdowns are for staff: their small counts are not part of the public "
-               "release's suppression, so the public view does not show them.")
-else:
-    by = st.radio("Break calls down by", list(figures.BREAKDOWNS["calls_by_category"]), horizontal=True,
-                  format_func=figures.BREAKDOWN_LABELS.get, key="volume_category")
-    cats = ui.breakdown("calls_by_category", f, by)
-    name = figures.BREAKDOWN_LABELS[by]
-    top = cats.sort_values("calls_total", ascending=False).head(15) if not cats.empty else cats
-    ui.chart(charts.bar(top, "bucket", {"bh_calls": "BH calls", "co_responded_bh_calls": "Co-responded BH calls"},
-                        f"BH calls and co-responded BH calls by {name.lower()} (top 15 by calls)", name, "Calls",
-                        horizontal=True))
-    if not cats.empty:
-        st.dataframe({name: cats["bucket"],
-                      "Calls": [ui.fmt(v, "count", "calls_total") for v in cats["calls_total"]],
-                      "BH calls": [ui.fmt(v, "count", "bh_calls") for v in cats["bh_calls"]],
-                      "Co-responded": [ui.fmt(v, "count", "co_responded_bh_calls")
-                                       for v in cats["co_responded_bh_calls"]],
-                      "Coverage": [ui.fmt(v, "rate", "co_response_coverage") for v in cats["co_response_coverage"]]},
-                     hide_index=True, width="stretch")
-        st.caption(f"{name} as exported; “Unknown”: calls exported without one. Rows add up to the period's calls.")
+category_view.section(ctx, "volume_category", ("bh_calls", "co_responded_bh_calls"),
+                      ("calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage"),
+                      "calls_total", "BH calls and co-responded BH calls", "Calls")
 
 st.subheader("Who responds")
 left, right = st.columns(2)

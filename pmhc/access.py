@@ -42,6 +42,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("reports", "pages/reports.py", "Reports & exports", ":material/download:", ALL, "the chief and grant writer"),
     PageSpec("methodology", "pages/methodology.py", "Methodology", ":material/menu_book:", ALL, "everyone"),
     PageSpec("data", "pages/data.py", "Data", ":material/database:", ADMIN, "the administrator"),
+    PageSpec("settings", "pages/settings.py", "Settings", ":material/settings:", ADMIN, "the administrator"),
     PageSpec("audit", "pages/audit.py", "Audit log", ":material/policy:", ADMIN, "the administrator"),
 )
 
@@ -54,6 +55,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "download_reports": ALL,  # decks/workbooks: public-safe versions for public
     "import_data": ADMIN,
     "save_assumptions": ADMIN,  # what-if editing is open to all, saving is not
+    "change_settings": ADMIN,  # the agency's settings (Settings page), written to its workspace
     "view_audit": ADMIN,
     "view_quarantine": ADMIN,  # quarantined rows hold raw records
 }

@@ -54,6 +54,10 @@ ACTIONS = {
     "user_removed": "Account removed",
     "password_changed": "Password changed",
     "demo_refused": "Demo mode refused",
+    "workspace_created": "Workspace created",
+    "settings_saved": "Settings saved",
+    "backup": "Backup written",
+    "restore": "Restored from a backup",
 }
 
 

@@ -59,6 +59,11 @@ def _label(value) -> str:
 
 def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str | None,
             percent: bool = False, height: int = 440, subtitle: str | None = None) -> go.Figure:
+    # Every chart's words pass through here: in the agency's terms ([terminology]).
+    title, x_title, y_title = (present.term(t) for t in (title, x_title, y_title))
+    for trace in fig.data:
+        if trace.name:
+            trace.name = present.term(trace.name)
     title_spec: dict = {"text": _text(title), "x": 0, "xanchor": "left", "font": {"size": 16}}
     if subtitle:
         title_spec["subtitle"] = {"text": _text(subtitle), "font": {"size": 12, "color": "#666"}}
@@ -391,7 +396,8 @@ def waterfall(steps: list[tuple[str, float | None]], title: str, y_title: str,
     steps = [(label, v) for label, v in steps if v is not None and not pd.isna(v)]
     if not steps:
         return empty(title, subtitle=subtitle)
-    fmt = "$,.0f" if money else ",.1f"
+    symbol = present.currency_symbol() if money else ""
+    fmt = ",.0f" if money else ",.1f"
     total = sum(v for _, v in steps)
     labels = [label for label, _ in steps] + [total_label]
     values = [v for _, v in steps] + [total]
@@ -400,10 +406,10 @@ def waterfall(steps: list[tuple[str, float | None]], title: str, y_title: str,
         text=[present.fmt(v, "usd") if money else f"{v:,.1f}" for v in values], textposition="outside",
         increasing={"marker": {"color": PALETTE[2]}}, decreasing={"marker": {"color": PALETTE[5]}},
         totals={"marker": {"color": PALETTE[0]}}, connector={"line": {"color": "#999", "dash": "dot"}},
-        hovertemplate=f"%{{x}}: %{{y:{fmt}}}<extra></extra>", cliponaxis=False,
+        hovertemplate=f"%{{x}}: {_text(symbol)}%{{y:{fmt}}}<extra></extra>", cliponaxis=False,
     ))
     _layout(fig, title, None, y_title, subtitle=subtitle, height=440)
-    fig.update_yaxes(tickprefix="$" if money else None, tickformat=",.0f", rangemode="normal")
+    fig.update_yaxes(tickprefix=symbol or None, tickformat=",.0f", rangemode="normal")
     fig.update_xaxes(tickangle=0)
     fig.update_layout(hovermode="closest")
     _legend(fig, False)
@@ -445,7 +451,7 @@ def load_milestones(path: Path | str | None = None) -> pd.DataFrame:
                                  "write it as YYYY-MM-DD") from None
             if not row["label"]:
                 raise ValueError(f"{path}: line {line}, column label: empty; describe the milestone "
-                                 "(e.g. 'Second clinician hired')")
+                                 "(e.g. 'Night shift added')")
             rows.append({"date": pd.Timestamp(when), "label": row["label"]})
     out = pd.DataFrame(rows, columns=["date", "label"])
     out["date"] = pd.to_datetime(out["date"])

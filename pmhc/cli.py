@@ -144,9 +144,185 @@ def _audit_export(args: argparse.Namespace, code: int, **detail) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from . import reports
 
+    if args.month or args.quarter:
+        return _cmd_packet(args)
+    if not (args.date_from and args.date_to):
+        _say("pmhc report: give the period: --from YYYY-MM --to YYYY-MM, or --month last / --quarter last "
+             "for the scheduled packet", err=True)
+        return 2
+    if not (args.format and args.out):
+        _say("pmhc report: --format and --out are needed with --from/--to (--month and --quarter write all "
+             "three files into the workspace's reports/ folder)", err=True)
+        return 2
     code = reports.cli_run(args)
     return _audit_export(args, code, format=args.format, period=f"{args.date_from}..{args.date_to}",
                          district=args.district, internal=bool(getattr(args, "internal", False)))
+
+
+def _cmd_packet(args: argparse.Namespace) -> int:
+    """`pmhc report --month last`: the deck, workbook and one-pager of the last full month (or
+    quarter) into the workspace's reports/ folder — the scheduled monthly packet."""
+    from . import metrics, progress, schema
+    from .config import Workspace, load_agency
+    from .db import connect
+    from .release import is_published, not_published_reason
+    from .reports import packet
+    from .reports.images import ChartImageError
+
+    if args.month and args.quarter or args.date_from or args.date_to:
+        _say("pmhc report: give one of --month, --quarter or --from/--to", err=True)
+        return 2
+    cfg = load_agency()
+    try:
+        period = packet.month_period(args.month, cfg) if args.month else packet.quarter_period(args.quarter, cfg)
+    except ValueError as e:
+        _say(f"pmhc report: {e}", err=True)
+        return 2
+    public = not args.internal
+    if public and not is_published(period, cfg.fiscal_year_start_month):
+        _say(f"pmhc report: {not_published_reason(period)}", err=True)
+        return 2
+    formats = [args.format] if args.format else list(packet.FORMATS)
+    folder = Path(args.out) if args.out else Workspace.current().reports_dir / packet.folder_name(period)
+    if args.responder_type and args.responder_type not in schema.RESPONDER_TYPES:
+        _say(f"pmhc report: --responder-type {args.responder_type!r} is not one of "
+             f"{', '.join(schema.RESPONDER_TYPES)}", err=True)
+        return 2
+    con = connect(args.db, read_only=True, cfg=cfg)
+    try:
+        if args.district and args.district not in metrics.districts(con):
+            _say(f"pmhc report: district {args.district!r} is not in the data; districts: "
+                 f"{', '.join(metrics.districts(con))}", err=True)
+            return 2
+        shown = progress.for_stream(sys.stderr)
+        try:
+            files, notes = packet.write(con, period, folder, cfg, public=public, district=args.district,
+                                        responder_type=args.responder_type, formats=formats, on_progress=shown)
+        except ChartImageError as e:
+            _say(f"pmhc report: {e}", err=True)
+            return 2
+        finally:
+            shown.close()
+    finally:
+        con.close()
+    for note in notes:
+        _say(f"pmhc report: note: {note}", err=True)
+    release = "public release (small counts suppressed)" if public else "INTERNAL release (exact small counts)"
+    _say(f"Wrote the {period.label} packet, {release}, to {folder}: " + ", ".join(p.name for p in files))
+    args.out = folder
+    return _audit_export(args, 0, format=",".join(formats), period=f"{period.start}..{period.last_day}",
+                         district=args.district, internal=not public, scheduled=True)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    """Create an agency workspace, asking for what the flags do not give (at a terminal)."""
+    from . import audit, workspace
+
+    asks = {"name": "Agency name (e.g. Lakeside Police Department)",
+            "timezone": "Time zone (IANA name, e.g. America/Chicago)",
+            "fiscal_year_start": "First month of the fiscal year (1-12 or a name, e.g. July)",
+            "currency": "Currency (ISO code, e.g. USD, CAD, GBP)"}
+    values = {k: getattr(args, k) for k in asks}
+    missing = [k for k, v in values.items() if not v]
+    if missing and sys.stdin.isatty():
+        for k in missing:
+            values[k] = input(f"{asks[k]}: ").strip()
+        if args.bh_call_types is None:
+            args.bh_call_types = input("Behavioral-health call types, comma-separated (CAD call types; "
+                                       "Enter to pick them later on the Settings page): ")
+    missing = [k for k, v in values.items() if not v]
+    if missing:
+        _say("pmhc init: give " + ", ".join(f"--{k.replace('_', '-')}" for k in missing)
+             + " (or run it at a terminal to be asked)", err=True)
+        return 2
+    types = [t.strip() for t in (args.bh_call_types or "").split(",") if t.strip()]
+    ws = workspace.init(args.dir, name=values["name"], timezone=values["timezone"],
+                        fiscal_year_start_month=values["fiscal_year_start"], currency=values["currency"],
+                        bh_call_types=types, program=args.program, date_format=args.date_format)
+    os.environ["PMHC_HOME"] = str(ws.root)
+    audit.record_quietly("workspace_created", audit.os_user(), str(ws.root), path=audit.log_path(ws.db_path),
+                         agency=values["name"])
+    _say(f"Created the workspace {ws.root} for {values['name']}:\n"
+         f"  settings   {ws.agency_file}\n"
+         f"  profiles   {ws.profiles_dir}/\n"
+         f"  database   {ws.db_path} (made by the first import)\n"
+         f"  secret     {ws.secret_file} (mode 0600: back it up apart from the database backups)\n"
+         f"  examples   {ws.examples_dir}/ (the sample city's values, not applied)\n"
+         "No program cost, unit costs or milestones are set: figures that need them say \"not measured\" "
+         "until you set them (Settings page).\n"
+         "Next:\n"
+         f"  export PMHC_HOME={ws.root}\n"
+         "  pmhc user add YOUR_NAME --role admin\n"
+         "  pmhc import --profile PROFILE.toml EXPORT.csv     (or upload it on the Data page)\n"
+         "  pmhc serve")
+    if not types:
+        _say("Note: no behavioral-health call types yet; pick them on the Settings page once calls are loaded.")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from . import serve
+
+    return serve.serve(args.port, args.address)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from . import doctor
+    from .config import Workspace
+
+    ws = Workspace.current()
+    findings = doctor.run(ws)
+    _say(f"pmhc doctor: workspace {ws.root}")
+    for f in findings:
+        _say(f.line())
+    problems = sum(f.level == doctor.PROBLEM for f in findings)
+    warnings = sum(f.level == doctor.WARN for f in findings)
+    _say(f"{problems} problem(s), {warnings} warning(s)" + (": fix the problems above" if problems else ""))
+    return 1 if problems else 0
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from . import backup
+
+    path = backup.backup(out=args.out)
+    _say(f"Wrote the backup {path} ({path.stat().st_size:,} bytes): database, settings, profiles, accounts and "
+         "audit log, with the person-key fingerprint. The person-key secret is not in it: back it up apart.")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from . import backup
+
+    manifest = backup.read_manifest(args.archive)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            _say("pmhc restore: this replaces the database, settings and profiles with the backup's "
+                 f"(made {manifest.get('created_at')}); pass --yes to go ahead", err=True)
+            return 2
+        if input(f"Replace this workspace's database, settings and profiles with the backup made "
+                 f"{manifest.get('created_at')}? [y/N] ").strip().lower() not in ("y", "yes"):
+            _say("Nothing was changed.")
+            return 1
+    try:
+        done = backup.restore(args.archive)
+    except backup.BackupError as e:
+        _say(f"pmhc restore: {e}", err=True)
+        return 2
+    if done.safety_backup:
+        _say(f"Backed up the workspace as it was to {done.safety_backup}.")
+    _say(f"Restored {args.archive}: " + ("the database, " if done.database else "")
+         + f"{len(done.files)} settings and profile file(s).")
+    for note in done.notes:
+        _say(f"  {note}")
+    return 0
+
+
+def _cmd_apply_settings(args: argparse.Namespace) -> int:
+    from . import apply_settings
+
+    done = apply_settings.apply(args.db)
+    _say(f"Brought {', '.join(done)} into the database." if done else "The database already holds the settings.")
+    return 0
 
 
 def _cmd_export_parquet(args: argparse.Namespace) -> int:
@@ -166,10 +342,16 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+HOME_HELP = "the agency's workspace (default: $PMHC_HOME, else this checkout's sample)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pmhc", description=__doc__)
     p.add_argument("--db", dest="db_before", default=None,
-                   help="database file (default: data/pmhc.duckdb or $PMHC_DB); also accepted after the command")
+                   help="database file (default: the workspace's data/pmhc.duckdb or $PMHC_DB); also accepted "
+                        "after the command")
+    p.add_argument("--home", dest="home_before", default=None, metavar="DIR",
+                   help=HOME_HELP + "; also accepted after the command")
     sub = p.add_subparsers(dest="command", required=True)
 
     imp = sub.add_parser("import", help="import CAD / co-responder / arrest exports into the database")
@@ -193,29 +375,45 @@ def build_parser() -> argparse.ArgumentParser:
     fig.add_argument("--district", default=None)
     fig.add_argument("--responder-type", default=None)
     fig.add_argument("--format", choices=["json", "csv", "table"], default="table")
+    fig.add_argument("--by", default=None, metavar="COLUMN",
+                     help="split every figure that has this breakdown, with the total: month, district, "
+                          "responder_type, contact_type, call_type or beat")
     fig.add_argument("--db", default=None)
     fig.add_argument("--parquet", default=None, metavar="DIR",
                      help="read a Parquet copy written by `pmhc export-parquet` instead of the database file")
+    fig.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                     help="spark: run the same queries on Apache Spark over --parquet DIR (README: The Spark path)")
+    fig.add_argument("--spark-master", default=None, metavar="URL",
+                     help="Spark master (default: spark-submit's, else $PMHC_SPARK_MASTER, else local[*])")
     fig.set_defaults(func=_cmd_figures)
 
-    rep = sub.add_parser("report", help="write the council deck, grant workbook or one-page PDF")
-    rep.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM[-DD]",
+    rep = sub.add_parser("report", help="write the council deck, grant workbook or one-page PDF; "
+                                        "--month last / --quarter last: the scheduled packet")
+    rep.add_argument("--from", dest="date_from", default=None, metavar="YYYY-MM[-DD]",
                      help="first month (or day) included")
-    rep.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM[-DD]",
+    rep.add_argument("--to", dest="date_to", default=None, metavar="YYYY-MM[-DD]",
                      help="last month (or day) included")
+    rep.add_argument("--month", default=None, metavar="last|YYYY-MM",
+                     help="the packet of one month (last = the last full month on the agency's clock): deck, "
+                          "workbook and one-pager into the workspace's reports/YYYY-MM/")
+    rep.add_argument("--quarter", default=None, metavar="last|YYYYQn",
+                     help="the packet of one calendar quarter (last = the last full quarter), into reports/YYYY-Qn/")
     rep.add_argument("--district", default=None)
     rep.add_argument("--responder-type", default=None,
                      help="narrow co-responder log figures to one responder type")
-    rep.add_argument("--format", choices=["pptx", "xlsx", "pdf"], required=True)
-    rep.add_argument("--out", required=True)
+    rep.add_argument("--format", choices=["pptx", "xlsx", "pdf"], default=None,
+                     help="file format (with --month/--quarter: default all three)")
+    rep.add_argument("--out", default=None,
+                     help="output file (with --month/--quarter: a folder, default the workspace's reports/…)")
     rep.add_argument("--internal", action="store_true",
                      help="internal release: exact small counts (do not publish); default is the public release")
     rep.add_argument("--db", default=None)
     rep.set_defaults(func=_cmd_report)
 
-    pq = sub.add_parser("export-parquet", help="write the data as Parquet partitioned by month (for other engines)")
+    pq = sub.add_parser("export-parquet",
+                        help="write the data as Parquet partitioned by agency and month (for other engines, e.g. Spark)")
     pq.add_argument("--db", default=None, help="database file (default: data/pmhc.duckdb or $PMHC_DB)")
-    pq.add_argument("--out", required=True, help="folder for calls/, encounters/, arrests/ (replaced)")
+    pq.add_argument("--out", required=True, help="folder for calls/, encounters/, arrests/ … (this agency's folders are replaced)")
     pq.set_defaults(func=_cmd_export_parquet)
 
     usr = sub.add_parser("user", help="local dashboard accounts (for agencies without an identity provider)")
@@ -236,6 +434,44 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     usr.set_defaults(func=_cmd_user)
 
+    ini = sub.add_parser("init", help="create an agency workspace (settings, profiles, database, secret) in DIR")
+    ini.add_argument("dir", metavar="DIR", help="a new or empty folder")
+    ini.add_argument("--name", help="agency name, e.g. \"Lakeside Police Department\"")
+    ini.add_argument("--timezone", help="IANA time zone, e.g. America/Chicago")
+    ini.add_argument("--fiscal-year-start", dest="fiscal_year_start", help="first month of the fiscal year (1-12 or "
+                                                                           "a name)")
+    ini.add_argument("--currency", help="ISO currency code, e.g. USD, CAD, GBP")
+    ini.add_argument("--bh-call-types", dest="bh_call_types", default=None,
+                     help="behavioral-health CAD call types, comma-separated (or later on the Settings page)")
+    ini.add_argument("--program", default=None, help="program name (default: AGENCY co-responder program)")
+    ini.add_argument("--date-format", dest="date_format", default=None,
+                     help="strftime format of dates in reports (default \"%%-d %%b %%Y\", e.g. 5 Jan 2025)")
+    ini.set_defaults(func=_cmd_init)
+
+    srv = sub.add_parser("serve", help="start the dashboard on the workspace")
+    srv.add_argument("--port", type=int, default=8501)
+    srv.add_argument("--address", default=None, help="address to listen on (default: all; use 127.0.0.1 behind a "
+                                                     "reverse proxy on the same machine)")
+    srv.set_defaults(func=_cmd_serve)
+
+    doc = sub.add_parser("doctor", help="check the workspace (permissions, secret, profiles, database, disk) and "
+                                        "say what to fix")
+    doc.set_defaults(func=_cmd_doctor)
+
+    bak = sub.add_parser("backup", help="back up the workspace (database, settings, profiles, accounts, audit log)")
+    bak.add_argument("--out", default=None, help="backup file (default: the workspace's backups/)")
+    bak.set_defaults(func=_cmd_backup)
+
+    res = sub.add_parser("restore", help="restore the workspace from a `pmhc backup` file")
+    res.add_argument("archive", metavar="BACKUP.tar.gz")
+    res.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    res.set_defaults(func=_cmd_restore)
+
+    aps = sub.add_parser("apply-settings", help="bring settings the SQL reads (disposition map, BH call types, "
+                                                "time zone) into the database after editing agency.toml by hand")
+    aps.add_argument("--db", default=None)
+    aps.set_defaults(func=_cmd_apply_settings)
+
     gen = sub.add_parser("generate", help="write synthetic sample data (seeded)")
     gen.add_argument("--out", required=True)
     gen.add_argument("--years", type=int, default=3)
@@ -244,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", default="2023-01-01", metavar="YYYY-MM-DD")
     gen.add_argument("--no-gzip", action="store_true")
     gen.set_defaults(func=_cmd_generate)
+    for command in sub.choices.values():  # `pmhc serve --home DIR` as well as `pmhc --home DIR serve`
+        command.add_argument("--home", default=None, metavar="DIR", help=HOME_HELP)
     return p
 
 
@@ -255,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "db", None) is None:
         args.db = args.db_before  # `pmhc --db PATH import …` as well as `pmhc import … --db PATH`
+    home = getattr(args, "home", None) or args.home_before
+    if home:  # every command, and the dashboard `pmhc serve` starts, use this workspace
+        os.environ["PMHC_HOME"] = str(Path(home).expanduser().resolve())
     try:
         return args.func(args)
     except BrokenPipeError:

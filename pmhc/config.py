@@ -1,19 +1,29 @@
 """Agency settings and file locations, read from TOML so an agency edits files, not code.
 
-Paths can be redirected with environment variables (PMHC_DB, PMHC_CONFIG_DIR) so tests
-and benchmarks never touch the dashboard's own database.
+An agency's files live in its **workspace** (`pmhc init DIR`; `PMHC_HOME` or `--home`
+points every command and the dashboard at it): `config/` (agency.toml, assumptions.toml,
+milestones.csv, program_rollout.csv), `profiles/`, `data/` (database, accounts, audit
+log), `secrets/`, `reports/`, `backups/`. Without PMHC_HOME a checkout is its own sample
+workspace (the repository's config/, profiles/ and data/), which is what `make run` shows.
+`Workspace` names these paths; one agency's settings are one `AgencyConfig`
+(`load_agency(workspace)`), so a hub can hold several side by side. Single paths can
+still be redirected with environment variables (PMHC_DB, PMHC_CONFIG_DIR,
+PMHC_SECRET_FILE) so tests and benchmarks never touch the dashboard's own files.
 
 Every settings file (config/agency.toml here, the assumptions and mapping profiles
 elsewhere) is checked by one layer: a pydantic model of the file, and `SettingsError`
 whose message names the file, the key and the allowed values (`settings_error`).
-TOML is written with tomli-w only (`toml_dumps`, `toml_value`).
+TOML is written with tomli-w only (`toml_dumps`, `toml_value`, `write_toml`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -24,24 +34,132 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import schema
 
-ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _resources() -> Path:
+    """Where app.py, pages/, queries/, profiles/ and the sample's config/ are: the checkout
+    (this package's parent folder), or their copy inside an installed wheel (pmhc/bundle,
+    mapped by pyproject.toml) when pmhc runs without the checkout."""
+    checkout = _PACKAGE.parent
+    if (checkout / "app.py").is_file() and (checkout / "queries").is_dir():
+        return checkout
+    return _PACKAGE / "bundle"
+
+
+ROOT = _resources()
 QUERIES_DIR = ROOT / "queries"
 SAMPLE_DIR = ROOT / "sample_data"
+SAMPLE_CONFIG_DIR = ROOT / "config"  # the sample city's settings: examples for a new workspace
+SHIPPED_PROFILES_DIR = ROOT / "profiles"
+IS_CHECKOUT = ROOT == _PACKAGE.parent
 
 
-def config_dir() -> Path:
-    return Path(os.environ.get("PMHC_CONFIG_DIR", ROOT / "config"))
-
-
-def default_db_path() -> Path:
-    return Path(os.environ.get("PMHC_DB", ROOT / "data" / "pmhc.duckdb"))
-
-
-# ------------------------------------------------------------------ one validation layer
+# ------------------------------------------------------------------ the workspace
 
 class SettingsError(ValueError):
     """A settings file that cannot be used: one line naming the file, the key and what is allowed."""
 
+
+class NoWorkspace(SettingsError):
+    """pmhc runs from an installed package and no workspace is named (PMHC_HOME / --home)."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where one agency's files are. `sample`: the checkout itself (config/, data/ of the
+    repository; the person-key secret in ~/.config/pmhc as before workspaces existed).
+    `env`: the workspace of this process (`current()`), whose single paths PMHC_CONFIG_DIR,
+    PMHC_DB and PMHC_SECRET_FILE may redirect; a Workspace made from a folder is that folder."""
+
+    root: Path
+    sample: bool = False
+    env: bool = False
+
+    def _env(self, name: str) -> str | None:
+        return os.environ.get(name) or None if self.env else None
+
+    @classmethod
+    def current(cls) -> "Workspace":
+        """PMHC_HOME, else the checkout's sample workspace; an installed package without
+        PMHC_HOME has none (it would otherwise apply the sample city's settings)."""
+        home = os.environ.get("PMHC_HOME", "").strip()
+        if home:
+            root = Path(home).expanduser().resolve()
+            return cls(root, sample=IS_CHECKOUT and root == ROOT, env=True)
+        if IS_CHECKOUT:
+            return cls(ROOT, sample=True, env=True)
+        raise NoWorkspace("no agency workspace: create one with `pmhc init DIR`, then set PMHC_HOME=DIR "
+                          "or pass --home DIR")
+
+    @property
+    def config_dir(self) -> Path:
+        env = self._env("PMHC_CONFIG_DIR")
+        return Path(env) if env else self.root / "config"
+
+    @property
+    def agency_file(self) -> Path:
+        return self.config_dir / "agency.toml"
+
+    @property
+    def assumptions_file(self) -> Path:
+        return self.config_dir / "assumptions.toml"
+
+    @property
+    def milestones_file(self) -> Path:
+        return self.config_dir / "milestones.csv"
+
+    @property
+    def rollout_file(self) -> Path:
+        return self.config_dir / "program_rollout.csv"
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.root / "profiles"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def db_path(self) -> Path:
+        env = self._env("PMHC_DB")
+        return Path(env) if env else self.data_dir / "pmhc.duckdb"
+
+    @property
+    def secret_file(self) -> Path:
+        env = self._env("PMHC_SECRET_FILE")
+        if env:
+            return Path(env)
+        if self.sample:
+            return Path.home() / ".config" / "pmhc" / "person_key_secret"
+        return self.root / "secrets" / "person_key_secret"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports" if self.sample else self.root / "reports"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups" if self.sample else self.root / "backups"
+
+    @property
+    def examples_dir(self) -> Path:
+        """The sample city's values, offered as labelled examples (never read as settings)."""
+        return SAMPLE_CONFIG_DIR if self.sample else self.root / "examples"
+
+
+def config_dir() -> Path:
+    env = os.environ.get("PMHC_CONFIG_DIR")
+    return Path(env) if env else Workspace.current().config_dir
+
+
+def default_db_path() -> Path:
+    env = os.environ.get("PMHC_DB")
+    return Path(env) if env else Workspace.current().db_path
+
+
+# ------------------------------------------------------------------ one validation layer
 
 class Strict(BaseModel):
     """Base of every settings model: unknown keys are errors (a typo never passes silently)."""
@@ -95,7 +213,7 @@ def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | No
 def _allowed(model: type[BaseModel] | None, loc: tuple) -> list[str]:
     """Keys a model accepts at the place an unknown key was found."""
     m = _model_at(model, loc[:-1])
-    return list(m.model_fields) if m is not None else []
+    return [f.alias or k for k, f in m.model_fields.items()] if m is not None else []
 
 
 _KIND_WORDS = {"str": "a string", "list[str]": "a list of strings", "bool": "true or false",
@@ -215,6 +333,20 @@ def toml_value(value: Any) -> str:
     return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
 
 
+def write_private(path: Path, text: str, mode: int = 0o600) -> Path:
+    """Replace a settings file in one step (written beside it, then renamed), so a reader
+    never sees half of it; owner-only, like everything in a workspace."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.saving")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    tmp.replace(path)
+    return path
+
+
 # ------------------------------------------------------------------ config/agency.toml
 
 CallOutcome = Literal[schema.CALL_OUTCOMES]  # type: ignore[valid-type]
@@ -243,9 +375,99 @@ class _DataRules(Strict):
     co_responder_empty: Literal[CO_RESPONDER_EMPTY] = "unknown"  # type: ignore[valid-type]
 
 
+AGENCY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def agency_slug(name: str) -> str:
+    """The agency key made from its name ("Harbor City Police Department" →
+    "harbor-city-police-department"): lower-case ASCII letters, digits and hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:63].strip("-") or "agency"
+
+
+# ISO 4217 code → (symbol, name in words). Any other three-letter code is allowed; it is
+# then written before amounts as the code itself unless [locale] currency_symbol says.
+CURRENCIES = {
+    "USD": ("$", "US dollars"), "CAD": ("$", "Canadian dollars"), "AUD": ("$", "Australian dollars"),
+    "NZD": ("$", "New Zealand dollars"), "GBP": ("£", "pounds sterling"), "EUR": ("€", "euros"),
+    "IEP": ("€", "euros"), "CHF": ("CHF ", "Swiss francs"), "SEK": ("SEK ", "Swedish kronor"),
+    "NOK": ("NOK ", "Norwegian kroner"), "DKK": ("DKK ", "Danish kroner"), "ZAR": ("R", "South African rand"),
+    "JPY": ("¥", "yen"), "INR": ("₹", "Indian rupees"), "MXN": ("MX$", "Mexican pesos"),
+}
+# Dates when the agency sets no format: "5 Jan 2025" in short texts, "5 January 2025" in a
+# deck or a summary's sentences (pmhc.present.date_text).
+DEFAULT_DATE_FORMATS = {"short": "%-d %b %Y", "long": "%-d %B %Y"}
+
+
+class _Locale(Strict):
+    # How money and dates read in pages and exports.
+    currency: str = "USD"
+    currency_symbol: str | None = None  # default: from the code (CURRENCIES), else the code
+    date_format: str | None = None  # strftime, for dates in reports and exports (default DEFAULT_DATE_FORMATS)
+
+    @field_validator("currency")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        v = str(v).strip().upper()
+        if len(v) != 3 or not v.isalpha():
+            raise ValueError(f"{v!r} is not a currency code; use the three-letter ISO 4217 code, e.g. "
+                             "\"USD\", \"CAD\", \"GBP\", \"EUR\"")
+        return v
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, v: str | None) -> str | None:
+        from datetime import date
+
+        if v is None:
+            return v
+
+        try:
+            text = date(2025, 1, 5).strftime(v)
+        except ValueError as e:
+            raise ValueError(f"{v!r} is not a date format ({e}); use strftime codes such as \"%d/%m/%Y\" "
+                             "or \"%-d %b %Y\"") from None
+        if not any(c in v for c in ("%d", "%-d", "%e", "%x", "%F", "%D")) or text == v:
+            raise ValueError(f"{v!r} does not print the day of the month; use e.g. \"%d/%m/%Y\" or "
+                             "\"%Y-%m-%d\"")
+        return v
+
+
+class _Import(Strict):
+    # The plausible window of dates in an export (pmhc.value_rules.date_window reads it).
+    earliest_date: str | None = None
+    latest_date: str | None = None
+    latest_days_ahead: int | None = None
+
+
+def _check_terms(v: dict) -> dict:
+    from . import present
+
+    allowed = present.term_keys()
+    out = {}
+    for k, x in (v or {}).items():
+        key = str(k).strip()
+        if key not in allowed and key.lower() not in allowed:
+            import difflib
+
+            close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+            raise ValueError(f"{key!r} is not a term the dashboard uses" + (f" (did you mean {close[0]!r}?)" if close
+                                                                            else "")
+                             + f"; terms: {', '.join(present.TERMS)}; or a value such as "
+                             + ", ".join(present.VALUE_TERMS[:4]) + "…")
+        if not str(x).strip():
+            raise ValueError(f"{key!r}: the agency's word for it is empty")
+        out[key if key in allowed else key.lower()] = str(x).strip()
+    return out
+
+
 class AgencyFile(Strict):
     """config/agency.toml as written by an agency."""
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     name: str = "Agency"
+    # The agency's key in data shared with other agencies (the Parquet copy's
+    # agency=<key> folders); made from `name` when not given.
+    key: str | None = None
     program: str = "Co-Responder Program"
     timezone: str = "UTC"
     fiscal_year_start_month: int = Field(7, ge=1, le=12)
@@ -256,11 +478,29 @@ class AgencyFile(Strict):
     # CAD disposition code → how the call ended (calls.outcome vocabulary). Codes match
     # without regard to case or surrounding spaces.
     dispositions: dict[str, CallOutcome] = {}
+    # Money and dates in pages and exports.
+    locale: _Locale = _Locale()
+    # The agency's words for the dashboard's terms ("co-responder" = "mobile crisis team").
+    terminology: dict[str, str] = {}
+    import_: _Import = Field(_Import(), alias="import")
+
+    @field_validator("terminology", mode="before")
+    @classmethod
+    def _terms(cls, v):
+        return _check_terms(v) if isinstance(v, dict) else v
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
         return check_timezone(v)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        if v is not None and not AGENCY_KEY.match(v):
+            raise ValueError(f"{v!r} is not an agency key: use 1–63 lower-case letters, digits, '-' or '_', "
+                             "starting with a letter or digit (e.g. \"harbor-city\")")
+        return v
 
     @field_validator("dispositions", mode="before")
     @classmethod
@@ -286,7 +526,25 @@ class AgencyConfig:
     # What an empty co-responder field means: "unknown" (left out of co-response
     # figures) unless the agency says "not_co_responded" ([data_rules] in agency.toml).
     co_responder_empty: str = "unknown"
+    # Money and dates ([locale]) and the agency's words for terms ([terminology]).
+    currency: str = "USD"
+    currency_symbol: str = "$"
+    date_format: str = ""  # "" = the dashboard's own (DEFAULT_DATE_FORMATS)
+    terminology: tuple[tuple[str, str], ...] = ()
+    key: str = ""  # `key` in agency.toml when given; see agency_key
     source: str = field(default="", compare=False)
+
+    @property
+    def currency_name(self) -> str:
+        """'Canadian dollars (CAD)': the unit of money figures in words."""
+        name = CURRENCIES.get(self.currency, (None, self.currency))[1]
+        return f"{name} ({self.currency})" if name != self.currency else self.currency
+
+    @property
+    def agency_key(self) -> str:
+        """The agency's key in data shared with other agencies: the configured key, else
+        a slug of the name."""
+        return self.key or agency_slug(self.name)
 
     @property
     def bh_rule(self) -> str:
@@ -315,11 +573,27 @@ class AgencyConfig:
                 + ". Other codes are unmapped.")
 
 
-def load_agency(path: Path | None = None) -> AgencyConfig:
-    path = Path(path) if path else config_dir() / "agency.toml"
-    if not path.exists():
-        return AgencyConfig(source=str(path))
-    f: AgencyFile = validate(AgencyFile, read_toml(path), path)
+def load_agency(path: "Path | str | Workspace | None" = None) -> AgencyConfig:
+    """One agency's settings: `path` is its agency.toml or its Workspace (default: the
+    current workspace). Parsed once per version of the file (keyed by its stamp), so the
+    formatter can read the currency on every call."""
+    if isinstance(path, Workspace):
+        path = path.agency_file
+    text = os.fspath(path) if path else os.path.join(os.environ.get("PMHC_CONFIG_DIR") or config_dir(), "agency.toml")
+    try:
+        st = os.stat(text)
+    except FileNotFoundError:
+        return AgencyConfig(source=text)
+    return _load_agency(text, st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+@lru_cache(maxsize=16)
+def _load_agency(path_text: str, _mtime: int, _size: int, _ino: int) -> AgencyConfig:
+    path = Path(path_text)
+    return _agency(validate(AgencyFile, read_toml(path), path), path)
+
+
+def _agency(f: AgencyFile, path: Path) -> AgencyConfig:
     codes: dict[str, str] = {}
     for code, outcome in f.dispositions.items():
         k = code.strip().lower()
@@ -338,5 +612,52 @@ def load_agency(path: Path | None = None) -> AgencyConfig:
         unstable_numerator=f.privacy.unstable_numerator,
         dispositions=tuple(sorted(codes.items())),
         co_responder_empty=f.data_rules.co_responder_empty,
+        currency=f.locale.currency,
+        currency_symbol=(f.locale.currency_symbol if f.locale.currency_symbol is not None
+                         else CURRENCIES.get(f.locale.currency, (f.locale.currency + " ",))[0]),
+        date_format=f.locale.date_format or "",
+        terminology=tuple(f.terminology.items()),
+        key=f.key or "",
         source=str(path),
     )
+
+
+def agency_raw(path: Path | str | None = None) -> dict:
+    """agency.toml as TOML data (empty when there is none), for a writer that changes part of it."""
+    path = Path(path) if path else config_dir() / "agency.toml"
+    return read_toml(path) if path.exists() else {}
+
+
+AGENCY_HEADER = """\
+# Agency settings: every figure, page and report reads them. Written by `pmhc init` and
+# the dashboard's Settings page (each save is in the audit log); it can also be edited in
+# any text editor. Keys are explained in the README ("Deploying for your agency").
+"""
+
+
+def write_agency(changes: dict, path: Path | str | None = None) -> AgencyConfig:
+    """Change some settings of agency.toml and keep the rest (sections this version does not
+    write included): the merged file is checked by the same model as when it is read, and
+    written in one step only when it passes. A value of None removes the key. Returns the
+    settings as read back."""
+    path = Path(path) if path else config_dir() / "agency.toml"
+    raw = agency_raw(path)
+
+    def merge(into: dict, new: dict) -> dict:
+        out = dict(into)
+        for k, v in new.items():
+            if v is None:
+                out.pop(k, None)
+            elif isinstance(v, dict) and isinstance(out.get(k), dict) and k not in ("dispositions", "terminology"):
+                out[k] = merge(out[k], v)
+            else:
+                out[k] = v
+        return out
+
+    merged = merge(raw, changes)
+    _agency(validate(AgencyFile, merged, path), path)  # every check of a read, before anything is written
+    # scalars first, then sections (a TOML table cannot be followed by a plain key)
+    ordered = {k: v for k, v in merged.items() if not isinstance(v, dict)}
+    ordered.update({k: v for k, v in merged.items() if isinstance(v, dict)})
+    write_private(path, AGENCY_HEADER + "\n" + toml_dumps(ordered))
+    return load_agency(path)

@@ -28,8 +28,8 @@ _TABLES = {
     "arrests": ("arrests", "arrests_first", "arrests_last"),
 }
 # Column inputs: the count of rows they are counted over.
-_OVER = {"calls": "bh_calls", "encounters": "contacts"}
-_TABLE_WORDS = {"calls": "calls", "encounters": "clinician log"}
+_OVER = {"calls": "bh_calls", "encounters": "contacts", "arrests": "arrests"}
+_TABLE_WORDS = {"calls": "calls", "encounters": "clinician log", "arrests": "arrest records"}
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ class Coverage:
             return None
         if inp.table == "assumptions":
             missing = [k.strip() for k in inp.column.split(",") if k.strip() not in self.assumptions_set]
-            return f"{inp.label} not set in config/assumptions.toml ({', '.join(missing)})" if missing else None
+            return (f"{inp.label} not set in the agency's assumptions ({', '.join(missing)}; an administrator sets "
+                    "them on the Settings page, or in config/assumptions.toml)") if missing else None
         if name == "comparison_contacts":
             if not self.here.get("contacts"):
                 return None  # an empty selection: its counts are 0 and its estimate has nothing to compare
@@ -161,17 +162,20 @@ class Coverage:
         src = self.source(fig)
         if src is not None:
             return self._call_note(src, public)
-        notes = []
+        notes, counted = [], []
         for name in fig.inputs:
             inp = figures.INPUTS[name]
             if inp.table not in _OVER or not inp.over:
                 continue
             of = int(self.here.get(_OVER[inp.table]) or 0)
             rec = int(self.here.get(name) or 0)
-            if 0 < rec < of:
+            if 0 < rec < of and inp.empty_means:  # every row counts: an empty one as empty_means
+                counted.append(f"the {inp.label} is empty on {'some' if public else f'{of - rec:,} of {of:,}'} "
+                               f"{inp.over}, counted as {inp.empty_means}.")
+            elif 0 < rec < of:
                 notes.append(f"over the {inp.over} where the {inp.label} is recorded (not all of them)" if public
                              else present.coverage_text(rec, of, inp.over, f"the {inp.label}"))
-        text = "computed " + "; ".join(notes) + "." if notes else ""
+        text = " ".join((["computed " + "; ".join(notes) + "."] if notes else []) + counted)
         if "co_responder" in fig.inputs and self.co_responder_rule:
             text = (text + " " + self.co_responder_rule).strip()
         return text

@@ -76,6 +76,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig | None = Non
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS record_key VARCHAR")  # databases from before
     # Rows re-imported with the same values (NULL for imports from before it was counted).
     con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_unchanged BIGINT")
+    # A profile's rows merged by [collapse], and rows that are records of its other tables
+    # only (rows in file = loaded + quarantined + merged + other tables, per table).
+    con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_merged BIGINT")
+    con.execute("ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_other_tables BIGINT")
     write_groups(con)
     from . import sql
 

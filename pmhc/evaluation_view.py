@@ -56,7 +56,8 @@ def savings_alternative(f, assumptions, result: dict, ctx) -> None:
         st.markdown("**Alternative: arrests avoided from the evaluated effect** (Program evaluation page)")
         e, rollout = default_arrest_evaluation()
         if e is None:
-            st.caption("Not available: no program start in config/milestones.csv or config/program_rollout.csv.")
+            st.caption("Not available: no program start (a milestone on the Settings page, config/milestones.csv, or "
+                       "config/program_rollout.csv).")
             return
         effect = ev.period_effect(e, panel(), rollout, f"{f.period.start:%Y-%m}",
                                   f"{f.period.end - timedelta(days=1):%Y-%m}",

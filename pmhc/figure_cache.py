@@ -103,6 +103,11 @@ def _public_breakdown(con, fkey, role, stamp, query, by):
     return _rel(fkey, role, stamp).masked_frame(metrics.breakdown(con, query, _filters_from_key(fkey), by), by)
 
 
+def _public_by_category(con, fkey, role, stamp, by):
+    f = _filters_from_key(fkey)
+    return _rel(fkey, role, stamp).masked_frame(metrics.by_category(con, f, by), by)
+
+
 def _public_outcome_mix(con, fkey, role, stamp, by="month"):
     rel = _rel(fkey, role, stamp)
     return rel.masked_mix(rel.frames[f"mix:{by}"], by)
@@ -126,6 +131,7 @@ _FUNCS = {
     "compare": metrics.compare,
     "monthly": metrics.monthly,
     "breakdown": lambda con, f, query, by: metrics.breakdown(con, query, f, by),
+    "by_category": lambda con, f, by: metrics.by_category(con, f, by),
     "outcome_mix": metrics.outcome_mix,
     "heatmap": metrics.heatmap,
     "repeat_people": metrics.repeat_people,
@@ -142,6 +148,7 @@ _PUBLIC_FUNCS = {
     "compare": _public_compare,
     "monthly": _public_monthly,
     "breakdown": _public_breakdown,
+    "by_category": _public_by_category,
     "outcome_mix": _public_outcome_mix,
     "heatmap": _public_heatmap,
     "repeat_people": _no_public_version,
@@ -205,6 +212,11 @@ def monthly(filters: metrics.Filters) -> pd.DataFrame:
 
 def breakdown(query: str, filters: metrics.Filters, by: str) -> pd.DataFrame:
     return _call("breakdown", filters, query=query, by=by)
+
+
+def by_category(filters: metrics.Filters, by: str) -> pd.DataFrame:
+    """The figures shown by call type or beat (metrics.by_category; public: the release's)."""
+    return _call("by_category", filters, by=by)
 
 
 def outcome_mix(filters: metrics.Filters, by: str = "month") -> pd.DataFrame:

@@ -44,6 +44,9 @@ class Input:
     column: str  # canonical column (or assumption key); "" = the table's rows
     label: str  # in words, for the reason line
     over: str = ""  # rows the column is checked on, e.g. "BH calls"
+    # What an empty value counts as, where the figure counts every row rather than only the
+    # recorded ones (the coverage note then says so instead of "computed over the part").
+    empty_means: str = ""
 
 
 INPUTS: dict[str, Input] = {i.name: i for i in (
@@ -60,6 +63,9 @@ INPUTS: dict[str, Input] = {i.name: i for i in (
     Input("comparison_contacts", "encounters", "responder_type",
           "on-scene contacts with a known outcome by both co-responders and CIT officers only"),
     Input("arrests", "arrests", "", "arrest records"),
+    # arrest records from a crisis export (a profile's [arrests.where]) do not say whether
+    # the person was booked: the booked share is then not measured, never 0 %
+    Input("booked", "arrests", "booked", "booked field", "arrest records", empty_means="not booked"),
     Input("unit_costs", "assumptions", "jail_booking, jail_bed_day, average_jail_stay_days, ed_visit, "
           "ambulance_transport, officer_hour", "unit costs"),
     Input("program_cost", "assumptions", "program_cost_annual", "annual program cost"),
@@ -120,6 +126,21 @@ ARRESTS_FROM_CALLS: dict[str, CallSource] = {
         "BH calls whose recorded outcome is arrest ÷ BH calls whose export records arrests."),
 }
 
+# Categorical columns of the calls that figures break down by, besides district (README
+# "Figures", "Breaking figures down by what the export has"): the call type as exported
+# and the beat. Contact figures follow the contact's call ('No linked call' without one).
+# Not breakdowns: the disposition (the outcome is read from it: the outcome mix is its
+# breakdown) and the priority (agencies code it differently, and every breakdown the
+# public sees is more cells for the release to protect, for no question a user asked).
+CATEGORIES: tuple[str, ...] = ("call_type", "beat")
+# The figures shown by category (Co-response volume and Diversion & outcomes pages, the
+# workbook's By call type / By beat sheets): the public release protects these, and only
+# these, by category (each more is a cell per category for it to protect).
+CATEGORY_FIGURES: tuple[str, ...] = (
+    "calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage",
+    "known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts", "diversion_rate",
+    "care_connections", "connection_to_care_rate", "involuntary_holds", "bh_calls_with_arrest", "bh_arrest_rate")
+
 # Breakdowns: figure query → the columns its rows can be split by ($by). Parts of an
 # additive count add up to the period's figure in every breakdown (tests/test_breakdowns.py).
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
@@ -127,15 +148,16 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "outcomes_calls": ("month", "district"),
     "officer_time": ("month", "district"),
     "volume_contacts": ("month", "district", "responder_type", "contact_type"),
-    "outcomes_contacts": ("month", "district", "responder_type", "contact_type"),
+    "outcomes_contacts": ("month", "district", "responder_type", "contact_type") + CATEGORIES,
     "repeat_contacts": ("month", "district", "responder_type"),
     "follow_up": ("month", "district", "responder_type"),
-    # any categorical column the export has (added following README "Adding a figure")
-    "calls_by_category": ("call_type", "beat"),
+    # call figures by the categorical columns (added following README "Adding a figure")
+    "calls_by_category": CATEGORIES,
 }
 # Breakdown-only queries: the registered figures they return, split by their $by.
 BREAKDOWN_FIGURES: dict[str, tuple[str, ...]] = {
-    "calls_by_category": ("calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage"),
+    "calls_by_category": ("calls_total", "bh_calls", "co_responded_bh_calls", "co_response_coverage",
+                          "bh_calls_with_arrest", "bh_arrest_rate"),
 }
 BREAKDOWN_LABELS = {"month": "Month", "district": "District", "responder_type": "Responder type",
                     "contact_type": "Kind of contact", "call_type": "Call type", "beat": "Beat"}
@@ -149,6 +171,11 @@ IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("contacts_total", ("known_outcome_contacts", "unknown_outcome_contacts")),
     ("contacts_total", ("bh_contacts",)),
     ("follow_up_contacts", ("follow_ups_attempted",)),
+)
+# Identities that hold when the outcome figures are counted on BH calls (no clinician log:
+# coverage.Coverage.from_calls): every BH call's outcome is known or not.
+CALL_IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("bh_calls", ("known_outcome_contacts", "unknown_outcome_contacts")),
 )
 # Inequalities that hold by definition: sum(small) ≤ sum(big).
 AT_MOST: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -254,12 +281,13 @@ _PERIOD, _UNKNOWN = PERIOD_NOTE, UNKNOWN_NOTE
 _C = ("calls",)
 _CO = ("calls", "co_responder")
 _CA = ("calls", "co_responder", "arrests")
+_BK = ("calls", "arrests", "booked")
 _K = ("contacts",)
 _KO = ("contacts", "contact_outcome")
 _KP = ("contacts", "person_key")
 _OFF = ("calls", "officer_minutes", "co_responder")
 _ED_IN = ("contacts", "contact_outcome", "comparison_contacts")
-_SAV = tuple(dict.fromkeys(_CA + _OFF + _ED_IN + ("unit_costs",)))
+_SAV = tuple(dict.fromkeys(_CA + ("booked",) + _OFF + _ED_IN + ("unit_costs",)))
 # Counts the savings figures are built on (the public release hides them together).
 _ARRESTS = ("co_responded_bh_calls_with_arrest", "not_co_responded_bh_calls_with_arrest",
             "co_responded_bh_calls", "not_co_responded_bh_calls")
@@ -486,7 +514,7 @@ def _figs() -> list[Figure]:
           family="Resource savings", inputs=("calls", "arrests"), shown=False, stored=_ROLL),
         F("bh_booked_arrests", "Booked arrests on BH calls", "count", "savings_counts",
           "Arrest records naming a BH call of the period where the person was booked.",
-          counting_unit="arrest record", family="Resource savings", inputs=("calls", "arrests"), shown=False,
+          counting_unit="arrest record", family="Resource savings", inputs=_BK, shown=False,
           stored=_ROLL),
         F("ed_rate_co_responder", "ED / hold rate, co-responder contacts", "rate", "savings_inputs",
           "Co-responder on-scene contacts ending in ED or a hold ÷ co-responder on-scene contacts.",
@@ -498,20 +526,20 @@ def _figs() -> list[Figure]:
           num_key="cit_ed_contacts", den_key="cit_scene_contacts", stored=_ENC),
         F("booked_share", "Share of BH-call arrests booked", "rate", "savings_inputs",
           "Booked arrests on BH calls ÷ arrest records on BH calls (1 when there are none).",
-          counting_unit="arrest record", family="Resource savings", inputs=("calls", "arrests"), shown=False,
+          counting_unit="arrest record", family="Resource savings", inputs=_BK, shown=False,
           num_key="bh_booked_arrests", den_key="bh_linked_arrests", stored=_ROLL),
         F("arrests_avoided", "Arrests avoided (estimate)", "count", "savings",
           "(Arrest rate without co-responder − with) × co-responded BH calls.", family="Resource savings",
           additive=False, inputs=_CA, depends=_ARRESTS, unstable_on=_SAVINGS_NUMS[:2]),
         F("bookings_avoided", "Jail bookings avoided (estimate)", "count", "savings",
           "Arrests avoided × share of BH-call arrests booked.", family="Resource savings", additive=False,
-          inputs=_CA, depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
+          inputs=_CA + ("booked",), depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",)),
         F("ed_transports_avoided", "ED transports avoided (estimate)", "count", "savings",
           "(ED/hold rate of CIT-only on-scene contacts − of co-responder contacts) × co-responder on-scene contacts.",
           family="Resource savings", additive=False, inputs=_ED_IN, depends=_ED, unstable_on=_SAVINGS_NUMS[2:]),
         F("jail_cost_avoided", "Jail costs avoided (estimate)", "usd", "savings",
           "Bookings avoided × (booking + bed-day × average stay).", family="Resource savings", additive=False,
-          inputs=_CA + ("unit_costs",), depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",),
+          inputs=_CA + ("booked", "unit_costs"), depends=_BOOKINGS, unstable_on=_SAVINGS_NUMS[:2] + ("bh_booked_arrests",),
           shown=False),
         F("ed_cost_avoided", "ED and ambulance costs avoided (estimate)", "usd", "savings",
           "ED transports avoided × (ED visit + ambulance transport).", family="Resource savings", additive=False,
@@ -544,8 +572,24 @@ def _expand(f: Figure, windows: tuple[int, ...], min_contacts: int) -> list[Figu
 
 
 def registry(windows: tuple[int, ...] = (90, 180, 365), min_contacts: int = 2) -> list[Figure]:
-    """Every registered figure, building blocks included, repeat windows expanded."""
-    return [g for f in _figs() for g in _expand(f, windows, min_contacts)]
+    """Every registered figure, building blocks included, repeat windows expanded, its text
+    in the agency's words ([terminology] in agency.toml, applied by pmhc.present.term)."""
+    return _worded([g for f in _figs() for g in _expand(f, windows, min_contacts)])
+
+
+_WORDED = ("label", "definition", "numerator", "denominator", "counting_unit", "exclusions")
+
+
+def _worded(figs: list[Figure]) -> list[Figure]:
+    from dataclasses import replace
+
+    from . import present
+    from .config import load_agency
+
+    cfg = load_agency()
+    if not cfg.terminology:
+        return figs
+    return [replace(f, **{k: present.term(getattr(f, k), cfg) for k in _WORDED}) for f in figs]
 
 
 def figures(windows: tuple[int, ...] = (90, 180, 365), min_contacts: int = 2) -> list[Figure]:

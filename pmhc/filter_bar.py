@@ -3,6 +3,7 @@ address so a view can be shared, and what is loaded (the data span it offers).""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -99,11 +100,27 @@ def _defaults(span: DataSpan, cfg: AgencyConfig) -> dict:
     }
 
 
+def nearest_month(value, months: list[str]) -> str | None:
+    """A month (YYYY-MM) before or after the loaded months → the first or last loaded one;
+    None for anything else. A link made when more was loaded (or asking for months to
+    come) keeps the loaded part of its range, rather than falling back to the default
+    period and showing, say, January alone for "January to April"."""
+    if not months or not isinstance(value, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        return None
+    if value < months[0]:
+        return months[0]
+    if value > months[-1]:
+        return months[-1]
+    return None
+
+
 def _from_query_params(options: dict, defaults: dict) -> tuple[dict, list[str]]:
-    """Widget values from the link's query parameters; unknown values are reported, not used."""
+    """Widget values from the link's query parameters; unknown values are reported, not used.
+    A month before or after the loaded data is moved to the nearest loaded month (and said)."""
     qp = st.query_params
     values = dict(defaults)
     ignored = []
+    moved = []
     for wkey, pkey in zip(FILTER_KEYS, PARAM_KEYS):
         if pkey not in qp:
             continue
@@ -119,8 +136,14 @@ def _from_query_params(options: dict, defaults: dict) -> tuple[dict, list[str]]:
             value = str(raw).upper().replace("-", "")
         if value in opts:
             values[wkey] = value
+        elif wkey in ("flt_from", "flt_to") and (near := nearest_month(value, opts)) is not None:
+            values[wkey] = near
+            moved.append(f"The link's `{pkey}={raw}` is outside the loaded data ({_month_label(opts[0])} to "
+                         f"{_month_label(opts[-1])}): the period runs {'from' if wkey == 'flt_from' else 'to'} "
+                         f"{_month_label(near)}.")
         else:
             ignored.append(f"{pkey}={raw}")
+    st.session_state["_flt_moved"] = moved
     return values, ignored
 
 
@@ -137,8 +160,11 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
     for k in FILTER_KEYS:
         value = st.session_state.get(k)
         # Re-assigning carries the value over to this page's widget (widget ids are per page);
-        # a value no longer in the data (e.g. after a re-import) falls back to the default.
-        st.session_state[k] = value if value in options[k] else defaults[k]
+        # a value no longer in the data (e.g. after a re-import) falls back to the default
+        # (a month past the data's ends: to the nearest loaded month).
+        if value not in options[k]:
+            value = (nearest_month(value, options[k]) if k in ("flt_from", "flt_to") else None) or defaults[k]
+        st.session_state[k] = value
 
     sb = st.sidebar
     sb.markdown("**Filters**")
@@ -167,6 +193,8 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
                       "CAD call figures always include every call in the district.")
     for msg in st.session_state.get("_flt_ignored", []):
         sb.warning(f"The link's filter `{msg}` is not in the loaded data and was ignored.", icon="⚠️")
+    for msg in st.session_state.get("_flt_moved", []):
+        sb.info(msg, icon=":material/date_range:")
 
     filters, notes = _filters_from_state(cfg)
     for n in notes:

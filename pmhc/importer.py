@@ -53,6 +53,9 @@ class StageResult:
     # reason, message, record), inserted into quarantine in one statement.
     rejected_table: str | None = None
     rows_collapsed: int = 0  # rows merged into another row with the same key (profile [collapse])
+    # Rows that are not records of this table: a profile filling several tables from one
+    # export keeps only the rows its [TABLE.where] names (e.g. arrests: "Subject Arrested").
+    rows_other_tables: int = 0
 
 
 @dataclass
@@ -67,6 +70,7 @@ class FileReport:
     rows_unchanged: int = 0  # rows whose stored row already held the same values
     rows_quarantined: int = 0
     rows_collapsed: int = 0
+    rows_other_tables: int = 0  # rows of the export that are records of the profile's other tables only
     status: str = "loaded"
     message: str = ""
     import_id: int | None = None
@@ -75,7 +79,8 @@ class FileReport:
 
     @property
     def balanced(self) -> bool:
-        return self.rows_in_file == self.rows_loaded + self.rows_quarantined + self.rows_collapsed
+        return self.rows_in_file == (self.rows_loaded + self.rows_quarantined + self.rows_collapsed
+                                     + self.rows_other_tables)
 
     def summary(self) -> str:
         if self.status != "loaded":
@@ -86,6 +91,8 @@ class FileReport:
             f"{self.rows_unchanged:,} unchanged) + "
             f"{self.rows_quarantined:,} quarantined"
             + (f" + {self.rows_collapsed:,} merged into a row with the same key" if self.rows_collapsed else "")
+            + (f" + {self.rows_other_tables:,} for the profile's other tables only ([{self.table}.where])"
+               if self.rows_other_tables else "")
             + "".join(f"\n  flagged: {f['rows']:,} row(s): {f['message']}" for f in self.flags)
         )
 
@@ -539,12 +546,13 @@ def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
 def _record(con: duckdb.DuckDBPyConnection, r: FileReport, profile: str | None) -> None:
     con.execute(
         "INSERT INTO imports (import_id, file_name, table_name, sha256, imported_at, profile, rows_in_file, "
-        "rows_loaded, rows_new, rows_updated, rows_unchanged, rows_quarantined, status, message) "
-        "VALUES ($id, $file, $table, $sha, $at, $profile, $n, $loaded, $new, $upd, $same, $q, $status, $msg)",
+        "rows_loaded, rows_new, rows_updated, rows_unchanged, rows_quarantined, rows_merged, rows_other_tables, "
+        "status, message) VALUES ($id, $file, $table, $sha, $at, $profile, $n, $loaded, $new, $upd, $same, $q, "
+        "$merged, $other, $status, $msg)",
         {"id": r.import_id, "file": r.file, "table": r.table, "sha": r.sha256,
          "at": datetime.now(timezone.utc), "profile": profile, "n": r.rows_in_file, "loaded": r.rows_loaded,
          "new": r.rows_new, "upd": r.rows_updated, "same": r.rows_unchanged, "q": r.rows_quarantined,
-         "status": r.status,
+         "merged": r.rows_collapsed, "other": r.rows_other_tables, "status": r.status,
          "msg": r.message},
     )
 
@@ -621,6 +629,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
             report.rows_in_file = staged.rows_in_file
             report.extra = staged.extra
             report.rows_collapsed = staged.rows_collapsed
+            report.rows_other_tables = staged.rows_other_tables
             validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped,
                               staged.rejected_table, window, track, fast=fast)
             if not report.balanced:
@@ -648,7 +657,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
             f"{path.name}: {type(e).__name__}: {e}"
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_unchanged = 0
         report.rows_quarantined = 0
-        report.rows_collapsed = 0
+        report.rows_collapsed = report.rows_other_tables = 0
         if not report.sha256:
             report.sha256 = _sha256(source, path)
         _record(con, report, profile_name)

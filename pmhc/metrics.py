@@ -100,7 +100,7 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig
         row.pop("bucket", None)
         for k, v in row.items():
             out.setdefault(k, _py(v))
-    assumptions = assumptions or load_assumptions()
+    assumptions = assumptions if assumptions is not None else load_assumptions()
     out.update(savings(con, filters, assumptions, out, mark=False))
     cov = coverage(con, filters, assumptions, cfg)
     sources = cov.sources(out)
@@ -110,21 +110,33 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig
     return cov.mark(out)
 
 
+# Buckets queries/call_outcomes.sql :: outcomes_from_calls can split calls by.
+CALL_BUCKETS = ("month", "district") + figures.CATEGORIES
+
+
 def _from_calls(con: duckdb.DuckDBPyConnection, filters: Filters, cov: "_coverage.Coverage",
                 frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """`frame` (a row per bucket) with the figures the selection counts on calls
     (Coverage.source: no clinician log, or no arrest records) read from
-    queries/call_outcomes.sql :: outcomes_from_calls instead."""
+    queries/call_outcomes.sql :: outcomes_from_calls instead. Buckets only the calls have
+    (e.g. every district, when no contact was logged) are added, so the rows still add up
+    to the period's figure."""
     sources = cov.sources([c for c in frame.columns if c != "bucket"])
     if not sources:
         return frame
     frame = frame.copy()
-    calls = sql.df(con, "outcomes_from_calls", filters.params(by if by in ("month", "district") else "total"))
-    if by not in ("total", "month", "district"):
+    calls = sql.df(con, "outcomes_from_calls", filters.params(by if by in CALL_BUCKETS else "total"))
+    if by not in ("total",) + CALL_BUCKETS:
         for key in sources:  # calls have no responder or contact type
             frame[key] = pd.Series([present.NotMeasured(f"not recorded by {by.replace('_', ' ')} on calls")]
                                    * len(frame), index=frame.index, dtype=object)
         return frame
+    if by != "total" and not calls.empty:
+        have = set(frame["bucket"])
+        extra = [b for b in calls["bucket"] if b not in have]
+        if extra:
+            frame = pd.concat([frame, pd.DataFrame({"bucket": extra})], ignore_index=True)
+            frame = frame.sort_values("bucket", key=lambda s: s.astype(str)).reset_index(drop=True)
     values = calls.set_index("bucket") if not calls.empty else None
     for key, src in sources.items():
         col = []
@@ -151,13 +163,22 @@ def _py(v):
     return v
 
 
-def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
-              cfg: AgencyConfig | None = None) -> pd.DataFrame:
+def values_by(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
+              cfg: AgencyConfig | None = None, cov: "_coverage.Coverage | None" = None) -> pd.DataFrame:
+    """One figure query by bucket, as numbers: the figures the selection counts on calls
+    read from the calls (`_from_calls`). What pages show (`breakdown`) and what the public
+    release protects (pmhc.release) are these same numbers."""
     if by != "total" and by not in BREAKDOWNS.get(query, ()):
         raise ValueError(f"{query} has no breakdown by {by}; it has {BREAKDOWNS.get(query)}")
     df = run(con, query, filters, by, cfg)
-    cov = coverage(con, filters, None, cfg)
-    df = _from_calls(con, filters, cov, df, by)
+    cov = cov or coverage(con, filters, None, cfg)
+    return _from_calls(con, filters, cov, df, by)
+
+
+def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str,
+              cfg: AgencyConfig | None = None, cov: "_coverage.Coverage | None" = None) -> pd.DataFrame:
+    cov = cov or coverage(con, filters, None, cfg)
+    df = values_by(con, query, filters, by, cfg, cov)
     # A column whose inputs the selection lacks is not measured in every bucket, not 0.
     reasons = cov.reasons([c for c in df.columns if c != "bucket"])
     for c, r in reasons.items():
@@ -165,25 +186,82 @@ def breakdown(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: 
     return df
 
 
+# The queries that break figures down by a categorical column (figures.CATEGORIES).
+CATEGORY_QUERIES = ("calls_by_category", "outcomes_contacts")
+
+
+def by_category(con: duckdb.DuckDBPyConnection, filters: Filters, by: str,
+                cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """The figures shown by call type or beat (figures.CATEGORY_FIGURES), one row per
+    bucket: the breakdowns of CATEGORY_QUERIES merged. A bucket one query lacks holds 0
+    of its counts (a call type with no BH call has no diverted BH call), and a figure not
+    measured for the selection is not measured in every bucket."""
+    if by not in figures.CATEGORIES:
+        raise ValueError(f"no breakdown by {by}; the categorical columns are {', '.join(figures.CATEGORIES)}")
+    frame: pd.DataFrame | None = None
+    cov = coverage(con, filters, None, cfg)
+    for q in CATEGORY_QUERIES:
+        df = breakdown(con, q, filters, by, cfg, cov)
+        if frame is None:
+            frame = df
+            continue
+        new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
+        frame = frame.merge(df[new], on="bucket", how="outer")
+    keys = [k for k in figures.CATEGORY_FIGURES if k in frame.columns]
+    frame = frame[["bucket"] + keys].copy()
+    for c in keys:
+        marker = next((v for v in frame[c] if present.not_measured(v)), None)
+        fill = marker if marker is not None else _empty_value(c)
+        frame[c] = pd.Series([fill if _merge_gap(v) else v for v in frame[c]], index=frame.index, dtype=object)
+    return frame.sort_values("bucket", key=lambda s: s.astype(str)).reset_index(drop=True)
+
+
+def _merge_gap(v) -> bool:
+    """A cell an outer merge left empty (a marker, such as not measured, is not one)."""
+    return v is None or (isinstance(v, float) and pd.isna(v) and not isinstance(v, present.NotMeasured))
+
+
 def monthly(con: duckdb.DuckDBPyConnection, filters: Filters, cfg: AgencyConfig | None = None) -> pd.DataFrame:
     """All monthly figures in one frame: one row per month of the period, gaps as zero rows."""
+    return split_by(con, filters, "month", cfg).rename(columns={"bucket": "month"})
+
+
+def breakdown_columns() -> tuple[str, ...]:
+    """Every column some figure can be split by (the registry's BREAKDOWNS), month first."""
+    return tuple(dict.fromkeys(by for bys in BREAKDOWNS.values() for by in bys))
+
+
+def split_by(con: duckdb.DuckDBPyConnection, filters: Filters, by: str,
+             cfg: AgencyConfig | None = None) -> pd.DataFrame:
+    """Every figure that has a breakdown by `by`, in one frame with a row per bucket: the
+    queries of the registry's BREAKDOWNS that list `by`, joined on the bucket. By month
+    every month of the period is a row; otherwise the buckets any of the queries has
+    ('Unknown' last). A count a bucket has no rows for is 0; a figure whose inputs the
+    selection lacks is not measured in every bucket, as in `breakdown`."""
     cfg = cfg or load_agency()
-    months = pd.period_range(filters.period.start, filters.period.last_day, freq="M").strftime("%Y-%m")
-    frame = pd.DataFrame({"bucket": list(months)})
-    for q in FIGURE_QUERIES:
-        df = run(con, q, filters, "month", cfg)
+    queries = [q for q, bys in BREAKDOWNS.items() if by in bys]
+    if not queries:
+        raise ValueError(f"no figure has a breakdown by {by!r}; breakdowns: {', '.join(breakdown_columns())}")
+    frames = [run(con, q, filters, by, cfg).astype({"bucket": object}) for q in queries]
+    if by == "month":
+        buckets = list(pd.period_range(filters.period.start, filters.period.last_day, freq="M").strftime("%Y-%m"))
+    else:
+        seen = dict.fromkeys(b for df in frames for b in df["bucket"])
+        buckets = sorted(seen, key=lambda b: (b == "Unknown", str(b)))
+    frame = pd.DataFrame({"bucket": pd.Series(buckets, dtype=object)})
+    for df in frames:
         new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
         frame = frame.merge(df[new], on="bucket", how="left")
     for c in frame.columns:
         if c != "bucket" and _empty_value(c) == 0:
             frame[c] = frame[c].fillna(0)
     cov = coverage(con, filters, None, cfg)
-    frame = _from_calls(con, filters, cov, frame, "month")
-    # A series whose inputs the selection lacks is not measured in every month, not 0.
+    frame = _from_calls(con, filters, cov, frame, by)
+    # A figure whose inputs the selection lacks is not measured in every bucket, not 0.
     reasons = cov.reasons([c for c in frame.columns if c != "bucket"])
     for c, r in reasons.items():
         frame[c] = pd.Series([present.NotMeasured(r)] * len(frame), index=frame.index, dtype=object)
-    return frame.rename(columns={"bucket": "month"})
+    return frame
 
 
 def outcome_mix(con: duckdb.DuckDBPyConnection, filters: Filters, by: str = "total") -> pd.DataFrame:
@@ -245,7 +323,7 @@ def compare(con: duckdb.DuckDBPyConnection, filters: Filters, keys: list[str] | 
             cfg: AgencyConfig | None = None, assumptions: "Assumptions | None" = None) -> pd.DataFrame:
     """Each figure for the period, the previous period of the same length and a year earlier."""
     cfg = cfg or load_agency()
-    assumptions = assumptions or load_assumptions()
+    assumptions = assumptions if assumptions is not None else load_assumptions()
     now = headline(con, filters, cfg, assumptions)
     prev = headline(con, filters.with_period(filters.period.previous()), cfg, assumptions)
     ago = headline(con, filters.with_period(filters.period.year_ago()), cfg, assumptions)
@@ -304,7 +382,7 @@ class Assumptions(dict):
         return out
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame([a.__dict__ for a in self.values()])
+        return pd.DataFrame([a.__dict__ for a in self.values()], columns=list(Assumption.__dataclass_fields__))
 
 
 SAVINGS_PARAMS = ("jail_booking", "jail_bed_day", "average_jail_stay_days", "ed_visit",
@@ -322,18 +400,47 @@ class _AssumptionEntry(Strict):
     year: int = Field(ge=1900, le=2200)
 
 
+# Unit costs in money (the others, average_jail_stay_days, are days): their unit is the
+# agency's currency ([locale] currency in agency.toml).
+MONEY_KEYS = ("jail_booking", "jail_bed_day", "ed_visit", "ambulance_transport", "officer_hour",
+              "program_cost_annual")
+# What each unit cost is, for a workspace that sets one for the first time (Settings page).
+ASSUMPTION_LABELS = {
+    "jail_booking": "Jail booking (intake and processing), per booking",
+    "jail_bed_day": "Jail bed-day, per day",
+    "average_jail_stay_days": "Average jail stay after a booking",
+    "ed_visit": "Emergency department visit for a behavioral-health crisis",
+    "ambulance_transport": "Ambulance transport (basic life support, emergency)",
+    "officer_hour": "Loaded officer hour (salary, benefits, overhead)",
+    "program_cost_annual": "Annual co-responder program cost",
+}
+
+# A cost that is not set is left out of the file (a new workspace sets none): the figures
+# that need it are then not measured (pmhc.coverage), never priced with someone else's value.
 AssumptionsFile = create_model(
-    "AssumptionsFile", __base__=Strict, **{k: (_AssumptionEntry, ...) for k in SAVINGS_PARAMS})
+    "AssumptionsFile", __base__=Strict, **{k: (_AssumptionEntry | None, None) for k in SAVINGS_PARAMS})
+
+
+def assumption_unit(key: str, currency: str) -> str:
+    """The unit written for a unit cost: the currency (per year for the program cost), or days."""
+    if key not in MONEY_KEYS:
+        return "days"
+    return f"{currency} per year" if key == "program_cost_annual" else currency
 
 
 def load_assumptions(path: Path | None = None) -> Assumptions:
-    """config/assumptions.toml, checked by the settings layer (pmhc.config.validate): a
-    missing cost, an unknown key or a value of the wrong kind names the file and the key."""
+    """config/assumptions.toml, checked by the settings layer (pmhc.config.validate): an
+    unknown key or a value of the wrong kind names the file and the key. Costs the file does
+    not set (or no file) are absent, and the figures that need them are not measured."""
     path = Path(path) if path else config_dir() / "assumptions.toml"
+    if not path.exists():
+        return Assumptions()
     f = validate(AssumptionsFile, read_toml(path), path)
     out = Assumptions()
     for key in SAVINGS_PARAMS:
-        r: _AssumptionEntry = getattr(f, key)
+        r: _AssumptionEntry | None = getattr(f, key)
+        if r is None:
+            continue
         v = float(r.value)
         out[key] = Assumption(key, r.label or key, r.unit, v, float(r.low if r.low is not None else v),
                               float(r.high if r.high is not None else v), r.source, int(r.year))
@@ -366,11 +473,9 @@ def save_assumptions(assumptions: Assumptions, path: Path | None = None) -> Path
             raise ValueError(f"[{key}] needs a source: where the value comes from")
         data[key] = {"label": a.label, "unit": a.unit, "value": float(a.value), "low": float(a.low),
                      "high": float(a.high), "source": " ".join(str(a.source).split()), "year": int(a.year)}
-    lines = [ASSUMPTIONS_HEADER + toml_dumps(data)]
-    tmp = path.with_name(path.name + ".saving")
-    tmp.write_text("\n".join(lines), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from .config import write_private
+
+    return write_private(path, ASSUMPTIONS_HEADER + toml_dumps(data))
 
 
 def savings(con: duckdb.DuckDBPyConnection, filters: Filters, assumptions: Assumptions,

@@ -65,21 +65,15 @@ def start(key: str, with_filters: bool = True) -> PageContext:
     spec = access.page(key)
     role = current_role()
     cfg = load_agency()
-    st.title(spec.title)
+    st.title(present.term(spec.title))
     con = connection()
     if con is None:
-        path = default_db_path()
-        st.info(
-            f"**No database yet.** The dashboard reads `{path}`, which does not exist.\n\n"
-            "Build it from the sample data with `make run`, or import your own exports:\n\n"
-            f"```sh\npmhc import sample_data/*.csv.gz --db {path}\n```",
-            icon=":material/database:",
-        )
+        first_run(cfg, role, f"**No database yet.** The dashboard reads `{default_db_path()}`, which does not "
+                             "exist: the first import creates it.")
         st.stop()
     span = data_span()
     if span is None:
-        st.info("**No calls or contacts are loaded yet.** Import CAD calls and the co-responder log "
-                "(`pmhc import FILE…`, or the Data page for administrators).", icon=":material/database:")
+        first_run(cfg, role, "**No calls or contacts are loaded yet.**")
         st.stop()
     filters = filter_bar(span, cfg) if with_filters else None
     st.session_state["_page_filters"] = filters
@@ -97,6 +91,39 @@ def start(key: str, with_filters: bool = True) -> PageContext:
                    "would let one be worked out), and person-level lists are not shown. "
                    f"{release.UNSTABLE_NOTE.format(n=cfg.unstable_numerator)}")
     return ctx
+
+
+def first_run(cfg: AgencyConfig, role: str, why: str) -> None:
+    """The guided start of a workspace with no data, instead of empty charts: what to do, in
+    order, with links to the pages that do it (administrators) or who to ask (others)."""
+    from .config import Workspace
+
+    ws = Workspace.current()
+    if ws.sample:  # the checkout: its sample data, or an agency's exports
+        why += ("\n\nBuild it from the sample data with `make run`, or import your own exports:\n\n"
+                f"```sh\npmhc import sample_data/*.csv.gz --db {default_db_path()}\n```")
+    st.info(why, icon=":material/database:")
+    st.markdown(f"### Getting started for {escape.markdown(cfg.name)}")
+    if not access.can(role, "import_data"):
+        st.markdown("An administrator loads the agency's exports; the figures appear here as soon as the first "
+                    "import finishes.")
+        return
+    st.markdown(
+        "1. **Upload an export** — CAD calls, the co-responder log or arrest records (.csv, .csv.gz or .xlsx) — "
+        "on the Data page, or on the server: `pmhc import FILE…`.\n"
+        "2. **Pick or draft a profile.** An export whose columns are not named as in the data model needs a mapping "
+        "profile: pick a shipped one (Toronto persons in crisis, Seattle crisis templates, CAD with disposition "
+        "codes, …) or start one from the export's header on the Data page and save it into the workspace's "
+        f"`{escape.markdown(str(ws.profiles_dir))}`.\n"
+        "3. **Read the data-quality report** the import writes (Data page): rows loaded, quarantined with the reason, "
+        "codes the profile does not map, months with gaps.\n"
+        "4. **Check the settings** — which call types are behavioral health, what each disposition code means, unit "
+        "costs and the program cost (none is set yet: the savings figures say *not measured* until they are), "
+        "milestones — on the Settings page.\n"
+        "5. **See the pages**: Overview, volume, outcomes, repeat contacts, savings, grant figures and reports.")
+    c1, c2 = st.columns(2)
+    c1.page_link(access.page("data").path, label="Data: upload an export", icon=":material/upload_file:")
+    c2.page_link(access.page("settings").path, label="Settings", icon=":material/settings:")
 
 
 def subtitle(f: metrics.Filters) -> str:

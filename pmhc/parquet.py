@@ -1,10 +1,19 @@
 """A Parquet copy of the database, for when one machine's DuckDB file is not enough.
 
-Parquet partitioned by month (hive layout, `calls/month=2024-01/…`) can be read by
-DuckDB, Spark, Trino, Polars or pandas, copied to object storage, and appended to month
-by month. `attach` turns such a copy back into something the dashboard's own SQL runs
-on: views named like the tables, then the views of queries/models.sql, so every named
-query (and so every figure) is the same text over either storage.
+Parquet partitioned by agency and month (Hive layout) can be read by DuckDB, Spark,
+Trino, Polars or pandas, copied to object storage, and appended to month by month:
+
+    calls/agency=<key>/month=2024-01/data_0.parquet     the rows (also encounters/, arrests/)
+    call_day_rollup/agency=<key>/data.parquet           the stored totals (queries/rollups.sql)
+    disposition_map/agency=<key>/data.parquet           the agency's settings the SQL reads
+    settings/agency=<key>/data.parquet                  (its data rules)
+
+The agency key comes from the agency settings (`key` in config/agency.toml, else a slug of
+its name). Each export replaces only its own agency's folders, so several agencies'
+databases can write into one folder. `attach` turns such a copy back into something the
+dashboard's own SQL runs on: views named like the tables, then the views of
+queries/models.sql, so every named query (and so every figure) is the same text over
+either storage; pmhc.spark does the same on Apache Spark.
 
 The copy holds the same rows as the database: person keys are already pseudonymised,
 but it is row-level data and needs the same care as the database file.
@@ -26,81 +35,154 @@ PARTITION_MONTH = {
     "encounters": "strftime(encounter_date, '%Y-%m')",
     "arrests": "strftime(arrested_at, '%Y-%m')",
 }
+AGENCY_COLUMN = "agency"
 PARTITION_COLUMN = "month"
 EMPTY_PARTITION = "none"  # folder of the empty file written for a table with no rows
+# The agency's settings as the database stores them (read by queries/models.sql), copied
+# with the rows so the copy gives the figures the database gave when it was written:
+# table → the SELECT that copies it. Settings other than data rules and the stored totals'
+# own stay behind.
+SETTINGS_TABLES = {
+    "disposition_map": "SELECT code, outcome FROM disposition_map",
+    # data rules, and how the stored totals were built (rollups.MIN_CONTACTS)
+    "settings": "SELECT key, value FROM settings WHERE key LIKE 'rule:%' OR key LIKE 'rollup:%'",
+}
 
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def export(con: duckdb.DuckDBPyConnection, out_dir: Path | str) -> dict[str, int]:
-    """Write calls, encounters and arrests partitioned by month, and the stored call totals.
+def agency_folder(out: Path, table: str, key: str) -> Path:
+    return Path(out) / table / f"{AGENCY_COLUMN}={key}"
 
-    Replaces earlier exports in `out_dir` (only the folders this writes). Returns rows
-    written per table. Works on a read-only connection.
+
+def _replace(target: Path, write) -> None:
+    """Write a table's agency folder beside the old one, then swap it in, so a reader never
+    sees half a table; `write(folder)` fills the new folder. Spark and DuckDB skip folders
+    whose names start with '_'."""
+    staging = target.parent / f"_writing-{target.name}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    write(staging)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+
+
+def export(con: duckdb.DuckDBPyConnection, out_dir: Path | str, cfg: AgencyConfig | None = None) -> dict[str, int]:
+    """Write calls, encounters and arrests partitioned by month under the agency's folder,
+    the stored call totals and the agency's settings tables.
+
+    Replaces the agency's earlier export in `out_dir` (other agencies' folders are left
+    alone). Returns rows written per table. Works on a read-only connection.
     """
     out = Path(out_dir)
+    key = (cfg or load_agency()).agency_key
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     for table, month in PARTITION_MONTH.items():
-        target = out / table
-        if target.exists():
-            shutil.rmtree(target)
         n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if n:
-            con.execute(
-                f"COPY (SELECT *, {month} AS {PARTITION_COLUMN} FROM {table}) TO {_literal(target)} "
-                f"(FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), COMPRESSION zstd)"
-            )
-        else:
-            # No rows: one empty file keeps the columns and types for readers.
-            empty = target / f"{PARTITION_COLUMN}={EMPTY_PARTITION}"
-            empty.mkdir(parents=True)
-            con.execute(f"COPY (SELECT * FROM {table} LIMIT 0) TO {_literal(empty / 'empty.parquet')} "
-                        "(FORMAT parquet)")
+
+        def write_rows(folder: Path, table=table, month=month, n=n) -> None:
+            if n:
+                con.execute(
+                    f"COPY (SELECT *, {month} AS {PARTITION_COLUMN} FROM {table}) TO {_literal(folder)} "
+                    f"(FORMAT parquet, PARTITION_BY ({PARTITION_COLUMN}), COMPRESSION zstd)")
+            else:
+                # No rows: one empty file keeps the columns and types for readers.
+                empty = folder / f"{PARTITION_COLUMN}={EMPTY_PARTITION}"
+                empty.mkdir(parents=True)
+                con.execute(f"COPY (SELECT * FROM {table} LIMIT 0) TO {_literal(empty / 'empty.parquet')} "
+                            "(FORMAT parquet)")
+
+        _replace(agency_folder(out, table, key), write_rows)
         written[table] = n
-    for name in rollups.ROLLUPS:
-        target = out / f"{name}.parquet"
-        con.execute(f"COPY {name} TO {_literal(target)} (FORMAT parquet, COMPRESSION zstd)")
-        written[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-    # how the stored tables were built (the repeat-contact setting of the contact facts)
-    con.execute(f"COPY (SELECT * FROM settings WHERE key LIKE 'rollup:%') TO {_literal(out / 'rollup_settings.parquet')} "
-                "(FORMAT parquet)")
+    small = {name: f"SELECT * FROM {name}" for name in rollups.ROLLUPS} | SETTINGS_TABLES
+    for name, select in small.items():
+        def write_table(folder: Path, select=select) -> None:
+            folder.mkdir(parents=True)
+            con.execute(f"COPY ({select}) TO {_literal(folder / 'data.parquet')} (FORMAT parquet, COMPRESSION zstd)")
+
+        _replace(agency_folder(out, name, key), write_table)
+        written[name] = con.execute(f"SELECT count(*) FROM ({select})").fetchone()[0]
     return written
 
 
-def _table_source(out: Path, table: str) -> str:
-    pattern = _literal(out / table / "*" / "*.parquet")
-    return (f"SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM read_parquet({pattern}, hive_partitioning = true, "
-            "hive_types = {'" + PARTITION_COLUMN + "': VARCHAR})")
+def agencies(parquet_dir: Path | str) -> list[str]:
+    """Agency keys a copy holds rows for (its calls/agency=<key> folders)."""
+    calls = Path(parquet_dir) / "calls"
+    prefix = f"{AGENCY_COLUMN}="
+    return sorted(p.name[len(prefix):] for p in calls.glob(f"{prefix}*") if p.is_dir()) if calls.is_dir() else []
+
+
+def check_copy(parquet_dir: Path | str, key: str) -> Path:
+    """The copy's folder, after checking it holds rows of agency `key`; otherwise a
+    FileNotFoundError that says what to do."""
+    out = Path(parquet_dir)
+    if not (out / "calls").is_dir():
+        raise FileNotFoundError(
+            f"No Parquet copy at {out}: expected {out / 'calls'}/{AGENCY_COLUMN}=<agency>/month=YYYY-MM/*.parquet. "
+            "Write one with `pmhc export-parquet --db DB --out DIR`.")
+    if not agency_folder(out, "calls", key).is_dir():
+        held = agencies(out)
+        if not held:
+            raise FileNotFoundError(
+                f"The Parquet copy at {out} was written by an earlier version (no {AGENCY_COLUMN}=<key> folders). "
+                "Write it again with `pmhc export-parquet --db DB --out DIR`.")
+        raise FileNotFoundError(
+            f"The Parquet copy at {out} holds no rows of agency {key!r} (the key of the agency settings in use); "
+            f"it holds {', '.join(repr(a) for a in held)}. Use that agency's settings (PMHC_CONFIG_DIR, or "
+            "`key` in its agency.toml), or export this agency's database into the folder.")
+    return out
+
+
+def _table_source(out: Path, table: str, key: str) -> str:
+    pattern = _literal(agency_folder(out, table, key) / "*" / "*.parquet")
+    return (f"SELECT * EXCLUDE ({AGENCY_COLUMN}, {PARTITION_COLUMN}) FROM read_parquet({pattern}, "
+            "hive_partitioning = true, hive_types = {'" + AGENCY_COLUMN + "': VARCHAR, '"
+            + PARTITION_COLUMN + "': VARCHAR})")
+
+
+def _small_table(out: Path, name: str, key: str) -> Path | None:
+    """The file of a stored total or settings table in the copy; None when not exported."""
+    f = agency_folder(out, name, key) / "data.parquet"
+    return f if f.exists() else None
 
 
 def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> None:
     """Make `con` read a Parquet copy as if it were the database (views, nothing loaded)."""
-    out = Path(parquet_dir)
-    if not (out / "calls").is_dir():
-        raise FileNotFoundError(f"No Parquet copy at {out}: expected {out / 'calls'}/month=YYYY-MM/*.parquet. "
-                                "Write one with `pmhc export-parquet --db DB --out DIR`.")
+    cfg = cfg or load_agency()
+    key = cfg.agency_key
+    out = check_copy(parquet_dir, key)
     for table in PARTITION_MONTH:
-        con.execute(f"CREATE OR REPLACE VIEW {table} AS {_table_source(out, table)}")
+        con.execute(f"CREATE OR REPLACE VIEW {table} AS {_table_source(out, table, key)}")
     # The groups and data rules the SQL reads (pmhc.db writes them in a database).
+    from . import dispositions
     from .db import BOOKKEEPING_DDL, write_groups
 
     con.execute(BOOKKEEPING_DDL)
     write_groups(con)
-    con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.execute("INSERT OR REPLACE INTO settings VALUES ('rule:co_responder_empty', $v)",
-                {"v": (cfg or load_agency()).co_responder_empty})
     for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
         con.execute(q.sql)
-    built = out / "rollup_settings.parquet"
-    if built.exists():
-        con.execute(f"INSERT OR REPLACE INTO settings SELECT * FROM read_parquet({_literal(built)})")
+    # The settings stored with the rows; a copy written without them reads the agency's.
+    stored_rules = _small_table(out, "settings", key)
+    if stored_rules is not None:
+        con.execute(f"INSERT OR REPLACE INTO settings SELECT key, value FROM read_parquet({_literal(stored_rules)})")
+    else:
+        con.execute("INSERT OR REPLACE INTO settings VALUES ('rule:co_responder_empty', $v)",
+                    {"v": cfg.co_responder_empty})
+    stored_map = _small_table(out, "disposition_map", key)
+    if stored_map is not None:
+        con.execute("DELETE FROM disposition_map")
+        con.execute(f"INSERT INTO disposition_map SELECT code, outcome FROM read_parquet({_literal(stored_map)})")
+    else:
+        dispositions.write(con, cfg)
     for name in rollups.ROLLUPS:
-        stored = out / f"{name}.parquet"
+        stored = _small_table(out, name, key)
         # The stored totals when exported with the rows; otherwise computed from them on the fly.
-        if stored.exists():
+        if stored is not None:
             source = f"SELECT * FROM read_parquet({_literal(stored)})"
         else:
             source = rollups.view_sql(con, name, cfg)
@@ -111,9 +193,14 @@ def connect(parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> duckdb.
     """An in-memory DuckDB session over a Parquet copy, usable wherever the app takes a connection."""
     from .db import configure as _configure
 
+    cfg = cfg or load_agency()
     con = duckdb.connect()
-    _configure(con, cfg or load_agency())
-    attach(con, parquet_dir, cfg)
+    _configure(con, cfg)
+    try:
+        attach(con, parquet_dir, cfg)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -121,13 +208,15 @@ def cli_run(args) -> int:
     """`pmhc export-parquet --db DB --out DIR`: write the copy from the database, read-only."""
     from .db import connect
 
-    con = connect(args.db, read_only=True)
+    cfg = load_agency()
+    con = connect(args.db, read_only=True, cfg=cfg)
     try:
-        written = export(con, args.out)
+        written = export(con, args.out, cfg)
     finally:
         con.close()
-    print(f"Wrote a Parquet copy to {args.out}: "
+    print(f"Wrote a Parquet copy of agency {cfg.agency_key!r} to {args.out}: "
           + ", ".join(f"{table} {n:,} rows" for table, n in written.items() if table in PARTITION_MONTH)
-          + " (partitioned by month), and the stored totals. Point the dashboard's queries at it with "
-          "pmhc.parquet.connect(DIR).")
+          + f" (partitioned by {AGENCY_COLUMN} and month), the stored totals and the agency's settings. "
+          "Read it with `pmhc figures --parquet DIR` (DuckDB) or `pmhc figures --engine spark --parquet DIR` "
+          "(Apache Spark), or in Python with pmhc.parquet.connect(DIR).")
     return 0

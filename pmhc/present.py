@@ -9,20 +9,31 @@ with its reason everywhere.
 The markers are floats that are NaN to arithmetic and charts (a gap, never a 0):
 `Withheld` (hidden by the privacy release), `Unstable` (a shown rate on few events) and
 `NotMeasured` (its inputs are absent for the selection).
+
+The agency's locale is applied here too (its settings, `pmhc.config.AgencyConfig`; the
+current workspace's unless a caller passes `cfg`): money in its currency (`money`,
+`currency_text`), dates in its format (`date_text`), and its words for the dashboard's
+terms (`term`: "co-responder" → "mobile crisis team"), which the figure registry, the
+vocabulary labels and the charts pass their text through.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
+
+from . import config as _config
 
 DASH = "—"  # a figure not defined for the selection (e.g. a rate of 0 ÷ 0)
 SUPPRESSED_TEXT = "suppressed"
 UNSTABLE_MARK = "†"
 NOT_MEASURED = "not measured"
 UNITS = {"count": "count", "rate": "rate", "hours": "hours", "minutes": "minutes", "days": "days",
-         "usd": "US dollars"}
+         "usd": "US dollars"}  # "usd" is the money unit: its words come from the agency's currency (unit_text)
 
 
 class Withheld(float):
@@ -90,8 +101,9 @@ def reason(value) -> str:
     return getattr(value, "reason", "") if isinstance(value, (NotMeasured, Withheld)) else ""
 
 
-def fmt(value, unit: str = "count") -> str:
-    """A figure as people read it: 62.5%, $1,234, −$500, 12.5 h, 45 min, 3.5 days, 1,204."""
+def fmt(value, unit: str = "count", cfg=None) -> str:
+    """A figure as people read it: 62.5%, $1,234, −$500, 12.5 h, 45 min, 3.5 days, 1,204.
+    Money is in the agency's currency (`cfg`, default the current workspace's settings)."""
     if isinstance(value, (Withheld, NotMeasured)):
         return value.display
     if missing(value):
@@ -100,7 +112,7 @@ def fmt(value, unit: str = "count") -> str:
     if unit == "rate":
         text = f"{v:.1%}"
     elif unit == "usd":
-        text = f"−${abs(v):,.0f}" if v < 0 else f"${v:,.0f}"
+        text = money(v, cfg)
     elif unit == "hours":
         text = f"{v:,.1f} h" if abs(v) < 100 else f"{v:,.0f} h"
     elif unit == "minutes":
@@ -128,7 +140,7 @@ def change(value, before, unit: str):
     return (v - b) / abs(b)
 
 
-def fmt_change(value, before, unit: str) -> str | None:
+def fmt_change(value, before, unit: str, cfg=None) -> str | None:
     """The change in words: "+2.5 pts", "+$1,200", "−12.0%"; None when not defined."""
     c = change(value, before, unit)
     if c is None:
@@ -136,8 +148,46 @@ def fmt_change(value, before, unit: str) -> str | None:
     if unit == "rate":
         return f"{c * 100:+.1f} pts"
     if unit == "usd":
-        return ("+" if c >= 0 else "−") + fmt(abs(c), "usd")
+        return ("+" if c >= 0 else "−") + fmt(abs(c), "usd", cfg)
     return f"{c:+.1%}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One comparison on a card: the change ("+5.3%"), against which period, or why no
+    change is shown."""
+
+    text: str | None
+    against: str  # "vs Feb 2025", "vs a year earlier (Mar 2024)", "vs 2024 (a year earlier)"
+    why: str = ""
+
+    @property
+    def line(self) -> str:
+        if self.text:
+            return f"{self.text} {self.against}"
+        return f"No change shown {self.against}" + (f": {self.why}" if self.why else "")
+
+
+def changes(vs_previous: str | None, previous_label: str, vs_year_ago: str | None, year_ago_label: str,
+            why_previous: str = "", why_year_ago: str = "") -> list[Change]:
+    """A card's comparisons, each said once: against the previous period of the same
+    length and against the same period a year earlier — or, when the previous period is
+    the year before (a calendar or fiscal year, any twelve whole months), one comparison
+    naming it as both ("+5.3% vs 2024 (a year earlier)"), not the same change twice.
+
+    The labels decide: Period.previous() and Period.year_ago() keep the period's kind, so
+    they carry the same label exactly when they are the same dates."""
+    if year_before_is_previous(previous_label, year_ago_label):
+        return [Change(vs_previous or vs_year_ago, f"vs {previous_label} (a year earlier)",
+                       why_previous or why_year_ago)]
+    return [Change(vs_previous, f"vs {previous_label}", why_previous),
+            Change(vs_year_ago, f"vs a year earlier ({year_ago_label})", why_year_ago)]
+
+
+def year_before_is_previous(previous_label: str, year_ago_label: str) -> bool:
+    """Is the previous period the same as a year earlier (twelve months)? Then a change
+    against it is one comparison, not two."""
+    return previous_label == year_ago_label
 
 
 def fmt_relative(change_value, unit: str) -> str | None:
@@ -159,13 +209,13 @@ def first_sentence(text: str) -> str:
     return head + "." if sep else text
 
 
-def period_text(period) -> str:
-    """'FY2025 (1 Jul 2024 – 30 Jun 2025)'."""
-    return f"{period.label} ({period.start:%-d %b %Y} – {period.last_day:%-d %b %Y})"
+def period_text(period, cfg=None) -> str:
+    """'FY2025 (1 Jul 2024 – 30 Jun 2025)', dates in the agency's format."""
+    return f"{period.label} ({date_text(period.start, cfg)} – {date_text(period.last_day, cfg)})"
 
 
-def span_text(first, last) -> str:
-    return f"{first:%-d %b %Y} – {last:%-d %b %Y}"
+def span_text(first, last, cfg=None) -> str:
+    return f"{date_text(first, cfg)} – {date_text(last, cfg)}"
 
 
 def outside_span_text(first, last, what: str = "The period") -> str:
@@ -215,3 +265,97 @@ def savings_steps(value_of) -> list[tuple[str, object]]:
 def steps_withheld(steps) -> bool:
     """Is any part hidden by the release? Then the bars would add up to a wrong net."""
     return any(isinstance(v, Withheld) for _, v in steps)
+
+
+# ------------------------------------------------------------------ the agency's locale and words
+
+def _agency(cfg=None):
+    if cfg is not None:
+        return cfg
+    return _config.load_agency()  # the current workspace's settings (cached per file version)
+
+
+def money(v: float, cfg=None) -> str:
+    """An amount in the agency's currency, whole units: "$1,234", "−£500", "CHF 1,200"."""
+    symbol = _agency(cfg).currency_symbol
+    return f"−{symbol}{abs(v):,.0f}" if v < 0 else f"{symbol}{v:,.0f}"
+
+
+def currency_symbol(cfg=None) -> str:
+    return _agency(cfg).currency_symbol
+
+
+def currency_text(cfg=None) -> str:
+    """The currency in words with its code, e.g. 'Canadian dollars (CAD)' (axis titles, units)."""
+    return _agency(cfg).currency_name
+
+
+def unit_text(unit: str, cfg=None) -> str:
+    """A figure's unit in words: money is the agency's currency, others as UNITS says."""
+    return currency_text(cfg) if unit == "usd" else UNITS.get(unit, unit)
+
+
+def unit_code(unit: str, cfg=None) -> str:
+    """A figure's unit for a table column: money is the agency's currency code (USD, CAD…)."""
+    return _agency(cfg).currency if unit == "usd" else unit
+
+
+def date_text(d, cfg=None, long: bool = False) -> str:
+    """A date in the agency's format ([locale] date_format); without one '5 Jan 2025', or
+    '5 January 2025' where it is `long` (a sentence on a slide or the summary)."""
+    fmt = _agency(cfg).date_format or _config.DEFAULT_DATE_FORMATS["long" if long else "short"]
+    return d.strftime(fmt)
+
+
+# The dashboard's own words an agency may replace with its program's ([terminology] in
+# agency.toml): a phrase is replaced wherever labels, definitions, chart titles and report
+# text use it, in any case (the first letter keeps its case); a plural or a longer word
+# built on it follows ("co-responders" → "mobile crisis teams"). Longer phrases win.
+TERMS = ("co-responder", "co-responded", "co-response", "clinician liaison", "clinician", "counseling intern",
+         "CIT officer", "follow-up team", "involuntary hold", "diversion", "behavioral-health", "behavioral health")
+# Vocabulary values whose label may be replaced as a whole (outcome, responder and contact types).
+VALUE_TERMS = ("involuntary_hold", "clinician_liaison", "counseling_intern", "cit_officer", "follow_up_team",
+               "patrol_officer", "resolved_on_scene", "referred_outpatient", "crisis_center", "voluntary_ed",
+               "arrest", "refused_unable_to_contact", "on_scene", "follow_up", "referral")
+
+
+def term_keys() -> set[str]:
+    """What [terminology] may name: a TERMS phrase (any case) or a VALUE_TERMS value."""
+    return {t.lower() for t in TERMS} | set(VALUE_TERMS)
+
+
+@lru_cache(maxsize=8)
+def _pattern(keys: tuple[str, ...]):
+    alts = sorted(keys, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in alts) + r")", re.IGNORECASE)
+
+
+def _phrases(cfg) -> dict[str, str]:
+    return {k.lower(): v for k, v in cfg.terminology if k.lower() in {t.lower() for t in TERMS}}
+
+
+def term(text, cfg=None):
+    """`text` in the agency's words: every TERMS phrase it set is replaced (a label,
+    a definition, a chart title). Text without one comes back unchanged (also non-strings)."""
+    if not isinstance(text, str) or not text:
+        return text
+    phrases = _phrases(_agency(cfg))
+    if not phrases:
+        return text
+
+    def swap(m: re.Match) -> str:
+        found, new = m.group(0), phrases[m.group(0).lower()]
+        if found[:1].isupper() and not found.isupper():
+            return new[:1].upper() + new[1:]
+        if found.isupper() and len(found) > 3:
+            return new.upper()
+        return new
+
+    return _pattern(tuple(phrases)).sub(swap, text)
+
+
+def value_label(value: str, label: str, cfg=None) -> str:
+    """A vocabulary value's label in the agency's words: its own [terminology] entry, else
+    the label with the phrases replaced."""
+    own = dict(_agency(cfg).terminology).get(value)
+    return own if own else term(label, cfg)

@@ -10,10 +10,12 @@ so a million-row export maps in seconds.
 Nothing is lost on the way: a code that is not in a value map becomes ``unmapped`` in a
 vocabulary column (and is listed in the import report with the export column, value and
 row count); a value that cannot be read with the profile's date format is quarantined
-with the export column, line and what to do; rows merged by ``[collapse]`` are counted.
+with the export column, line and what to do; rows merged by ``[collapse]`` are counted,
+and so are the rows a table's ``[where]`` filter leaves to the profile's other tables
+(one export feeding calls, contacts and arrests balances its ledger in every table).
 See README.md, "Mapping an agency's export (profiles)", and the examples in profiles/.
 
-Its size (~1,070 lines) is earned by three jobs over one `Profile`: checking a profile (every
+Its size (~1,140 lines) is earned by three jobs over one `Profile`: checking a profile (every
 error naming file, key and allowed values), staging an export with it in SQL, and drafting a
 profile from a header; they share the profile's shapes and its canonical-column lookup.
 """
@@ -77,6 +79,15 @@ class DateTimeRule:
 
 
 @dataclass(frozen=True)
+class RowFilter:
+    """Which rows of the export are records of this table: those whose `column` holds one
+    of `values` (trimmed, any case). The other rows feed the profile's other tables only,
+    and are counted as such in this table's ledger."""
+    column: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Collapse:
     """Merge rows with the same key (e.g. one row per disposition) into one."""
     key: str
@@ -98,6 +109,8 @@ class Profile:
     datetimes: dict[str, DateTimeRule]
     flags: dict[str, FlagRule]
     collapse: Collapse | None
+    where: RowFilter | None = None
+    prefix: dict[str, str] = field(default_factory=dict)  # canonical column -> text put before the value
     # The other tables a several-table profile fills from the same export (this one is the
     # first of calls, encounters, arrests it fills).
     also: tuple["Profile", ...] = field(default=(), compare=False)
@@ -124,6 +137,8 @@ class Profile:
             out += [rule.date, rule.time]
         for rule in self.flags.values():
             out += [f.column for f in rule.order]
+        if self.where is not None:
+            out.append(self.where.column)
         return list(dict.fromkeys(out))
 
     def provided(self) -> list[str]:
@@ -170,6 +185,11 @@ class _CollapseShape(Strict):
     precedence: dict[str, Strings] = {}
 
 
+class _WhereShape(Strict):
+    column: str
+    values: Strings
+
+
 class TableShape(Strict):
     columns: dict[str, str] = {}
     constants: dict[str, Scalar] = {}
@@ -178,6 +198,8 @@ class TableShape(Strict):
     datetimes: dict[str, _DateTimesShape] = {}
     flags: dict[str, _FlagsShape] = {}
     collapse: _CollapseShape | None = None
+    where: _WhereShape | None = None
+    prefix: dict[str, str] = {}
 
 
 class ProfileShape(TableShape):
@@ -511,6 +533,31 @@ def _one_table(raw: dict, path: Path) -> Profile:
             prec[col] = tuple(_check_value(path, w, c, v) or "" for v in items)
         collapse = Collapse(key, prec)
 
+    where = None
+    if "where" in raw:
+        spec = section("where")
+        column = str(spec.get("column", "")).strip()
+        if not column:
+            raise _err(path, "[where] column", "must name the export column that says which rows are "
+                       f"{table.name} records, e.g. column = \"Disposition\"")
+        vals = tuple(v.strip() for v in _str_list(path, "[where] values", spec.get("values", []), allow_empty=True)
+                     if v.strip())
+        if not vals:
+            raise _err(path, "[where] values", f"must list the values of {column!r} whose rows are {table.name} "
+                       "records, e.g. values = [\"Subject Arrested\"]")
+        where = RowFilter(column, vals)
+
+    prefix: dict[str, str] = {}
+    for col, text in section("prefix").items():
+        w = f"[prefix] {col}"
+        c = _canonical(path, table, w, col)
+        if col not in columns or c.type != "VARCHAR" or c.values or col in values or col in formats:
+            raise _err(path, w, f"{col} is not a text column read as exported from [columns]; a prefix applies "
+                       "to such columns only (e.g. a key derived from another table's key: arrest_id = \"CT-\")")
+        if not isinstance(text, str) or not text.strip():
+            raise _err(path, w, "must be the text put before every value, e.g. \"CT-\"")
+        prefix[col] = text.strip()
+
     missing_required = [c for c in table.required_names if c not in provided_by]
     if missing_required:
         hints = []
@@ -528,12 +575,20 @@ def _one_table(raw: dict, path: Path) -> Profile:
     name = raw.get("name") or path.stem
     return Profile(path=path, name=str(name), description=str(raw.get("description", "")), table=table,
                    timezone=tz, null_values=tuple(nulls), columns=columns, constants=constants, values=values,
-                   formats=formats, datetimes=datetimes, flags=flags, collapse=collapse)
+                   formats=formats, datetimes=datetimes, flags=flags, collapse=collapse, where=where,
+                   prefix=prefix)
 
 
-def available(directory: Path = PROFILES_DIR) -> list[Path]:
-    """The profiles shipped with the project (and any an agency adds to profiles/)."""
-    return sorted(directory.glob("*.toml")) if directory.is_dir() else []
+def available(directory: Path | None = None) -> list[Path]:
+    """The profiles in `directory`; by default the workspace's profiles/ followed by the
+    profiles shipped with the project whose file name the workspace does not use."""
+    if directory is not None:
+        return sorted(directory.glob("*.toml")) if directory.is_dir() else []
+    from .config import SHIPPED_PROFILES_DIR, Workspace
+
+    own = available(Workspace.current().profiles_dir)
+    names = {p.name for p in own}
+    return own + [p for p in available(SHIPPED_PROFILES_DIR) if p.name not in names]
 
 
 def import_kwargs(path: Path, cfg: AgencyConfig | None = None) -> dict:
@@ -654,6 +709,7 @@ class ProfileStager:
             f"CASE WHEN trim({_ident(resolved[s])}) = '' OR list_contains({nulls}, upper(trim({_ident(resolved[s])}))) "
             f"THEN NULL ELSE trim({_ident(resolved[s])}) END AS {src[s]}" for s in sources)
         con.execute(f"CREATE OR REPLACE TEMP TABLE prof_src AS SELECT _line, {cols} FROM prof_read", params.values)
+        other_tables = self._keep_own_rows(con, src)
 
         # 2. Value maps as small lookup tables.
         joins = []
@@ -734,6 +790,8 @@ class ProfileStager:
                 elif col in join_of:
                     m = join_of[col]
                     exprs[col] = f"CASE WHEN {m}.code IS NOT NULL THEN {m}.value ELSE {self._unmatched(c, v)} END"
+                elif col in p.prefix:
+                    exprs[col] = f"CASE WHEN {v} IS NOT NULL THEN {params(p.prefix[col])} || {v} END"
                 else:
                     exprs[col] = self._unmatched(c, v)
             elif col == "outcomes_recorded" and "outcome" in exprs:
@@ -799,6 +857,8 @@ class ProfileStager:
             "rows_in_export": n_rows,
             "rows_rejected_by_profile": n_rejected,
             "rows_collapsed": collapsed,
+            "rows_other_tables": other_tables,
+            "row_filter": ({"column": p.where.column, "values": list(p.where.values)} if p.where else None),
             "collapse_key": p.collapse.key if p.collapse else None,
             "collapse_conflicts": conflicts,
             "time_filled": {k: {"rows": v, "time": p.datetimes[k].if_time_missing} for k, v in time_filled.items()},
@@ -808,7 +868,22 @@ class ProfileStager:
         for t in ["prof_src", "prof_mapped", "prof_read"] + [tbl for _, _, tbl in joins]:
             con.execute(f"DROP TABLE IF EXISTS {t}")
         return importer.StageResult(rows_in_file=n_rows, rejected=rejected, extra=extra,
-                                    rejected_table="stage_rejects", rows_collapsed=collapsed)
+                                    rejected_table="stage_rejects", rows_collapsed=collapsed,
+                                    rows_other_tables=other_tables)
+
+    def _keep_own_rows(self, con: duckdb.DuckDBPyConnection, src: dict[str, str]) -> int:
+        """Apply the table's row filter ([TABLE.where]) to prof_src: a row whose filter column
+        is empty or another value is a record of the profile's other tables only. It is
+        counted (the ledger balances per table), never quarantined or loaded here."""
+        rule = self.profile.where
+        if rule is None:
+            return 0
+        col = src[rule.column]
+        other = f"{col} IS NULL OR NOT list_contains($values, lower({col}))"
+        values = {"values": [v.lower() for v in rule.values]}
+        n = importer.rows(con, f"SELECT count(*) AS n FROM prof_src WHERE {other}", values)[0]["n"]
+        con.execute(f"DELETE FROM prof_src WHERE {other}", values)
+        return int(n)
 
     def _source_label(self, col: str) -> str:
         p = self.profile
@@ -818,6 +893,8 @@ class ProfileStager:
             return "first Yes of " + ", ".join(f.column for f in p.flags[col].order)
         if col in p.datetimes:
             return f"{p.datetimes[col].date} + {p.datetimes[col].time}"
+        if col in p.prefix:
+            return f"{p.prefix[col]!r} + {p.columns[col]}"
         return p.columns[col]
 
     @staticmethod

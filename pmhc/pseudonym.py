@@ -1,8 +1,9 @@
 """Person identifiers are replaced at import by a keyed hash, so the database never holds them.
 
 The key (the *person-key secret*) lives outside the repository: PMHC_PERSON_KEY_SECRET, or
-a file created on first use at PMHC_SECRET_FILE (default ~/.config/pmhc/person_key_secret,
-mode 0600). The same key gives the same pseudonym, so repeat contacts still link across
+a file created on first use at PMHC_SECRET_FILE (default: the workspace's
+secrets/person_key_secret, or ~/.config/pmhc/person_key_secret for the checkout's sample
+workspace; mode 0600). The same key gives the same pseudonym, so repeat contacts still link across
 imports; without the key a pseudonym cannot be traced back by hashing guessed identifiers.
 
 Two ways that promise used to break, now refused:
@@ -41,7 +42,9 @@ class SecretError(RuntimeError):
 
 
 def secret_file() -> Path:
-    return Path(os.environ.get("PMHC_SECRET_FILE", Path.home() / ".config" / "pmhc" / "person_key_secret"))
+    from .config import Workspace
+
+    return Workspace.current().secret_file  # PMHC_SECRET_FILE, else the workspace's
 
 
 def secret_source() -> str:
@@ -67,7 +70,7 @@ def person_secret() -> str:
         return _check(env.strip(), secret_source())
     path = secret_file()
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))

@@ -119,6 +119,7 @@ def import_report(con: duckdb.DuckDBPyConnection, table: schema.Table, report, c
         "rows_unchanged": report.rows_unchanged,
         "rows_quarantined": report.rows_quarantined,
         "rows_collapsed": report.rows_collapsed,
+        "rows_other_tables": getattr(report, "rows_other_tables", 0),
         "collapse_key": extra.get("collapse_key"),
         "collapse_conflicts": extra.get("collapse_conflicts", {}),
         "duplicates_quarantined": dup_quarantined,
@@ -195,8 +196,10 @@ def text(q: dict) -> str:
              + (f" (profile {q['profile']})" if q.get("profile") else "")]
     merged = (f" + {q['rows_collapsed']:,} merged into a row with the same {q['collapse_key']}"
               if q.get("rows_collapsed") else "")
+    other = (f" + {q['rows_other_tables']:,} for the profile's other tables only ([{q['table']}.where])"
+             if q.get("rows_other_tables") else "")
     lines.append(f"  Rows: {q['rows_in_file']:,} in file = {q['rows_loaded']:,} loaded + "
-                 f"{q['rows_quarantined']:,} quarantined{merged}")
+                 f"{q['rows_quarantined']:,} quarantined{merged}{other}")
     months = q.get("months", [])
     if months:
         lines.append(f"  Rows per month (by {q['date_column']}):")

@@ -3,11 +3,12 @@
 Why one table: complementary suppression protects a small count only if no view shows a
 cell it hid. So for one selection (period, district, responder type) every count that
 public pages and exports can show — the period's figures, every breakdown (month,
-district, responder type, kind of contact), the outcome counts and the weekday × hour
-grid — goes into one `suppression.CellTable` together with every relation a reader
-knows between them (definitional identities such as BH calls = co-responded + not,
-breakdowns adding up to the period total, distinct people counted at most once per
-bucket), and is protected in one pass. Public views only *read* this release, so a page
+district, responder type, kind of contact, and for all districts call type and beat),
+the outcome counts and the weekday × hour grid — goes into one `suppression.CellTable`
+together with every relation a reader knows between them (definitional identities such
+as BH calls = co-responded + not, breakdowns adding up to the period total, distinct
+people counted at most once per bucket, beats inside their districts, the published BH
+call-type list), and is protected in one pass. Public views only *read* this release, so a page
 or export that shows any part of it shows nothing the audit did not allow.
 
 Rates, averages, hours and dollar estimates are never cells of their own: each is hidden
@@ -19,7 +20,7 @@ Across selections: a district- or responder-filtered release also hides every co
 the unfiltered release hides in that district's (responder type's) row, so picking the
 district in the filter does not reveal a cell hidden in the district table.
 
-Its size (~600 lines) is earned: the cells, the relations between them and the cross-selection
+Its size (~670 lines) is earned: the cells, the relations between them and the cross-selection
 inheritance must be built in one place, because a relation left out of the one table is a
 small count a reader can subtract back.
 """
@@ -40,6 +41,12 @@ from .suppression import COMPLEMENTARY, MASKED, PRIMARY, CellTable, Rules
 DERIVED_HIDDEN = "derived"  # a rate / average / estimate built on a hidden count
 UNCHECKED = "unchecked"  # not a figure the release knows how to check: never public
 BYS = ("month", "district", "responder_type", "contact_type")
+# Breakdowns by a categorical column of the export (call type, beat: figures.CATEGORIES).
+# Published for all districts and responder types together only: a district's (or a
+# responder type's) own table by call type, next to the all-districts one, would make a
+# two-way table whose margins give small cells away, and protecting every such pair is
+# more than a public view needs.
+CATEGORY_BYS = figures.CATEGORIES
 HEADLINE = "total"  # view name of the period's own figures (bucket "all")
 
 SUPPRESSED_TEXT = present.SUPPRESSED_TEXT
@@ -136,6 +143,8 @@ class Release:
         key = (view, bucket, column)
         if key in self.status:
             return self.status[key]
+        if view != HEADLINE and view not in self.frames:
+            return UNCHECKED  # a view this release does not hold (e.g. by call type, filtered): never shown
         if is_count(column) or view.startswith("mix:") or view == "heatmap":
             v = self.count_value(view, bucket, column)
             if v is None or _nan(v) or v == 0:
@@ -225,14 +234,21 @@ def _num(v):
 
 # ------------------------------------------------------------------ building it
 
-def _by_frame(con, filters: metrics.Filters, by: str, cfg: AgencyConfig) -> pd.DataFrame:
+def bys_of(filters: metrics.Filters) -> tuple[str, ...]:
+    """The breakdowns the release of a selection holds (categorical ones unfiltered only)."""
+    return BYS + (() if filters.district or filters.responder_type else CATEGORY_BYS)
+
+
+def _by_frame(con, filters: metrics.Filters, by: str, cfg: AgencyConfig, cov=None) -> pd.DataFrame:
+    """Every figure query that has the breakdown, merged: the numbers the pages show
+    (metrics.values_by: outcomes counted on calls where the selection counts them so)."""
     if by == "month":
         return metrics.monthly(con, filters, cfg).rename(columns={"month": "bucket"})
     frame: pd.DataFrame | None = None
     for q, bys in metrics.BREAKDOWNS.items():
         if by not in bys:
             continue
-        df = metrics.run(con, q, filters, by, cfg)
+        df = metrics.values_by(con, q, filters, by, cfg, cov)
         if frame is None:
             frame = df
             continue
@@ -265,8 +281,8 @@ class _Builder:
     def get(self, key: Key) -> int | None:
         return self.idx.get(key)
 
-    def same_bucket(self, view: str, bucket) -> None:
-        for total, parts in IDENTITIES:
+    def same_bucket(self, view: str, bucket, from_calls: bool = False) -> None:
+        for total, parts in IDENTITIES + (figures.CALL_IDENTITIES if from_calls else ()):
             self.equal(total, parts, view, bucket)
         for smalls, bigs in AT_MOST:
             self.at_most([(view, bucket, s) for s in smalls], [(view, bucket, b) for b in bigs])
@@ -326,7 +342,12 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
     values = dict(metrics.headline(con, filters, cfg, assumptions))
     values.update(_savings_counts(con, filters))
-    frames = {by: _by_frame(con, filters, by, cfg) for by in BYS}
+    cov = metrics.coverage(con, filters, assumptions, cfg)
+    bys = bys_of(filters)
+    frames = {by: _by_frame(con, filters, by, cfg, cov) for by in bys}
+    for by in CATEGORY_BYS:  # only the figures shown by category are published by it
+        if by in frames:
+            frames[by] = frames[by][[c for c in frames[by].columns if c == "bucket" or c in figures.CATEGORY_FIGURES]]
     for by in (HEADLINE, *BYS):
         frames[f"mix:{by}"] = metrics.outcome_mix(con, filters, by)
     frames["heatmap"] = metrics.heatmap(con, filters)
@@ -336,15 +357,15 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     for k, v in values.items():
         if is_count(k):
             b.cell((HEADLINE, "all", k), v, _headline_cost(k, figs))
-    b.same_bucket(HEADLINE, "all")
+    b.same_bucket(HEADLINE, "all", cov.from_calls)
     # 2. breakdowns: each bucket's identities, and each additive count adding up to the period's
-    for by in BYS:
+    for by in bys:
         df = frames[by]
         counts = [c for c in df.columns if c != "bucket" and is_count(c)]
         for _, row in df.iterrows():
             for c in counts:
                 b.cell((by, row["bucket"], c), row[c], 1.0)
-            b.same_bucket(by, row["bucket"])
+            b.same_bucket(by, row["bucket"], cov.from_calls)
         for c in counts:
             keys = [(by, bucket, c) for bucket in df["bucket"]]
             if is_distinct(c):
@@ -353,6 +374,10 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
                 b.at_most([(HEADLINE, "all", c)], keys)  # ... and every person is in some bucket
             else:
                 b.sum_of((HEADLINE, "all", c), keys)
+    if "call_type" in bys:
+        _bh_call_types(b, frames["call_type"], cfg)
+    if "beat" in bys:
+        _beats_in_districts(b, con, filters, frames)
     # 3. outcome counts: per bucket they add up to the contacts, and tie to the outcome figures
     for by in (HEADLINE, *BYS):
         view, mix = f"mix:{by}", frames[f"mix:{by}"]
@@ -392,6 +417,35 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     keys = b.table.labels
     status = {keys[i]: prot.status[i] for i in range(len(keys))}
     return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table)
+
+
+def _bh_call_types(b: _Builder, frame: pd.DataFrame, cfg: AgencyConfig) -> None:
+    """The BH rule is published: every call of a type on the agency's BH list is a BH call
+    (unless CAD's bh_flag says otherwise). Where that holds, a reader knows a listed type's
+    BH calls from its calls, so the two are tied (sum_of adds only relations that hold)."""
+    listed = {t.strip().upper() for t in cfg.bh_call_types}
+    for bucket in frame["bucket"]:
+        if str(bucket).strip().upper() in listed:
+            b.sum_of(("call_type", bucket, "calls_total"), [("call_type", bucket, "bh_calls")])
+
+
+def _beats_in_districts(b: _Builder, con, filters: metrics.Filters, frames: dict) -> None:
+    """Beats lie inside districts: a district's count is at most the sum of its beats'
+    counts, and a beat's at most the sum of its districts' (equal when every beat is in
+    one district), so a beat's small count is not its district minus the other beats."""
+    pairs = sql.df(con, "beat_districts", {k: v for k, v in filters.params().items()
+                                           if k in ("start", "end", "district")})
+    if pairs.empty or "district" not in frames:
+        return
+    beats_of = pairs.groupby("district")["beat"].apply(list).to_dict()
+    districts_of = pairs.groupby("beat")["district"].apply(list).to_dict()
+    columns = [c for c in frames["beat"].columns if c != "bucket" and is_count(c) and not is_distinct(c)
+               and c in frames["district"].columns]
+    for c in columns:
+        for d, beats in beats_of.items():
+            b.at_most([("district", d, c)], [("beat", x, c) for x in beats])
+        for x, districts in districts_of.items():
+            b.at_most([("beat", x, c)], [("district", d, c) for d in districts])
 
 
 def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tuple[list[int], list[int]]:

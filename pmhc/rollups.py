@@ -30,15 +30,15 @@ from . import sql
 # Stored table (= named query) → base tables whose change makes it stale.
 ROLLUPS: dict[str, tuple[str, ...]] = {
     "call_day_rollup": ("calls", "arrests"),
+    "call_category_rollup": ("calls", "arrests"),
     "bh_hour_rollup": ("calls",),
     "call_outcome_day_rollup": ("calls", "arrests"),
-    "call_category_day_rollup": ("calls",),
     "arrest_day_rollup": ("arrests", "calls"),
     "encounter_facts_stored": ("calls", "encounters", "arrests"),
     "contact_day_rollup": ("calls", "encounters", "arrests"),  # built from encounter_facts_stored, after it
 }
 # Tables with one row per local call day (and more keys): recomputed by day.
-CALL_DAY_TABLES = ("call_day_rollup", "bh_hour_rollup", "call_outcome_day_rollup", "call_category_day_rollup")
+CALL_DAY_TABLES = ("call_day_rollup", "call_category_rollup", "bh_hour_rollup", "call_outcome_day_rollup")
 
 PERSON_NUMBERS_DDL = "CREATE TABLE IF NOT EXISTS person_numbers (person_key VARCHAR NOT NULL, person_no INTEGER NOT NULL)"
 MIN_CONTACTS = "rollup:repeat_min_contacts"  # the $min_contacts encounter_facts_stored was built with
@@ -67,6 +67,9 @@ def min_contacts(cfg=None) -> int:
 
 def stored_min_contacts(con: duckdb.DuckDBPyConnection) -> int | None:
     """The $min_contacts the stored contact facts were built with (None: not built)."""
+    if not hasattr(con, "cursor"):  # a pmhc.spark.SparkEngine: the settings view of its copy
+        r = [tuple(row) for row in con.spark.sql(f"SELECT value FROM settings WHERE key = '{MIN_CONTACTS}'").collect()]
+        return int(r[0][0]) if r and r[0][0] is not None else None
     cur = con.cursor()
     try:
         r = cur.execute("SELECT value FROM settings WHERE key = $k", {"k": MIN_CONTACTS}).fetchall()
@@ -273,16 +276,26 @@ def update(con: duckdb.DuckDBPyConnection, cfg=None) -> list[str]:
     return done
 
 
+# A person number for every person in the contacts, for a copy without the stored table
+# (numbers differ from the database's, but only serve distinct counts and joins).
+PERSON_NUMBERS_SELECT = ("SELECT person_key, CAST(dense_rank() OVER (ORDER BY person_key) AS INTEGER) AS person_no "
+                         "FROM (SELECT DISTINCT person_key FROM encounters WHERE person_key IS NOT NULL)")
+
+
+def computed_sql(name: str, cfg=None) -> str:
+    """The named query with its $min_contacts written in, to compute a stored table on the
+    fly over views (encounter_facts_stored reads encounter_facts_scope and person_numbers)."""
+    return _query(name).replace("$min_contacts", str(int(min_contacts(cfg))))
+
+
 def view_sql(con: duckdb.DuckDBPyConnection, name: str, cfg=None) -> str:
     """The named query as the body of a view computed on the fly (a Parquet copy without
     stored tables, pmhc.parquet): its inputs as views, its $min_contacts written in."""
     if name == "encounter_facts_stored":
         con.execute("CREATE OR REPLACE VIEW encounter_facts_scope AS SELECT * FROM encounter_facts")
-        con.execute("CREATE OR REPLACE VIEW person_numbers AS SELECT person_key, "
-                    "CAST(dense_rank() OVER (ORDER BY person_key) AS INTEGER) AS person_no "
-                    "FROM (SELECT DISTINCT person_key FROM encounters WHERE person_key IS NOT NULL)")
+        con.execute(f"CREATE OR REPLACE VIEW person_numbers AS {PERSON_NUMBERS_SELECT}")
         con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": MIN_CONTACTS, "v": str(min_contacts(cfg))})
-    return _query(name).replace("$min_contacts", str(int(min_contacts(cfg))))
+    return computed_sql(name, cfg)
 
 
 def rebuilt_equal(con: duckdb.DuckDBPyConnection, name: str, cfg=None) -> bool:

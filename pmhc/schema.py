@@ -78,10 +78,15 @@ LABELS = {
 
 
 def label(value: object) -> str:
-    """Human label for a vocabulary value; unknown values pass through unchanged."""
+    """Human label for a vocabulary value, in the agency's words where it renamed it
+    ([terminology], pmhc.present.value_label); unknown values pass through unchanged."""
     if value is None:
         return LABELS["unknown"]
-    return LABELS.get(str(value), str(value))
+    if str(value) not in LABELS:
+        return str(value)
+    from .present import value_label
+
+    return value_label(str(value), LABELS[str(value)])
 
 
 @dataclass(frozen=True)

@@ -260,3 +260,28 @@ def open_read_only(path: Path | str, attempts: int = 3) -> duckdb.DuckDBPyConnec
                 raise
             time.sleep(0.05)
     raise AssertionError("unreachable")
+
+
+def install(path: Path | str, source: Path | str, via: str = "restore") -> Path:
+    """Make a copy of the database file `source` the current snapshot of `path` (a restore
+    from a backup), the way an import swaps one in: under the writer lock, with a journal
+    line, one atomic rename; viewers go from the old data to the restored data at once."""
+    from . import db
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(path):
+        run = f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}"
+        final = folder(path) / f"{run}.duckdb"
+        work = folder(path) / f"{run}.duckdb.tmp"
+        _append(path, {"event": "start", "run": run, "pid": os.getpid(), "via": via, "files": [Path(source).name],
+                       "snapshot": final.name, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        shutil.copyfile(source, work)
+        db.private(work)
+        with work.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(work, final)
+        _swap(path, final)
+        _append(path, {"event": "end", "run": run, "status": "committed"})
+        _prune(path, final)
+    return final

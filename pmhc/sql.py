@@ -3,6 +3,9 @@
 A file holds one metric family; each query in it starts with a header line
 `-- name: query_name`. Parameters are DuckDB named parameters (`$start`), bound at
 execution, never formatted into the text.
+
+The queries run on a DuckDB connection, or on another engine that takes the same text
+(an `Engine`, e.g. pmhc.spark.SparkEngine, which translates it for Apache Spark).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pandas as pd
@@ -123,9 +127,26 @@ def _bind(q: Query, params: dict | None) -> dict:
     return {p: params[p] for p in q.params}
 
 
-def df(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
+class EngineUnavailable(RuntimeError):
+    """An engine that cannot run here; the message says what is missing and how to get it."""
+
+
+class Engine(Protocol):
+    """Another engine the named queries run on, in place of a DuckDB connection: given a
+    query (its DuckDB text) and its bound parameters, it returns what DuckDB returns."""
+
+    def df(self, query: Query, params: dict) -> pd.DataFrame: ...
+
+    def records(self, query: Query, params: dict) -> list[dict]: ...
+
+    def close(self) -> None: ...
+
+
+def df(con: duckdb.DuckDBPyConnection | Engine, name: str, params: dict | None = None) -> pd.DataFrame:
     """Run a named query on its own cursor and return a DataFrame."""
     q = get(name)
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.df(q, _bind(q, params))
     cur = con.cursor()
     try:
         return cur.execute(q.sql, _bind(q, params)).df()
@@ -133,8 +154,10 @@ def df(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) ->
         cur.close()
 
 
-def records(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> list[dict]:
+def records(con: duckdb.DuckDBPyConnection | Engine, name: str, params: dict | None = None) -> list[dict]:
     q = get(name)
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.records(q, _bind(q, params))
     cur = con.cursor()
     try:
         res = cur.execute(q.sql, _bind(q, params))
@@ -144,7 +167,7 @@ def records(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = Non
         cur.close()
 
 
-def one(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> dict:
+def one(con: duckdb.DuckDBPyConnection | Engine, name: str, params: dict | None = None) -> dict:
     rs = records(con, name, params)
     if len(rs) != 1:
         raise ValueError(f"{get(name).location} returned {len(rs)} rows, expected 1")

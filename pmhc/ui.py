@@ -17,7 +17,7 @@ import pandas as pd
 from . import access, definitions, escape, metrics, present
 from .connection import connection  # noqa: F401
 from .figure_cache import (  # noqa: F401
-    _filters_key, _release, _stamp, breakdown, compare, coverage, data_range, districts, headline, heatmap,
+    _filters_key, _release, _stamp, breakdown, by_category, compare, coverage, data_range, districts, headline, heatmap,
     is_withheld, monthly, outcome_mix, pivot_counts, release_connection, repeat_people, savings,
 )
 from .filter_bar import (  # noqa: F401
@@ -75,7 +75,7 @@ def figure_table(values: dict, figs: list[definitions.Figure], role: str, cov=No
     rows = [{
         "key": fig.key, "label": fig.label, "value": fmt(values.get(fig.key), fig.unit, fig.key),
         "note": _cov.explain(values.get(fig.key), fig, cov, public),
-        "unit": fig.unit, "definition": fig.definition, "numerator": fig.numerator,
+        "unit": present.unit_code(fig.unit), "definition": fig.definition, "numerator": fig.numerator,
         "denominator": fig.denominator, "counting_unit": fig.counting_unit, "exclusions": fig.exclusions,
         "source": fig.location,
     } for fig in figs if fig.key in values and (fig.public or not public)]

@@ -8,11 +8,13 @@
 
 -- name: outcomes_from_calls
 -- Diversion, connection to care, involuntary holds, ED transports and arrests over BH calls
--- ($by: total, month or district), from the stored daily totals of call_outcome_facts
+-- ($by: total, month, district, call type or beat), from the stored daily totals of call_outcome_facts
 -- (queries/rollups.sql :: call_outcome_day_rollup).
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
+             WHEN 'call_type' THEN call_type
+             WHEN 'beat' THEN beat
              ELSE 'all' END                                                   AS bucket,
     CAST(sum(bh_calls) AS BIGINT)                                             AS bh_calls,
     CAST(sum(outcome_known) AS BIGINT)                                        AS bh_calls_outcome_known,

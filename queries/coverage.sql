@@ -53,7 +53,8 @@ WITH c AS (
     WHERE call_date >= $start AND call_date < $end
       AND ($district IS NULL OR district = $district)
 ), a AS (
-    SELECT CAST(coalesce(sum(arrests), 0) AS BIGINT) AS arrests
+    SELECT CAST(coalesce(sum(arrests), 0) AS BIGINT) AS arrests,
+           CAST(coalesce(sum(booked), 0) AS BIGINT)  AS booked                       -- booked field recorded
     FROM arrest_day_rollup
     WHERE arrest_date >= $start AND arrest_date < $end
 ), span AS (

@@ -63,8 +63,10 @@ SELECT
 FROM call_base b;
 
 -- name: encounter_facts
--- One row per co-responder log contact, with its call's district and arrest link.
--- Every contact in the log is a behavioral-health (BH) contact.
+-- One row per co-responder log contact, with its call's district, call type, beat and
+-- arrest link. Every contact in the log is a behavioral-health (BH) contact. A contact
+-- with no call (a follow-up, a referral, or a call_id no loaded call has) is district
+-- 'Unknown' and call type and beat 'No linked call'.
 CREATE OR REPLACE VIEW encounter_facts AS
 SELECT
     e.encounter_id,
@@ -79,6 +81,10 @@ SELECT
     e.referral_agency,
     e.minutes,
     coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
+    CASE WHEN c.call_id IS NULL THEN 'No linked call'
+         ELSE coalesce(nullif(trim(c.call_type), ''), 'Unknown') END AS call_type,
+    CASE WHEN c.call_id IS NULL THEN 'No linked call'
+         ELSE coalesce(nullif(trim(c.beat), ''), 'Unknown') END      AS beat,
     c.call_id IS NOT NULL                               AS call_found,
     coalesce(c.co_responder_present, false)             AS call_co_responded,
     coalesce(e.call_id IN (SELECT a.call_id FROM arrests a WHERE a.call_id IS NOT NULL), false) AS call_has_arrest

@@ -9,11 +9,14 @@
 -- name: outcomes_contacts
 -- Diversion, connection to care and involuntary holds over BH contacts (co-responder log),
 -- from the stored daily contact counts (queries/rollups.sql :: contact_day_rollup).
+-- By call type or beat: the contact's call's, 'No linked call' for contacts without one.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
              WHEN 'responder_type' THEN responder_type
              WHEN 'contact_type' THEN contact_type
+             WHEN 'call_type' THEN call_type
+             WHEN 'beat' THEN beat
              ELSE 'all' END                                                   AS bucket,
     CAST(sum(contacts) AS BIGINT)                                             AS bh_contacts,
     CAST(coalesce(sum(contacts) FILTER (WHERE outcome_known), 0) AS BIGINT)   AS known_outcome_contacts,

@@ -169,12 +169,17 @@ FROM (
 -- name: import_history
 -- Every import, newest first. rows_updated: rows that replaced a stored row with different
 -- values; rows_unchanged: rows re-imported with the values already stored. rows_merged: export rows merged into a row with the same
--- key by a profile's [collapse] (rows in file = loaded + quarantined + merged).
+-- key by a profile's [collapse]; rows_other_tables: export rows that are records of the
+-- profile's other tables only (its [TABLE.where] row filter). Rows in file = loaded +
+-- quarantined + merged + other tables. (Imports recorded before the last two were stored
+-- have the difference as merged.)
 SELECT import_id, imported_at, file_name, table_name, profile, status, rows_in_file, rows_loaded,
        rows_new, rows_updated, rows_unchanged, rows_quarantined,
-       CASE WHEN status = 'loaded' THEN rows_in_file - rows_loaded - rows_quarantined END AS rows_merged,
+       coalesce(i.rows_merged, CASE WHEN status = 'loaded' THEN rows_in_file - rows_loaded - rows_quarantined END)
+           AS rows_merged,
+       coalesce(i.rows_other_tables, 0) AS rows_other_tables,
        message
-FROM imports
+FROM imports i
 ORDER BY import_id DESC;
 
 -- name: quarantine_files

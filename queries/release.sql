@@ -36,3 +36,19 @@ SELECT
     (SELECT linked FROM arrests)                                  AS bh_linked_arrests,
     (SELECT booked FROM arrests)                                  AS bh_booked_arrests
 FROM scene;
+
+-- name: beat_districts
+-- Which districts the calls and contacts of each beat fall in, for the selection. Beats
+-- lie inside districts, and a reader who knows the map knows it: the public release ties
+-- each beat's counts to its districts' counts (pmhc/release.py), so a small count of a
+-- beat cannot be worked out as its district minus the district's other beats.
+SELECT DISTINCT beat, district
+FROM call_category_rollup
+WHERE call_date >= $start AND call_date < $end
+  AND ($district IS NULL OR district = $district)
+UNION
+SELECT DISTINCT beat, district
+FROM encounter_facts_stored
+WHERE encounter_date >= $start AND encounter_date < $end
+  AND ($district IS NULL OR district = $district)
+ORDER BY beat, district;

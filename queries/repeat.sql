@@ -60,7 +60,7 @@ WITH contacts AS (
                     WHEN 'district' THEN e.district
                     WHEN 'responder_type' THEN e.responder_type
                     ELSE 'all' END                                            AS bucket,
-           e.encounter_date - earlier.encounter_date                          AS days_since_nth_latest
+           date_diff('day', earlier.encounter_date, e.encounter_date)          AS days_since_nth_latest
     FROM encounter_facts_stored e
     LEFT JOIN encounter_facts_stored earlier
            ON earlier.person_no = e.person_no

@@ -113,6 +113,42 @@ FROM kinds
 GROUP BY call_date, district
 ORDER BY call_date, district;
 
+-- name: call_category_rollup
+-- One row per local day, district, call type and beat that has calls, for the call
+-- figures by a categorical column (queries/volume.sql :: calls_by_category) and the
+-- beats' districts (queries/release.sql :: beat_districts). Buckets as the figures name
+-- them: the call type trimmed ('Unknown' when empty), the beat 'Unknown' when empty.
+-- Calls are grouped by their stored values first, then labelled (queries/models.sql:
+-- or_unknown, co_responded_rule), as in call_day_rollup.
+WITH arrest_calls AS (
+    SELECT DISTINCT call_id FROM arrests WHERE call_id IS NOT NULL
+), by_value AS (
+    SELECT CAST(c.received_local AS DATE) AS call_date, c.district, c.call_type, c.beat, c.is_bh,
+           c.co_responder_present, a.call_id IS NOT NULL AS has_arrest, count(*) AS calls
+    FROM calls c
+    LEFT JOIN arrest_calls a ON a.call_id = c.call_id
+    GROUP BY ALL
+), labelled AS (
+    SELECT call_date, or_unknown(district) AS district, or_unknown(call_type) AS call_type,
+           or_unknown(beat) AS beat, is_bh, co_responded_rule(co_responder_present) AS co_responded,
+           has_arrest, calls
+    FROM by_value
+)
+SELECT
+    call_date,
+    district,
+    call_type,
+    beat,
+    CAST(sum(calls) AS BIGINT)                                                            AS calls,
+    CAST(coalesce(sum(calls) FILTER (WHERE is_bh), 0) AS BIGINT)                          AS bh_calls,
+    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND co_responded), 0) AS BIGINT)         AS co_bh_calls,
+    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND NOT co_responded), 0) AS BIGINT)     AS not_co_bh_calls,
+    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND co_responded IS NOT NULL), 0) AS BIGINT) AS co_recorded_bh_calls,
+    CAST(coalesce(sum(calls) FILTER (WHERE is_bh AND has_arrest), 0) AS BIGINT)           AS bh_arrest_calls
+FROM labelled
+GROUP BY call_date, district, call_type, beat
+ORDER BY call_date, district, call_type, beat;
+
 -- name: bh_hour_rollup
 -- Behavioral-health calls per local day, district and hour received (for the heatmap).
 SELECT call_date, weekday, district, hour, count(*) AS bh_calls
@@ -122,14 +158,16 @@ GROUP BY call_date, weekday, district, hour
 ORDER BY call_date, district, hour;
 
 -- name: call_outcome_day_rollup
--- Outcomes recorded on BH calls (queries/models.sql :: call_outcome_facts) per local day
--- and district: for each call-level outcome figure, the calls it is measured on and the
--- calls that had it, so the coverage of the inputs (queries/coverage.sql) and the outcome
+-- Outcomes recorded on BH calls (queries/models.sql :: call_outcome_facts) per local day,
+-- district, call type and beat (as the figures name them, 'Unknown' when empty): for
+-- each call-level outcome figure, the calls it is measured on and the calls that had it, so the coverage of the inputs (queries/coverage.sql) and the outcome
 -- figures counted on calls (queries/call_outcomes.sql) read days, not calls.
 SELECT
     call_date,
     month,
     district,
+    coalesce(nullif(trim(call_type), ''), 'Unknown')                 AS call_type,
+    coalesce(beat, 'Unknown')                                        AS beat,
     count(*)                                                         AS bh_calls,
     count(*) FILTER (WHERE outcome_known)                            AS outcome_known,
     count(diverted)                                                  AS diversion_measured,
@@ -146,52 +184,24 @@ SELECT
     min(arrest_source)                                               AS arrest_source
 FROM call_outcome_facts
 WHERE is_bh
-GROUP BY call_date, month, district
-ORDER BY call_date, district;
+GROUP BY ALL
+ORDER BY call_date, district, call_type, beat;
 
 -- name: arrest_day_rollup
 -- Arrest records per local day of the arrest (agency time zone), and how many of them name
 -- a loaded call: the coverage of the arrest input, the loaded span and the months the
--- arrest export covers (queries/evaluation.sql).
-SELECT CAST(a.arrested_at AS DATE) AS arrest_date, count(*) AS arrests, count(c.call_id) AS linked
+-- arrest export covers (queries/evaluation.sql), and how many record whether the person was
+-- booked (queries/coverage.sql).
+SELECT CAST(a.arrested_at AS DATE) AS arrest_date, count(*) AS arrests, count(c.call_id) AS linked,
+       count(a.booked) AS booked
 FROM arrests a
 LEFT JOIN calls c ON c.call_id = a.call_id
 GROUP BY ALL
 ORDER BY arrest_date;
 
--- name: call_category_day_rollup
--- Calls per local day and district by a categorical column of the export (category
--- 'call_type' as exported, empty = 'Unknown'; 'beat', empty = 'Unknown'), with the counts
--- queries/volume.sql :: calls_by_category shows. Calls are grouped by their stored values,
--- then labelled (queries/models.sql: or_unknown, co_responded_rule).
-WITH by_value AS (
-    SELECT CAST(received_local AS DATE) AS call_date, district, 'call_type' AS category, call_type AS value,
-           count(*)                                                                            AS calls,
-           count(*) FILTER (WHERE is_bh)                                                       AS bh_calls,
-           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present))           AS co_bh_calls,
-           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present) IS NOT NULL) AS co_recorded_bh_calls
-    FROM calls
-    GROUP BY ALL
-    UNION ALL
-    SELECT CAST(received_local AS DATE), district, 'beat', beat,
-           count(*),
-           count(*) FILTER (WHERE is_bh),
-           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present)),
-           count(*) FILTER (WHERE is_bh AND co_responded_rule(co_responder_present) IS NOT NULL)
-    FROM calls
-    GROUP BY ALL
-)
-SELECT call_date, or_unknown(district) AS district, category, or_unknown(value) AS value,
-       CAST(sum(calls) AS BIGINT)                AS calls,
-       CAST(sum(bh_calls) AS BIGINT)             AS bh_calls,
-       CAST(sum(co_bh_calls) AS BIGINT)          AS co_bh_calls,
-       CAST(sum(co_recorded_bh_calls) AS BIGINT) AS co_recorded_bh_calls
-FROM by_value
-GROUP BY ALL
-ORDER BY call_date, district, category, value;
-
 -- name: encounter_facts_stored
--- The encounter_facts view (queries/models.sql) stored row by row, in date order, with
+-- The encounter_facts view (queries/models.sql: with the linked call's district, call
+-- type and beat) stored row by row, in date order, with
 -- what the person-level contact figures would otherwise recompute on every query. Not
 -- aggregated, because people are counted once per period (distinct counts need the rows).
 -- It reads `encounter_facts_scope`, a temp table pmhc.rollups fills with the rows of
@@ -218,12 +228,12 @@ WITH crisis AS (
     FROM encounter_facts_scope
     WHERE contact_type = 'on_scene' AND person_key IS NOT NULL
 ), gaps AS (
-    SELECT c.encounter_id, c.encounter_date - earlier.encounter_date AS repeat_gap_days
+    SELECT c.encounter_id, date_diff('day', earlier.encounter_date, c.encounter_date) AS repeat_gap_days
     FROM crisis c
     JOIN crisis earlier ON earlier.person_key = c.person_key
                        AND earlier.crisis_seq = c.crisis_upto - (CAST($min_contacts AS BIGINT) - 1)
 ), followed AS (
-    SELECT c.encounter_id, min(f.encounter_date - c.encounter_date) AS days_to_follow_up
+    SELECT c.encounter_id, date_diff('day', c.encounter_date, min(f.encounter_date)) AS days_to_follow_up
     FROM crisis c
     JOIN encounter_facts_scope f ON f.person_key = c.person_key
     WHERE f.contact_type IN ('follow_up', 'referral')
@@ -256,6 +266,8 @@ SELECT
     district,
     responder_type,
     contact_type,
+    call_type,                                                -- the contact's call's ('No linked call')
+    beat,
     outcome,
     outcome_known,
     call_has_arrest,
@@ -267,4 +279,4 @@ SELECT
     count(minutes)                        AS minutes_n
 FROM encounter_facts_stored
 GROUP BY ALL
-ORDER BY encounter_date, district, responder_type, contact_type, outcome;
+ORDER BY encounter_date, district, responder_type, contact_type, call_type, beat, outcome;

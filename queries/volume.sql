@@ -29,19 +29,25 @@ GROUP BY ALL
 ORDER BY bucket;
 
 -- name: calls_by_category
--- Call figures by a categorical column of the export: $by = call_type (as exported) or
--- beat (empty = 'Unknown'). The same definitions as volume_calls, from the stored daily
--- totals per category (queries/rollups.sql :: call_category_day_rollup), so the buckets
--- add up to the period's calls, BH calls and co-responded BH calls.
+-- Call figures by a categorical column of the export (pmhc/figures.py :: CATEGORIES):
+-- $by = call_type (as exported, trimmed; empty = 'Unknown') or beat (empty = 'Unknown');
+-- 'all' for the period. The same definitions as volume_calls and outcomes_calls, read
+-- from the stored totals per day, district, call type and beat (queries/rollups.sql ::
+-- call_category_rollup), so the buckets add up to the period's calls, BH calls,
+-- co-responded BH calls and BH calls with an arrest record.
 SELECT
-    CASE WHEN $by IN ('call_type', 'beat') THEN value ELSE 'all' END AS bucket,
+    CASE $by WHEN 'call_type' THEN call_type
+             WHEN 'beat' THEN beat
+             ELSE 'all' END                                         AS bucket,
     CAST(sum(calls) AS BIGINT)                                      AS calls_total,
     CAST(sum(bh_calls) AS BIGINT)                                   AS bh_calls,
     CAST(sum(co_bh_calls) AS BIGINT)                                AS co_responded_bh_calls,
-    sum(co_bh_calls) / nullif(sum(co_recorded_bh_calls), 0)         AS co_response_coverage
-FROM call_category_day_rollup
-WHERE category = CASE WHEN $by = 'beat' THEN 'beat' ELSE 'call_type' END  -- each call once per category
-  AND call_date >= $start AND call_date < $end
+    CAST(sum(not_co_bh_calls) AS BIGINT)                            AS not_co_responded_bh_calls,
+    sum(co_bh_calls) / nullif(sum(co_recorded_bh_calls), 0)         AS co_response_coverage,
+    CAST(sum(bh_arrest_calls) AS BIGINT)                            AS bh_calls_with_arrest,
+    sum(bh_arrest_calls) / nullif(sum(bh_calls), 0)                 AS bh_arrest_rate
+FROM call_category_rollup
+WHERE call_date >= $start AND call_date < $end
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL
 ORDER BY bucket;

@@ -219,11 +219,14 @@ def test_run_import_through_a_several_table_profile_fills_each_table(tmp_path, m
     report = page_module().run_import(export.read_bytes(), "crisis_data.csv",
                                       profile_path=profiles.PROFILES_DIR / "seattle_crisis_templates.toml")
     assert (report.table, report.rows_loaded, report.rows_quarantined, report.rows_collapsed) == ("calls", 13, 2, 14)
-    (other,) = report.extra["also"]
-    assert other["status"] == "loaded" and other["quarantined"] == 2
-    assert other["summary"].startswith("crisis_data.csv → encounters: 29 rows in file = 13 loaded")
-    assert {k: v for k, v in counts(tmp_path / "new.duckdb").items() if k in ("calls", "encounters")} == {
-        "calls": 13, "encounters": 13}
+    contacts, arrests = report.extra["also"]
+    assert contacts["status"] == "loaded" and contacts["quarantined"] == 2
+    assert contacts["summary"].startswith("crisis_data.csv → encounters: 29 rows in file = 13 loaded")
+    assert arrests["status"] == "loaded" and arrests["quarantined"] == 0
+    assert arrests["summary"].startswith("crisis_data.csv → arrests: 29 rows in file = 2 loaded")
+    assert "+ 26 for the profile's other tables only ([arrests.where])" in arrests["summary"]
+    assert {k: v for k, v in counts(tmp_path / "new.duckdb").items() if k in ("calls", "encounters", "arrests")} == {
+        "calls": 13, "encounters": 13, "arrests": 2}
 
 
 def test_run_import_reports_every_stage_of_the_upload(small_db_path):

@@ -138,6 +138,16 @@ def settle(pg, timeout_ms: int = 120_000) -> None:
     pg.wait_for_selector('[data-testid="stMain"] h1', timeout=timeout_ms)
     pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
     pg.wait_for_load_state("networkidle", timeout=timeout_ms)
+    # A cached figure's spinner ("Computing figures…") can appear after the status widget has gone on
+    # a busy machine: wait until neither has been on the page for two seconds in a row.
+    pg.evaluate("() => { window.__pmhcIdleSince = undefined; }")
+    pg.wait_for_function(
+        """() => {
+            const busy = document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"]');
+            const now = Date.now();
+            if (busy || window.__pmhcIdleSince === undefined) { window.__pmhcIdleSince = busy ? undefined : now; return false; }
+            return now - window.__pmhcIdleSince > 2000;
+        }""", timeout=timeout_ms, polling=250)
     pg.wait_for_timeout(800)  # plotly draws after the run message
 
 

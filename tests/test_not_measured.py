@@ -11,6 +11,7 @@ export does not have.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -124,6 +125,35 @@ def test_pmhc_figures_csv_and_table_say_not_measured(cad_db, capsys):
     assert "not measured" in line and "0.0%" not in line
 
 
+@pytest.mark.parametrize("by", ["month", "district"])
+def test_pmhc_figures_by_gives_null_and_the_reason_in_every_bucket(cad_db, capsys, by):
+    assert main(["figures", "--from", "2024-01", "--to", "2024-02", "--by", by, "--format", "json",
+                 "--db", str(cad_db)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["buckets"]
+    for key, row in data["figures"].items():
+        for bucket, c in row["breakdown"].items():
+            if _absent(figures.lookup(key)):
+                assert c["value"] is None and c["not_measured"] == row["not_measured"], (key, bucket)
+            else:
+                assert c["not_measured"] is None, (key, bucket)
+    # K1 K2 in January, K4 K6 in February; D1 has K1 K2, D2 K4, K6 no district
+    assert {b: c["value"] for b, c in data["figures"]["bh_calls"]["breakdown"].items()} == (
+        {"2024-01": 2, "2024-02": 2} if by == "month" else {"D1": 2, "D2": 1, "Unknown": 1})
+
+
+def test_pmhc_figures_by_csv_and_table_never_print_zero_for_a_figure_not_measured(cad_db, capsys):
+    main(["figures", "--from", "2024-01", "--to", "2024-02", "--by", "district", "--format", "csv",
+          "--db", str(cad_db)])
+    rows = [r for r in csv.DictReader(io.StringIO(capsys.readouterr().out)) if r["key"] == "co_response_coverage"]
+    assert [r["district"] for r in rows] == ["D1", "D2", "Unknown", "Total"]
+    assert all(r["value"] == "" and r["not_measured"] == "no co-responder field in the loaded calls" for r in rows)
+    main(["figures", "--from", "2024-01", "--to", "2024-02", "--by", "month", "--db", str(cad_db)])
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("co_response_coverage "))
+    assert "0.0%" not in line
+    assert line.count("not measured") == 3  # January, February and the total
+
+
 def test_grant_table_shows_not_measured_with_the_reason(cad_con):
     values = metrics.headline(cad_con, JAN_FEB)
     table = ui.figure_table(values, figures.figures(), "analyst", metrics.coverage(cad_con, JAN_FEB))
@@ -213,7 +243,7 @@ def test_program_cost_not_set_is_not_measured(small_con):
     a = metrics.load_assumptions()
     del a["program_cost_annual"]
     v = metrics.headline(small_con, JAN_FEB, assumptions=a)
-    assert v["program_cost"].reason.startswith("annual program cost not set in config/assumptions.toml")
+    assert v["program_cost"].reason.startswith("annual program cost not set in the agency's assumptions")
     assert present.not_measured(v["net_cost_avoidance"])
     assert v["gross_cost_avoidance"] == pytest.approx(metrics.headline(small_con, JAN_FEB)["gross_cost_avoidance"])
 
@@ -291,13 +321,14 @@ HAND = {
                 "unknown_outcome_contacts": 18, "involuntary_holds": 6, "bh_calls_force_recorded": 0,
                 "program_cost": 91_000.0},
     # (b) 13 templates = 13 calls and 13 on-scene contacts (the clinician-log role is played by
-    # the officers' rows); outcomes known on 11: diverted 5, care 3, holds 2, arrests 2; CIT 8 of 13
+    # the officers' rows); outcomes known on 11: diverted 5, care 3, holds 2; CIT 8 of 13; arrest
+    # records from the same file name 2 of the 13 BH calls (245004, 245011)
     "seattle": {"calls_total": 13, "bh_calls": 13, "bh_share": 1.0, "cit_coverage": 8 / 13,
                 "contacts_total": 13, "on_scene_contacts": 13, "follow_up_contacts": 0, "referral_contacts": 0,
                 "unidentified_contacts": 13, "known_outcome_contacts": 11, "unknown_outcome_contacts": 2,
                 "diverted_contacts": 5, "diversion_rate": 5 / 11, "care_connections": 3,
                 "connection_to_care_rate": 3 / 11, "involuntary_holds": 2, "contacts_ending_in_arrest": 2,
-                "bh_calls_with_arrest": 2, "bh_arrest_rate": 2 / 11, "bh_calls_with_force": 1,
+                "bh_calls_with_arrest": 2, "bh_arrest_rate": 2 / 13, "bh_calls_with_force": 1,
                 "bh_calls_force_recorded": 13, "follow_ups_attempted": 0, "follow_ups_reached": 0,
                 "follow_up_completion_rate": None, "program_cost": 91_000.0},
     # (c) 26 calls, 18 BH, 16 with a known outcome: diverted 9, care 5, holds 3, arrests 2
@@ -309,7 +340,7 @@ HAND = {
 # Figures counted on the calls' recorded outcome (no clinician log / no arrest records).
 PER_CALL = {
     "toronto": {"known_outcome_contacts", "unknown_outcome_contacts", "involuntary_holds"},
-    "seattle": {"bh_calls_with_arrest", "bh_arrest_rate"},
+    "seattle": set(),  # outcomes from its contacts, arrests from its arrest records
     "cad": {"known_outcome_contacts", "unknown_outcome_contacts", "diverted_contacts", "diversion_rate",
             "care_connections", "connection_to_care_rate", "involuntary_holds", "bh_calls_with_arrest",
             "bh_arrest_rate"},
@@ -365,7 +396,7 @@ def test_each_real_layout_names_the_counting_unit_of_its_outcome_figures(layout_
                             "diversion_rate", "care_connections", "connection_to_care_rate", "involuntary_holds",
                             "bh_calls_with_arrest", "bh_arrest_rate")
                 if k in HAND[name] and figs[k]["counting_unit"] == "CAD call"
-                and figs[k]["coverage"].startswith("counted per BH call from the outcome recorded on the call")}
+                and (figs[k]["coverage"] or "").startswith("counted per BH call from the outcome recorded on the call")}
     assert per_call == PER_CALL[name]
 
 
@@ -417,7 +448,7 @@ def test_outcomes_page_says_which_record_its_figures_are_counted_on(layout_db):
     info = " ".join(i.value for i in at.info)
     if name == "seattle":
         assert "counted per logged contact (the clinician log)" in info
-        assert "Arrests are counted from the call outcome" in info
+        assert "Arrests are counted from the call outcome" not in info  # from the arrest records of the file
     else:
         assert "No clinician log loaded" in info and "counted per BH call" in info
 
@@ -453,3 +484,42 @@ def test_workbook_deck_and_one_pager_of_each_real_layout_show_the_same(layout_db
         assert "not measured" in pdf and "0.0%" not in pdf and "0.0%" not in text
     finally:
         con.close()
+
+
+def test_a_link_to_months_past_the_loaded_data_keeps_the_loaded_part_of_its_range(cad_demo):
+    # The CAD-only export runs from January to 25 February 2024. A link asking for January to
+    # April used to fall back to the default period (the last full month: January alone).
+    from .test_pages import metric, open_page
+
+    at = open_page("overview", role="analyst", params={"period": "months", "from": "2024-01", "to": "2024-04"})
+    assert "Jan 2024–Feb 2024" in at.caption[0].value
+    assert metric(at, "Behavioral-health calls") == "4"  # K1, K2 in January, K4, K6 in February
+    moved = " ".join(i.value for i in at.sidebar.info)
+    assert "`to=2024-04` is outside the loaded data (Jan 2024 to Feb 2024): the period runs to Feb 2024" in moved
+    assert at.query_params["to"] == "2024-02"  # the address now says what is shown
+
+
+def test_arrest_records_that_never_say_booked_leave_the_booked_share_not_measured(layout_db):
+    # The crisis-template export's arrest records ([arrests.where] "Subject Arrested") have no
+    # booking column: the booked share of the savings estimate is not measured, never 0.0 %.
+    name, path = layout_db
+    if name != "seattle":
+        pytest.skip("the export with arrest records")
+    con = db.connect(path, read_only=True)
+    try:
+        v = metrics.savings(con, Q1_FILTERS, metrics.load_assumptions())
+    finally:
+        con.close()
+    assert v["booked_share"].reason == "no booked field in the loaded arrest records"
+
+
+def test_a_booked_field_empty_on_some_arrests_counts_them_as_not_booked_and_says_so(tmp_path, small_con):
+    text = (SMALL / "arrests.csv").read_text().replace("FAILURE TO APPEAR,warrant,true", "FAILURE TO APPEAR,warrant,")
+    (tmp_path / "arrests.csv").write_text(text)
+    importer.import_file(small_con, tmp_path / "arrests.csv")
+    cov = metrics.coverage(small_con, JAN_FEB)
+    fig = figures.lookup("booked_share")
+    # A1–A5 are arrested in January–February; A4's booked field is now empty
+    assert cov.note(fig) == "the booked field is empty on 1 of 5 arrest records, counted as not booked."
+    assert cov.note(fig, public=True) == "the booked field is empty on some arrest records, counted as not booked."
+    assert not present.not_measured(metrics.savings(small_con, JAN_FEB, metrics.load_assumptions())["booked_share"])

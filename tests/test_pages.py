@@ -443,11 +443,45 @@ def test_a_bad_milestone_row_names_file_line_and_column(tmp_path):
 def test_volume_page_breaks_calls_down_by_call_type_and_beat(demo):
     at = open_page("volume", params={"period": "months", "from": "2024-01", "to": "2024-02"})
     table = next(d.value for d in page_tables(at) if "Call type" in d.value.columns)
-    assert dict(zip(table["Call type"], table["Calls"]))["MENTAL HEALTH CRISIS"] == "3"
+    calls = dict(zip(table["Call type"], table["Calls for service"]))
+    assert calls["MENTAL HEALTH CRISIS"] == "3" and calls["Total"] == "9"
     at.radio(key="volume_category").set_value("beat").run()
     table = next(d.value for d in page_tables(at) if "Beat" in d.value.columns)
-    assert dict(zip(table["Beat"], table["BH calls"])) == {"D1-1": "1", "D1-2": "2", "D2-1": "1", "D2-2": "0",
-                                                          "Unknown": "1"}
+    assert dict(zip(table["Beat"], table["Behavioral-health calls"])) == {
+        "D1-1": "1", "D1-2": "2", "D2-1": "1", "D2-2": "0", "Unknown": "1", "Total": "5"}
+
+
+def test_outcomes_page_breaks_outcomes_down_by_the_contacts_call_type_and_beat(demo):
+    at = open_page("outcomes", params=JAN_FEB_PARAMS)
+    table = next(d.value for d in page_tables(at) if "Call type" in d.value.columns).set_index("Call type")
+    # tests/test_breakdowns.py :: test_contact_outcomes_by_call_type_follow_the_contacts_call, by hand
+    assert table.loc["MENTAL HEALTH CRISIS", "Diverted contacts"] == "2"
+    assert table.loc["No linked call", "Contacts with a known outcome"] == "4"
+    assert table.loc["SUICIDE THREAT", "Involuntary / emergency holds"] == "1"
+    assert table.loc["SUICIDE THREAT", "BH calls with an arrest"] == "1"
+    assert table.loc["Total", "Diverted contacts"] == "5" and table.loc["Total", "Diversion rate"] == "62.5%"
+    titles = chart_titles(at)
+    assert "Diversions, holds and arrests by call type" in titles
+    at.radio(key="outcomes_category").set_value("beat").run()
+    table = next(d.value for d in page_tables(at) if "Beat" in d.value.columns).set_index("Beat")
+    assert table.loc["No linked call", "Contacts with a known outcome"] == "4"
+
+
+def test_public_outcomes_by_call_type_show_no_exact_small_count(demo):
+    at = open_page("outcomes", role="public", params={"period": "months", "from": "2024-01", "to": "2024-01"})
+    table = next(d.value for d in page_tables(at) if "Call type" in d.value.columns)
+    counts = table.drop(columns=["Call type", "Diversion rate", "Connection-to-care rate", "Arrest rate on BH calls"])
+    # January 2024 has 4 BH calls and 5 contacts: every non-zero count is from 1 to 10
+    assert set(counts.to_numpy().ravel()) <= {"<11", "suppressed", "0", "not measured"}
+    assert "<11" in set(counts.to_numpy().ravel())
+    assert "the chart orders rows by shown counts only" in captions(at)
+
+
+def test_public_view_with_a_district_filter_says_why_it_has_no_call_type_breakdown(demo):
+    at = open_page("outcomes", role="public", params={"period": "months", "from": "2024-01", "to": "2024-01",
+                                                      "district": "D1"})
+    assert not [d for d in page_tables(at) if "Call type" in d.value.columns]
+    assert "published for all districts and responder types together" in captions(at)
 
 
 

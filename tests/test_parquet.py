@@ -1,13 +1,15 @@
 """The Parquet copy (pmhc.parquet) holds the same rows, and the same queries give the same figures.
 
 When one machine's DuckDB file is not enough, the data is exported as Parquet partitioned
-by month; pmhc.parquet.connect(folder) makes views named like the tables over it, so the
-unchanged queries/*.sql run on it. These tests export the small fixture and a generated
-data set, point the metrics layer at the copy, and require every figure to match.
+by agency and month; pmhc.parquet.connect(folder) makes views named like the tables over
+it, so the unchanged queries/*.sql run on it. These tests export the small fixture and a
+generated data set, point the metrics layer at the copy, and require every figure to
+match. (The same copy on Apache Spark: tests/test_spark.py.)
 """
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import pytest
@@ -54,21 +56,88 @@ def test_every_row_is_exported_once(small_copy):
     assert (written["calls"], written["encounters"], written["arrests"]) == (11, 12, 5)
 
 
-def test_rows_are_partitioned_by_month_on_the_agency_clock(small_copy):
+def test_rows_are_partitioned_by_agency_and_month_on_the_agency_clock(small_copy):
     _, _, out, _ = small_copy
-    months = sorted(p.name for p in (out / "calls").iterdir())
+    assert [p.name for p in (out / "calls").iterdir()] == ["agency=fixture-city-police-department"]
+    calls = out / "calls" / "agency=fixture-city-police-department"
+    months = sorted(p.name for p in calls.iterdir())
     assert months == ["month=2023-01", "month=2023-12", "month=2024-01", "month=2024-02"]
     # C11 was received at 03:30 UTC on 1 March: 29 February in America/New_York
     feb = parquet.connect(out).execute(
-        f"SELECT call_id FROM read_parquet('{out}/calls/month=2024-02/*.parquet') ORDER BY call_id").fetchall()
+        f"SELECT call_id FROM read_parquet('{calls}/month=2024-02/*.parquet') ORDER BY call_id").fetchall()
     assert [r[0] for r in feb] == ["C05", "C06", "C07", "C08", "C11"]
-    assert sorted(p.name for p in (out / "encounters").iterdir())[0] == "month=2023-03"
+    encounters = out / "encounters" / "agency=fixture-city-police-department"
+    assert sorted(p.name for p in encounters.iterdir())[0] == "month=2023-03"
+
+
+def test_the_agency_key_is_the_configured_key_else_a_slug_of_the_name(tmp_path):
+    from pmhc.config import load_agency as load
+
+    path = tmp_path / "agency.toml"
+    path.write_text('name = "Ciudad de Méjico P.D."\n')
+    assert load(path).agency_key == "ciudad-de-mejico-p-d"
+    path.write_text('name = "Ciudad de Méjico P.D."\nkey = "cdmx"\n')
+    assert load(path).agency_key == "cdmx"
+
+
+def test_an_agency_key_that_is_not_a_folder_name_is_refused(tmp_path):
+    from pmhc.config import SettingsError, load_agency as load
+
+    path = tmp_path / "agency.toml"
+    path.write_text('name = "X"\nkey = "../other"\n')
+    with pytest.raises(SettingsError, match="not an agency key"):
+        load(path)
+
+
+def test_the_copy_holds_the_settings_the_figures_were_computed_with(small_copy):
+    _, _, out, _ = small_copy
+    rules = out / "settings" / "agency=fixture-city-police-department" / "data.parquet"
+    pq = parquet.connect(out)
+    assert pq.execute(f"SELECT key, value FROM read_parquet('{rules}')").fetchall() == [
+        ("rule:co_responder_empty", "unknown")]  # data rules only: no pseudonym check or rollup hashes
+    assert (out / "disposition_map" / "agency=fixture-city-police-department" / "data.parquet").exists()
+    pq.close()
+
+
+def test_two_agencies_share_a_copy_and_each_reads_its_own_rows(small_con, tmp_path):
+    from dataclasses import replace
+
+    out = tmp_path / "hub"
+    small_cfg = load_agency()
+    other_cfg = replace(small_cfg, name="Harbor City Police Department")
+    one_call = tmp_path / "calls.csv"
+    one_call.write_text("\n".join((SMALL / "calls.csv").read_text().splitlines()[:2]) + "\n")  # C01
+    other = db.connect(":memory:", cfg=other_cfg)
+    assert importer.import_file(other, one_call, cfg=other_cfg).status == "loaded"
+    parquet.export(small_con, out, small_cfg)
+    parquet.export(other, out, other_cfg)
+    parquet.export(small_con, out, small_cfg)  # exporting again replaces this agency's folders only
+    assert parquet.agencies(out) == ["fixture-city-police-department", "harbor-city-police-department"]
+    mine, theirs = parquet.connect(out, small_cfg), parquet.connect(out, other_cfg)
+    assert (metrics.headline(mine, JAN_FEB, small_cfg)["calls_total"],
+            metrics.headline(theirs, JAN_FEB, other_cfg)["calls_total"]) == (9, 1)
+    for con in (mine, theirs, other):
+        con.close()
+
+
+def test_an_agency_the_copy_does_not_hold_is_named_with_those_it_does(small_copy):
+    from dataclasses import replace
+
+    _, _, out, _ = small_copy
+    with pytest.raises(FileNotFoundError, match=r"no rows of agency 'harbor-city'.*holds 'fixture-city-police"):
+        parquet.connect(out, replace(load_agency(), key="harbor-city"))
+
+
+def test_a_copy_written_before_agency_folders_says_to_write_it_again(tmp_path):
+    (tmp_path / "old" / "calls" / "month=2024-01").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="earlier version.*pmhc export-parquet"):
+        parquet.connect(tmp_path / "old")
 
 
 def test_a_copy_without_the_stored_totals_computes_them_from_the_rows(small_copy):
     con, _, out, _ = small_copy
-    for stored in out.glob("*.parquet"):
-        stored.unlink()
+    for name in ("call_day_rollup", "bh_hour_rollup", "encounter_facts_stored"):
+        shutil.rmtree(out / name)
     pq = parquet.connect(out)
     assert_same(snapshot(pq, JAN_FEB, load_agency()), snapshot(con, JAN_FEB, load_agency()), "rows only")
     pq.close()
@@ -79,7 +148,7 @@ def test_exporting_again_replaces_the_earlier_copy(small_con, tmp_path):
     parquet.export(small_con, out)
     small_con.execute("DELETE FROM calls WHERE call_id = 'C10'")  # the only call of January 2023
     parquet.export(small_con, out)
-    assert not (out / "calls" / "month=2023-01").exists()
+    assert not (out / "calls" / "agency=fixture-city-police-department" / "month=2023-01").exists()
     pq = parquet.connect(out)
     assert pq.execute("SELECT count(*) FROM calls").fetchone()[0] == 10
     pq.close()

@@ -9,6 +9,7 @@ returned 2.75 h shown as 2.8 h (hours).
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -128,3 +129,69 @@ def test_a_figure_in_days_reads_the_same_on_page_deck_workbook_and_pdf(demo, sma
     assert "7.0 days" in {sh.text_frame.text for s in slides for sh in s.shapes if sh.has_text_frame}
     pdf = " ".join(PdfReader(io.BytesIO(onepager.build(data))).pages[0].extract_text().split())
     assert "7.0 days" in pdf
+
+
+# ------------------------------------------------------------------ each change said once
+#
+# tests/fixtures/two_years/calls.csv: calls from 1 Jan 2023 to 31 Dec 2024, both years whole.
+# BH calls 2023: Y1 Y2 = 2 (Y3 is a theft); 2024: Y4 Y5 Y6 = 3, so 2 → 3 is +50.0 %. For the
+# calendar year 2024 the previous period of the same length is 2023, which is also the year
+# before: one change line, not "+50.0% vs 2023" and "+50.0% vs a year earlier (2023)".
+TWO_YEARS = Path(__file__).parent / "fixtures" / "two_years" / "calls.csv"
+YEAR_2024 = metrics.Filters(Period.calendar_year(2024))
+
+
+@pytest.fixture
+def two_years_db(tmp_path, monkeypatch):
+    from pmhc import db, importer
+
+    path = tmp_path / "two_years.duckdb"
+    con = db.connect(path)
+    report = importer.import_file(con, TWO_YEARS)
+    con.close()
+    assert report.status == "loaded" and report.rows_quarantined == 0, report.summary()
+    monkeypatch.setenv("PMHC_DB", str(path))
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    return path
+
+
+def test_twelve_months_compare_once_with_the_year_before():
+    (line,) = present.changes("+50.0%", "2023", "+50.0%", "2023")
+    assert line.line == "+50.0% vs 2023 (a year earlier)"
+    (none,) = present.changes(None, "2023", None, "2023", "that period is not fully loaded",
+                              "that period is not fully loaded")
+    assert none.line == "No change shown vs 2023 (a year earlier): that period is not fully loaded"
+
+
+def test_a_shorter_period_compares_with_the_previous_one_and_a_year_earlier():
+    lines = [c.line for c in present.changes("+10.0%", "Feb 2025", None, "Mar 2024", "", "the earlier figure is "
+                                             "suppressed for privacy")]
+    assert lines == ["+10.0% vs Feb 2025",
+                     "No change shown vs a year earlier (Mar 2024): the earlier figure is suppressed for privacy"]
+
+
+def test_overview_cards_of_a_calendar_year_give_each_change_once(two_years_db):
+    at = open_page("overview", params={"period": "year", "year": "2024"})
+    bh = next(m for m in at.metric if m.label == "Behavioral-health calls")
+    assert (bh.value, bh.delta) == ("3", "+50.0%")
+    text = [c.value for c in at.caption]
+    assert sum("+50.0%" in t for t in text) == 0  # the card's delta says it; no caption repeats it
+    assert not any("vs a year earlier (" in t for t in text)
+
+
+def test_deck_and_one_pager_of_a_calendar_year_give_each_change_once(two_years_db):
+    from pmhc import db
+
+    con = db.connect(two_years_db, read_only=True)
+    try:
+        deck = Presentation(io.BytesIO(reports.build_deck(con, YEAR_2024, public=False)))
+        pdf = " ".join(PdfReader(io.BytesIO(reports.build_onepager(con, YEAR_2024, public=False)))
+                       .pages[0].extract_text().split())
+    finally:
+        con.close()
+    slide = next(s for s in deck.slides if any(sh.has_text_frame and sh.text_frame.text == "Behavioral-health calls"
+                                               for sh in s.shapes))
+    lines = [p.text for sh in slide.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs]
+    assert [t for t in lines if "+50.0%" in t] == ["+50.0% vs 2023 (a year earlier)"]
+    assert pdf.count("+50.0% vs 2023 (a year earlier)") == 1
+    assert "a year earlier (2023)" not in pdf and pdf.count("+50.0%") == 1

@@ -521,9 +521,9 @@ def test_table_keys_at_the_top_of_a_several_table_profile_are_pointed_to_their_s
 
 def test_import_kwargs_refuses_a_several_table_profile_and_import_plan_lists_both(tmp_path):
     path = PROFILES / "seattle_crisis_templates.toml"
-    with pytest.raises(profiles.ProfileError, match=r"fills several tables \(calls, encounters\)"):
+    with pytest.raises(profiles.ProfileError, match=r"fills several tables \(calls, encounters, arrests\)"):
         profiles.import_kwargs(path)
-    assert [k["table"] for k in profiles.import_plan(path)] == ["calls", "encounters"]
+    assert [k["table"] for k in profiles.import_plan(path)] == ["calls", "encounters", "arrests"]
 
 
 def test_cli_import_with_a_several_table_profile_reports_each_table(tmp_path, capsys):
@@ -534,6 +534,75 @@ def test_cli_import_with_a_several_table_profile_reports_each_table(tmp_path, ca
     assert code == 0
     assert "crisis_data.csv → calls: 29 rows in file = 13 loaded (13 new, 0 updated, 0 unchanged) + 2 quarantined + 14 merged" in out
     assert "crisis_data.csv → encounters: 29 rows in file = 13 loaded (13 new, 0 updated, 0 unchanged) + 2 quarantined + 14 merged" in out
+    assert ("crisis_data.csv → arrests: 29 rows in file = 2 loaded (2 new, 0 updated, 0 unchanged) + 0 quarantined "
+            "+ 1 merged into a row with the same key + 26 for the profile's other tables only ([arrests.where])") in out
+    assert "Rows: 29 in file = 2 loaded + 0 quarantined + 1 merged into a row with the same arrest_id + 26 for the " \
+           "profile's other tables only ([arrests.where])" in out
+
+
+# ---------------------------------------------------------------- a row filter: one export, records of several tables
+
+ROW_FILTER = {"name": "Crisis export", "null_values": ["-"],
+              "calls": {"columns": {"call_id": "Case", "received_at": "When", "call_type": "Type",
+                                    "disposition": "Disp"},
+                        "constants": {"district": "", "co_responder_present": ""},
+                        "collapse": {"key": "call_id"}},
+              "arrests": {"where": {"column": "Disp", "values": ["Subject Arrested", "Booked"]},
+                          "columns": {"arrest_id": "Case", "call_id": "Case", "arrested_at": "When"},
+                          "prefix": {"arrest_id": "X-"}, "constants": {"person_key": ""},
+                          "collapse": {"key": "arrest_id"}}}
+ROW_FILTER_EXPORT = ("Case,When,Type,Disp\n"
+                     "1,2024-01-05 10:00:00,CRISIS,Subject Arrested\n"
+                     "1,2024-01-05 10:00:00,CRISIS,subject arrested \n"   # the same arrest, any case and spacing
+                     "2,2024-01-06 10:00:00,CRISIS,Mobile Crisis Team\n"
+                     "3,2024-01-07 10:00:00,CRISIS,-\n"                    # unknown: not an arrest record
+                     "4,not a date,CRISIS,BOOKED\n")                       # an arrest record that cannot be read
+
+
+def _row_filter_import(tmp_path):
+    import tomli_w
+
+    profile = tmp_path / "crisis.toml"
+    profile.write_text(tomli_w.dumps(ROW_FILTER))
+    export = tmp_path / "crisis.csv"
+    export.write_text(ROW_FILTER_EXPORT)
+    con = db.connect(":memory:")
+    return con, profiles.import_with_profile(con, export, profile)
+
+
+def test_only_the_rows_the_row_filter_names_become_records_of_its_table(tmp_path):
+    con, (calls, arrests) = _row_filter_import(tmp_path)
+    assert con.execute("SELECT arrest_id, call_id FROM arrests").fetchall() == [("X-1", "1")]
+    # 5 rows = 1 loaded + 1 quarantined (case 4: its date) + 1 merged + 2 rows of the calls only
+    assert (arrests.rows_in_file, arrests.rows_loaded, arrests.rows_quarantined, arrests.rows_collapsed,
+            arrests.rows_other_tables) == (5, 1, 1, 1, 2)
+    assert arrests.balanced and calls.balanced and calls.rows_other_tables == 0
+    assert con.execute("SELECT table_name, line FROM quarantine ORDER BY 1").fetchall() == [
+        ("arrests", 6), ("calls", 6)]
+
+
+def test_reimporting_an_export_with_a_row_filter_adds_no_arrest(tmp_path):
+    con, _ = _row_filter_import(tmp_path)
+    again = profiles.import_with_profile(con, tmp_path / "crisis.csv", tmp_path / "crisis.toml")
+    assert [(r.table, r.rows_new, r.rows_unchanged, r.rows_other_tables) for r in again] == [
+        ("calls", 0, 3, 0), ("arrests", 0, 1, 2)]
+    assert con.execute("SELECT count(*) FROM arrests").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("section, fragments", [
+    ({"where": {"column": "Disp", "values": []}}, ["[arrests.where] values", "Subject Arrested"]),
+    ({"where": {"column": " ", "values": ["A"]}}, ["[arrests.where] column", "must name the export column"]),
+    ({"where": {"values": ["A"]}}, ["[arrests.where]", "column"]),
+    ({"prefix": {"charge_level": "X-"}}, ["[arrests.prefix] charge_level", "text column read as exported"]),
+    ({"prefix": {"arrest_id": ""}}, ["[arrests.prefix] arrest_id", "the text put before every value"]),
+])
+def test_a_broken_row_filter_or_prefix_names_the_section_and_key(section, fragments):
+    raw = json.loads(json.dumps(ROW_FILTER))
+    raw["arrests"].update(section)
+    with pytest.raises(profiles.ProfileError) as e:
+        profiles.from_dict(raw, Path("p.toml"))
+    for f in fragments:
+        assert f in str(e.value)
 
 
 # ---------------------------------------------------------------- call-level outcomes in canonical files

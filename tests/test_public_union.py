@@ -44,6 +44,15 @@ def sample(tmp_path_factory):
             con.close()
 
 
+@pytest.fixture(scope="module")
+def knows(sample):
+    """What a reader knows besides the releases: the beat map (which district each beat
+    lies in) and the agency's published BH call-type list."""
+    con, cfg, _ = sample
+    beats = dict(con.execute("SELECT DISTINCT beat, district FROM call_facts").fetchall())
+    return {"beats": beats, "bh_types": cfg.bh_call_types}
+
+
 def published(sample, period, district=None, responder=None):
     con, cfg, cache = sample
     return release.published(con, metrics.Filters(period, district, responder), cfg, cache=cache)
@@ -59,18 +68,49 @@ def test_releases_protected_one_period_at_a_time_give_march_away(sample):
     assert any(key[0] == march for key in found)
 
 
-def test_a_quarter_and_its_months_give_no_small_count_away(sample):
-    assert recovered([published(sample, p) for p in Q1]) == []
+def test_a_quarter_and_its_months_give_no_small_count_away(sample, knows):
+    assert recovered([published(sample, p) for p in Q1], **knows) == []
 
 
-def test_a_district_selection_across_a_quarter_and_its_months_gives_no_small_count_away(sample):
+def test_a_district_selection_across_a_quarter_and_its_months_gives_no_small_count_away(sample, knows):
     rels = [published(sample, p, d) for p in Q1 for d in (None, "D3")]
-    assert recovered(rels) == []
+    assert recovered(rels, **knows) == []
 
 
-def test_a_responder_type_selection_across_a_quarter_and_its_months_gives_no_small_count_away(sample):
+def test_a_responder_type_selection_across_a_quarter_and_its_months_gives_no_small_count_away(sample, knows):
     rels = [published(sample, p, None, r) for p in Q1 for r in (None, "counseling_intern")]
-    assert recovered(rels) == []
+    assert recovered(rels, **knows) == []
+
+
+def test_call_type_and_beat_views_are_in_the_union_and_give_no_small_count_away(sample, knows):
+    # The quarter and its months by call type and by beat (rows of every call type and beat
+    # the export has), with the beat map and the BH list known: nothing from 1 to 10 comes back.
+    rels = [published(sample, p) for p in Q1]
+    views = {label[0] for rel in rels for label in rel.table.labels}
+    assert {"call_type", "beat"} <= views
+    hidden = [label for rel in rels for label, s in rel.status.items() if s and label[0] in ("call_type", "beat")]
+    assert len(hidden) > 100  # most beats' small counts are hidden: the attack has something to try
+    assert recovered(rels, **knows) == []
+
+
+def test_without_tying_beats_to_their_districts_a_reader_who_knows_the_map_gets_small_counts(sample, knows,
+                                                                                             monkeypatch):
+    # Guards the attacker and the relation: January 2025 protected without the beat-in-district
+    # relation gives counts away to a reader who knows which district each beat is in (D1's
+    # unknown outcomes = D1 − its other beats), and none to one who does not.
+    con, cfg, _ = sample
+    monkeypatch.setattr(release, "_beats_in_districts", lambda *a, **k: None)
+    rel = release.build(con, metrics.Filters(Period.month(2025, 1)), cfg)
+    assert recovered([rel], **knows)
+    assert recovered([rel]) == []
+
+
+def test_a_district_or_responder_selection_publishes_no_call_type_or_beat_view(sample):
+    for d, r in (("D3", None), (None, "counseling_intern")):
+        rel = published(sample, Period.month(2025, 1), d, r)
+        assert not [label for label in rel.table.labels if label[0] in ("call_type", "beat")]
+        # a page asking anyway gets withheld cells, never an unchecked number
+        assert isinstance(rel.marked("call_type", "MENTAL HEALTH CRISIS", "bh_calls", 14), release.Withheld)
 
 
 def test_a_quarter_shows_only_what_its_months_already_show(sample):

@@ -29,11 +29,14 @@ tests/fixtures/real_layouts/ (the counts are repeated in the comments next to th
       245013 2 reported 1900-01-01 (placeholder) → both rows quarantined
       245014 2                          Shelter Transport (not mapped)  → unmapped
     Calls: 29 rows = 13 loaded + 2 quarantined + 14 merged (1+0+2+3+0+1+1+0+1+3+0+1+1).
-    Contacts: the same 13 + 2 + 14. Outcomes of the 13 calls: involuntary_hold 2,
+    Contacts: the same 13 + 2 + 14. Arrests (rows whose Disposition is "Subject Arrested":
+    245004 twice, 245011 once): 29 rows = 2 loaded + 0 quarantined + 1 merged + 26 rows
+    for the other tables only. Outcomes of the 13 calls: involuntary_hold 2,
     arrest 2, referred_outpatient 3, resolved_on_scene 2, refused_unable_to_contact 2,
-    unknown 1, unmapped 1; recorded (known) on 11. Diverted (resolved or care, no arrest
-    records loaded) 5 of 11 (245003, 005, 009, 010, 012); connection to care 3 of 11;
-    involuntary holds 2 of 11; ED transports 2 of 11; arrests 2 of 11 from the call outcome.
+    unknown 1, unmapped 1; recorded (known) on 11. Diverted (resolved or care, and no arrest
+    record names the call) 5 of 11 (245003, 005, 009, 010, 012); connection to care 3 of 11;
+    involuntary holds 2 of 11; ED transports 2 of 11; arrests: 2 of the 13 BH calls have an
+    arrest record (245004, 245011), from the arrest records of the same file.
     A CIT-certified officer attended 8 templates (245001, 003, 004, 007, 009, 011, 012, 014),
     none on 5. Precinct: West 3 (001, 006, 009), North 3 (002, 007, 012), Southwest 2
     (003, 011), East 3 (004, 008, 014), South 2 (005, 010). Force: 245004 only.
@@ -160,9 +163,9 @@ def test_toronto_co_response_is_not_recorded(toronto):
 
 # ------------------------------------------------------------------ (b) one row per officer per template
 
-def test_seattle_fills_calls_and_contacts_from_one_file(seattle):
+def test_seattle_fills_calls_contacts_and_arrests_from_one_file(seattle):
     _, reports = seattle
-    assert [r.table for r in reports] == ["calls", "encounters"]
+    assert [r.table for r in reports] == ["calls", "encounters", "arrests"]
 
 
 @pytest.mark.parametrize("table", ["calls", "encounters"])
@@ -174,6 +177,24 @@ def test_seattle_row_accounting_is_exact_in_each_table(seattle, table):
     assert r.balanced
     assert one(con, "SELECT count(*), list(DISTINCT line ORDER BY line) FROM quarantine WHERE table_name = $t",
                {"t": table}) == (2, [27, 28])
+
+
+def test_seattle_arrest_records_are_the_rows_whose_disposition_is_subject_arrested(seattle):
+    con, reports = seattle
+    r = next(r for r in reports if r.table == "arrests")
+    # 245004: 4 rows, 2 of them "Subject Arrested" → 1 arrest + 1 merged; 245011: 1 row → 1 arrest;
+    # the other 26 rows are records of calls and contacts only
+    assert (r.rows_in_file, r.rows_loaded, r.rows_quarantined, r.rows_collapsed, r.rows_other_tables) == (
+        29, 2, 0, 1, 26)
+    assert r.balanced and "+ 26 for the profile's other tables only ([arrests.where])" in r.summary()
+    assert con.execute("SELECT arrest_id, call_id, person_key, strftime(arrested_at, '%Y-%m-%d %H:%M') "
+                       "FROM arrests ORDER BY 1").fetchall() == [
+        ("crisis-template-245004", "245004", None, "2024-01-13 03:40"),
+        ("crisis-template-245011", "245011", None, "2024-02-20 02:05")]
+    # the ledger holds every table's accounting: rows in file = loaded + quarantined + merged + other
+    assert con.execute("SELECT table_name, rows_in_file, rows_loaded, rows_quarantined, rows_merged, "
+                       "rows_other_tables FROM imports ORDER BY import_id").fetchall() == [
+        ("calls", 29, 13, 2, 14, 0), ("encounters", 29, 13, 2, 14, 0), ("arrests", 29, 2, 0, 1, 26)]
 
 
 def test_seattle_no_call_is_counted_twice(seattle):
@@ -189,9 +210,9 @@ def test_seattle_no_call_is_counted_twice(seattle):
 def test_seattle_reimporting_the_export_adds_nothing(seattle):
     con, _ = seattle
     again = profiles.import_with_profile(con, *SEATTLE)
-    assert [(r.rows_new, r.rows_updated, r.rows_unchanged) for r in again] == [(0, 0, 13), (0, 0, 13)]
+    assert [(r.rows_new, r.rows_updated, r.rows_unchanged) for r in again] == [(0, 0, 13), (0, 0, 13), (0, 0, 2)]
     assert one(con, "SELECT (SELECT count(*) FROM calls), (SELECT count(*) FROM encounters), "
-                    "(SELECT count(*) FROM quarantine)") == (13, 13, 4)
+                    "(SELECT count(*) FROM arrests), (SELECT count(*) FROM quarantine)") == (13, 13, 2, 4)
 
 
 def test_seattle_winning_disposition_follows_the_profile_precedence(seattle):
@@ -222,12 +243,13 @@ def test_seattle_outcome_figures_are_measured_on_the_recorded_calls(seattle):
                              count(arrested), count(*) FILTER (WHERE arrested),
                              list(DISTINCT arrest_source) FILTER (WHERE arrest_source IS NOT NULL)
                       FROM call_outcome_facts""")
-    assert row == (11, 5, 11, 3, 11, 2, 11, 2, 11, 2, ["call outcome"])
+    # arrests: every call is measured by the arrest records of the same file, 2 have one
+    assert row == (11, 5, 11, 3, 11, 2, 11, 2, 13, 2, ["arrest records"])
 
 
 def test_seattle_unmapped_disposition_is_listed_in_the_import_report(seattle):
     _, reports = seattle
-    for r in reports:
+    for r in reports[:2]:  # the arrests read only "Subject Arrested" rows: nothing unmapped there
         assert r.extra["unmapped"] == [{"column": "outcome", "source": "Disposition", "value": "Shelter Transport",
                                         "rows": 2, "result": "unmapped"}]
 
@@ -390,7 +412,7 @@ def test_call_outcome_figures_for_the_template_export(seattle):
                                 "arrest_source")} == {
         "bh_calls": 13, "bh_calls_outcome_known": 11, "bh_calls_outcome_unknown": 2, "diversion_measured": 11,
         "diverted_calls": 5, "care_connected_calls": 3, "involuntary_hold_calls": 2, "ed_transport_calls": 2,
-        "arrested_calls": 2, "arrest_source": "call outcome"}
+        "arrested_calls": 2, "arrest_source": "arrest records"}
     assert row["call_diversion_rate"] == pytest.approx(5 / 11)
 
 

@@ -356,3 +356,37 @@ def test_the_dashboard_formatter_prints_release_markers_like_the_exports():
     assert ui.fmt(Unstable(0.45), "rate") == release.format_value(Unstable(0.45), "rate") == "45.0% †"
     assert ui.fmt(Unstable(3.0), "days") == "3.0 days †"
     assert ui.fmt(0.45, "rate") == "45.0%"
+
+
+# ------------------------------------------------------------------ outcomes counted on calls, by district and category
+
+def test_outcomes_counted_on_calls_are_protected_by_district_and_call_type_with_the_calls_values():
+    # The CAD-only layout (no clinician log): diversion is counted on the BH calls' recorded
+    # outcome, so its district and call-type rows are the calls' counts (by hand, in
+    # tests/test_breakdowns.py: Z1 3, Z2 4, Z3 2). They are cells of the release — not zeros
+    # from the empty log with the calls' numbers shown beside them unchecked.
+    from pmhc import config, profiles
+
+    from .test_real_layouts import CAD, CAD_AGENCY
+    from .union_attack import recovered
+
+    cfg = dataclasses.replace(config.load_agency(CAD_AGENCY), suppression_threshold=3)
+    con = db.connect(":memory:", cfg=cfg)
+    try:
+        profiles.import_with_profile(con, *CAD, cfg=cfg)
+        cache: dict = {}
+        periods = [Period.month(2024, m) for m in (1, 2, 3)] + [Period.quarter(2024, 1)]
+        rels = [release.published(con, metrics.Filters(p), cfg, cache=cache) for p in periods]
+        q1 = rels[-1]
+        cells = {label[1]: q1.table.values[i] for i, label in enumerate(q1.table.labels)
+                 if label[0] == "district" and label[2] == "diverted_contacts"}
+        assert cells == {"Z1": 3, "Z2": 4, "Z3": 2}
+        shown = q1.masked_frame(metrics.breakdown(con, "outcomes_contacts", q1.filters, "district", cfg), "district")
+        for bucket, value in zip(shown["bucket"], shown["diverted_contacts"]):
+            assert isinstance(value, Withheld) or value == cells[bucket]
+        assert {label[1] for label in q1.table.labels if label[0] == "call_type"} >= {"MENTAL HEALTH",
+                                                                                     "SUICIDAL PERSON"}
+        beats = dict(con.execute("SELECT DISTINCT beat, district FROM call_facts").fetchall())
+        assert recovered(rels, 3, beats=beats, bh_types=cfg.bh_call_types) == []
+    finally:
+        con.close()

@@ -445,6 +445,96 @@ def test_public_summary_shows_the_release_and_no_suppressed_value(public_pdf, sm
     assert "Public release" in text
 
 
+# ------------------------------------------------------------------ the longest figures, never cut
+#
+# The one-pager once printed −$628,279 as "−$628,27…". Each headline figure here gets the
+# longest text its format gives (pmhc.present): money and hours in the negative millions, a
+# count in the millions, 100.0 % (with the unstable mark), changes just as long, and the
+# longest period labels (a custom range of days), so every change line wraps.
+PREVIOUS, YEAR_AGO = "15 Oct 2023–14 Oct 2024", "16 Oct 2023–15 Oct 2024"
+
+
+def longest(small: Small):
+    from pmhc import present
+    from pmhc.reports import content
+
+    data = content.gather(small.con, JAN_FEB, small.cfg, small.assumptions, public=False)
+    value = {"count": 12_345_678, "rate": 1.0, "hours": -12_345_678, "usd": -12_345_678}
+    before = {"count": 1, "rate": 0.0, "hours": 1, "usd": 12_345_678}
+    for h in data.headlines:
+        v = present.Unstable(1.0) if h.key == "co_response_coverage" else value[h.unit]
+        h.display = present.fmt(v, h.unit)
+        h.change_vs_previous = h.change_vs_year_ago = present.fmt_change(value[h.unit], before[h.unit], h.unit)
+        h.previous_label, h.year_ago_label = PREVIOUS, YEAR_AGO
+        if h.key == "net_cost_avoidance":
+            h.note = (f"An estimate: {present.fmt(-12_345_678, 'usd')} to {present.fmt(-1_234_567, 'usd')} with the "
+                      "low and high unit costs of the assumptions.")
+    return data
+
+
+def test_longest_values_the_formats_give():
+    from pmhc import present
+
+    assert present.fmt(-12_345_678, "usd") == "−$12,345,678"
+    assert present.fmt(-12_345_678, "hours") == "-12,345,678 h"
+    assert present.fmt(12_345_678, "count") == "12,345,678"
+    assert present.fmt(present.Unstable(1.0), "rate") == "100.0% †"
+    assert present.fmt_change(12_345_678, 1, "count") == "+1234567700.0%"
+
+
+def test_one_pager_prints_the_longest_figures_whole(small):
+    from pmhc.reports import onepager
+
+    data = longest(small)
+    reader = PdfReader(io.BytesIO(onepager.build(data)))
+    assert len(reader.pages) == 1
+    text = pdf_text(reader)  # wrapped lines joined by a space: a number broken inside would not match
+    for h in data.headlines:
+        assert h.display in text, h.key
+        for c in h.changes():
+            assert c.line in text, (h.key, c.line)
+    assert "−$12,345,678 to −$1,234,567" in text  # the estimate's range in the notes
+    assert "…" not in text and "..." not in text
+
+
+def test_one_pager_sets_a_long_figure_smaller_and_a_short_one_at_full_size(small):
+    from pmhc.reports import onepager
+
+    pdf = onepager._Pdf()
+    inner = (pdf.w - pdf.l_margin - pdf.r_margin - 8) / 3 - 6  # a figure box's inner width
+    assert pdf.fit_size("100.0%", inner, 22, 11, bold=True) == 22
+    long = pdf.fit_size("−$12,345,678", inner, 22, 11, bold=True)
+    assert 11 <= long < 22
+    pdf.font(long, bold=True)
+    assert pdf.get_string_width("−$12,345,678") <= inner - 2 * pdf.c_margin
+
+
+def test_deck_sets_each_figure_to_fit_its_box_and_lets_no_text_run_over(small):
+    from PIL import ImageFont
+    from pptx.enum.text import MSO_AUTO_SIZE
+    from pptx.util import Inches
+
+    from pmhc.reports import deck, textfit
+
+    data = longest(small)
+    prs = Presentation(io.BytesIO(deck.build(data)))
+    fonts = textfit.dejavu()
+    for h, slide in zip(data.headlines, list(prs.slides)[1:]):
+        (box,) = [sh for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text == h.display]
+        size = box.text_frame.paragraphs[0].runs[0].font.size.pt
+        inner = box.width.pt - 2 * Inches(0.1).pt
+        if fonts is not None:  # measured with the widest font a viewer may draw it in, by another library
+            assert ImageFont.truetype(str(fonts[1]), size).getlength(h.display) <= inner, (h.key, size)
+        # smaller only when needed: 100.0% keeps the full 60 pt, the figures in millions do not
+        assert (size == 60) == (h.unit == "rate"), (h.key, size)
+        assert size >= 28
+        lines = [p.text for sh in slide.shapes if sh.has_text_frame for p in sh.text_frame.paragraphs]
+        assert [c.line for c in h.changes()] == [t for t in lines if t.startswith(h.change_vs_previous)]
+        for sh in slide.shapes:
+            if sh.has_text_frame:
+                assert sh.text_frame.word_wrap and sh.text_frame.auto_size == MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+
+
 # ------------------------------------------------------------------ offline chart rendering
 
 def test_the_render_page_loads_only_local_scripts():
@@ -495,7 +585,8 @@ READERS = {
 }
 
 
-@pytest.mark.parametrize("fmt,parts", [("pptx", 9), ("xlsx", 4), ("pdf", 1)])
+# The workbook: Figures, By month, By district, Assumptions, By call type, By beat.
+@pytest.mark.parametrize("fmt,parts", [("pptx", 9), ("xlsx", 6), ("pdf", 1)])
 def test_report_command_writes_each_format(fmt, parts, small_db_path, tmp_path, capsys):
     out = tmp_path / f"file.{fmt}"
     code = cli.main(["report", "--from", "2024-01", "--to", "2024-03", "--format", fmt, "--out", str(out),

@@ -46,6 +46,24 @@ def test_unknown_agency_setting_names_the_allowed_keys(tmp_path):
     assert "[privacy] threshold: unknown setting (did you mean 'suppression_threshold'?); allowed here: suppression_threshold, unstable_numerator" in msg
 
 
+def test_the_import_window_section_the_readme_documents_is_accepted(tmp_path):
+    from datetime import date
+
+    from pmhc.value_rules import date_window
+
+    cfg = config.load_agency(agency(tmp_path, '[import]\nearliest_date = "1985-01-01"\n'))
+    assert date_window(cfg, today=date(2026, 1, 1))[0] == date(1985, 1, 1)
+
+
+def test_a_currency_that_is_not_a_three_letter_code_is_refused(tmp_path):
+    assert "is not a currency code" in agency_error(tmp_path, '[locale]\ncurrency = "dollars"\n')
+
+
+def test_a_currency_code_without_a_known_symbol_is_written_before_amounts(tmp_path):
+    cfg = config.load_agency(agency(tmp_path, '[locale]\ncurrency = "brl"\n'))
+    assert (cfg.currency, cfg.currency_symbol, cfg.currency_name) == ("BRL", "BRL ", "BRL")
+
+
 def test_fiscal_year_month_outside_1_to_12_is_refused(tmp_path):
     assert "fiscal_year_start_month: Input should be less than or equal to 12 (got 13)" in agency_error(
         tmp_path, "fiscal_year_start_month = 13\n")
@@ -77,10 +95,25 @@ def test_invalid_toml_is_one_line_naming_the_file(tmp_path):
 
 # ------------------------------------------------------------------ config/assumptions.toml
 
-def test_assumptions_missing_a_cost_name_the_section_and_its_required_keys(tmp_path):
+def test_a_misspelled_cost_names_the_file_and_the_cost_it_means(tmp_path):
     path = tmp_path / "assumptions.toml"
     path.write_text(SHIPPED_ASSUMPTIONS.read_text().replace("[ed_visit]", "[ed_vist]"))
-    with pytest.raises(config.SettingsError, match=r"ed_visit: is missing: add \[ed_visit\] with value, source, year"):
+    with pytest.raises(config.SettingsError, match=r"assumptions.toml: ed_vist: unknown setting \(did you mean 'ed_visit'\?\)"):
+        metrics.load_assumptions(path)
+
+
+def test_a_cost_the_file_does_not_set_is_absent_not_zero(tmp_path):
+    path = tmp_path / "assumptions.toml"
+    text = SHIPPED_ASSUMPTIONS.read_text()
+    path.write_text(text[:text.index("[program_cost_annual]")])
+    loaded = metrics.load_assumptions(path)
+    assert "program_cost_annual" not in loaded and loaded["officer_hour"].value == 85.0
+
+
+def test_a_cost_section_without_its_source_names_the_missing_key(tmp_path):
+    path = tmp_path / "assumptions.toml"
+    path.write_text("[officer_hour]\nvalue = 90.0\nyear = 2025\n")
+    with pytest.raises(config.SettingsError, match=r"\[officer_hour\] source: is missing"):
         metrics.load_assumptions(path)
 
 

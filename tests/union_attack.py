@@ -12,6 +12,12 @@ solver of test_suppression which hidden cells can be worked out.
 What the reader knows about a cell hidden in every view it appears in: "<11" anywhere
 means 1..10; "suppressed" for a small count (MASKED) everywhere means 1 or more; any
 other hidden cell is 11 or more. A cell shown in any view is known exactly.
+
+What the reader knows about the world, besides the releases (passed in, not read from
+them, so a relation a release forgot is still used against it): which district each beat
+lies in (`beats`: a district's count is the sum of its beats'), and the agency's published
+BH call-type list (`bh_types`: a listed call type's calls are BH calls, where CAD's flag
+does not say otherwise — used where it holds).
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ def canonical(rel, label) -> tuple:
         return (p, d, bucket, "fig", col)
     if view == "contact_type":
         return (p, d, r, ("ct", bucket), col)
+    if view in ("call_type", "beat"):  # the categorical breakdowns (pmhc.release.CATEGORY_BYS)
+        return (p, d, r, (view, bucket), col)
     if view == "heatmap":
         return (p, d, r, "heat", bucket)
     if view.startswith("mix:"):
@@ -63,7 +71,7 @@ def canonical(rel, label) -> tuple:
 
 
 class Union:
-    def __init__(self, releases, threshold: int = 11):
+    def __init__(self, releases, threshold: int = 11, beats: dict | None = None, bh_types=()):
         self.table = CellTable()
         self.index: dict[tuple, int] = {}
         shown: set[int] = set()
@@ -91,6 +99,8 @@ class Union:
             for smalls, bigs in rel.table.at_most:
                 self._at_most([local[i] for i in smalls], [local[i] for i in bigs])
         self._periods()
+        self._beats(beats or {})
+        self._bh_types({t.strip().upper() for t in bh_types})
         self.hidden = hidden_somewhere - shown
         self.masked = frozenset(i for i in self.hidden if i not in small_shown_as_range
                                 and 0 < self.table.values[i] < threshold)
@@ -130,18 +140,49 @@ class Union:
                     self._sum(i, inside)  # months absent from the union hold 0 of it (else skipped)
 
 
+    def _beats(self, beats: dict) -> None:
+        """A district's cell is the sum of the same cell of the beats inside it."""
+        if not beats:
+            return
+        groups: dict[tuple, dict[str, list[int]]] = {}
+        districts: dict[tuple, int] = {}
+        for key, i in self.index.items():
+            p, d, r, what, col = key
+            if d is None and isinstance(what, tuple) and what[0] == "beat" and what[1] in beats:
+                groups.setdefault((p, r, col), {}).setdefault(beats[what[1]], []).append(i)
+            elif what == "fig" and d is not None:
+                districts[(p, d, r, col)] = i
+        for (p, r, col), by_district in groups.items():
+            if isinstance(col, str) and is_distinct(col):
+                continue
+            for d, parts in by_district.items():
+                if (p, d, r, col) in districts:
+                    self._sum(districts[(p, d, r, col)], parts)  # beats absent from the union hold 0
+
+    def _bh_types(self, listed: set) -> None:
+        """A listed call type's calls are BH calls (where that holds: CAD's flag can differ)."""
+        for key, i in self.index.items():
+            p, d, r, what, col = key
+            if col == "calls_total" and isinstance(what, tuple) and what[0] == "call_type" \
+                    and str(what[1]).strip().upper() in listed:
+                j = self.index.get((p, d, r, what, "bh_calls"))
+                if j is not None:
+                    self._sum(i, [j])
+
+
 def _n_months(start: date, end: date) -> int:
     if start.day != 1 or end.day != 1:
         return 0
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def recovered(releases, threshold: int = 11) -> list[tuple]:
-    """Canonical keys of the cells 1..threshold−1 that the union of `releases` gives away."""
+def recovered(releases, threshold: int = 11, beats: dict | None = None, bh_types=()) -> list[tuple]:
+    """Canonical keys of the cells 1..threshold−1 that the union of `releases` gives away
+    to a reader who also knows `beats` (beat → its district) and `bh_types` (see above)."""
     from pmhc.suppression import Rules
 
     from .test_suppression import readable_cells
 
-    u = Union(releases, threshold)
+    u = Union(releases, threshold, beats, bh_types)
     found = readable_cells(u.table, set(u.hidden), Rules(threshold=threshold), u.masked)
     return [u.table.labels[i] for i in found if 0 < u.table.values[i] < threshold]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import metrics, progress, schema
+from .. import figures, metrics, progress, schema
 from ..config import load_agency
 from ..db import connect
 from ..periods import Period
@@ -52,7 +52,7 @@ def cli_run(args: argparse.Namespace) -> int:
         filters = metrics.Filters(period, args.district or None, responder)
         try:
             gathered = gather(con, filters, cfg, public=public,
-                              categories=() if public else metrics.BREAKDOWNS["calls_by_category"])
+                              categories=figures.CATEGORIES)
             shown = progress.for_stream(sys.stderr)  # a bar at a terminal, plain lines when piped or under CI
             try:
                 data = layout(args.format, gathered, on_progress=shown)

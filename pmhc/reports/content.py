@@ -23,7 +23,8 @@ from ..release import Unstable, Withheld
 
 DASH = present.DASH
 # Axis title of a headline figure's monthly trend.
-CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month", "usd": "US dollars"}
+CHART_AXIS = {"count": "Count per month", "rate": "Share", "hours": "Hours per month",
+              "usd": "Amount"}  # money: the agency's currency in words (ReportData.money_text) at use
 AXIS_BY_KEY = {"bh_calls": "BH calls per month", "officer_hours_returned": "Officer hours per month"}
 
 
@@ -81,6 +82,11 @@ class Headline:
     no_change_vs_previous: str = ""
     no_change_vs_year_ago: str = ""
 
+    def changes(self) -> list[present.Change]:
+        """The change lines of the card, each comparison once (pmhc.present.changes)."""
+        return present.changes(self.change_vs_previous, self.previous_label, self.change_vs_year_ago,
+                               self.year_ago_label, self.no_change_vs_previous, self.no_change_vs_year_ago)
+
 
 @dataclass
 class ReportData:
@@ -99,8 +105,11 @@ class ReportData:
     loaded: tuple[date, date] | None  # first and last dated call or contact
     notes: list[str] = field(default_factory=list)  # caveats printed on every layout
     evaluation: str = ""  # the Program evaluation headline with its interval and caveat (pmhc.evaluation)
-    # Internal reports only: call figures by call type and by beat (+ Total), as the Volume page.
+    # Call and outcome figures by call type and by beat (+ Total), as the Volume and Outcomes
+    # pages show them (figures.CATEGORY_FIGURES); public: through the release, which
+    # publishes them for all districts and responder types together only.
     by_category: dict[str, pd.DataFrame] = field(default_factory=dict)
+    category_note: str = ""  # why the breakdowns are left out, when they are
 
     @property
     def period(self) -> Period:
@@ -116,13 +125,30 @@ class ReportData:
 
     @property
     def period_text(self) -> str:
-        return present.period_text(self.period)
+        return present.period_text(self.period, self.cfg)
 
     @property
     def loaded_text(self) -> str:
         if self.loaded is None:
             return "no calls or contacts loaded"
-        return present.span_text(*self.loaded)
+        return present.span_text(*self.loaded, cfg=self.cfg)
+
+    def date_text(self, d, long: bool = True) -> str:
+        """A date in the agency's format ([locale] date_format; without one '5 January 2025')."""
+        return present.date_text(d, self.cfg, long)
+
+    @property
+    def money_text(self) -> str:
+        """The currency in words, e.g. 'Canadian dollars (CAD)'."""
+        return self.cfg.currency_name
+
+    def assumption_value(self, v: float, unit: str) -> str:
+        """A unit cost as read: in the agency's currency when its unit is (or starts with) the
+        currency code ("$420,000 per year"), else the number with its unit ("3 days")."""
+        code, _, rest = unit.partition(" ")
+        if code.upper() == self.cfg.currency:
+            return f"{fmt(v, 'usd', self.cfg)} {rest}".strip()
+        return f"{v:,.4g} {unit}".strip()
 
     @property
     def privacy_text(self) -> str:
@@ -157,15 +183,15 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
            categories: tuple[str, ...] = ()) -> ReportData:
     """Everything the three layouts show, for one selection; public = the privacy release.
 
-    `categories`: call breakdowns to add (e.g. ("call_type", "beat"), the columns of
-    queries/volume.sql :: calls_by_category), for internal reports only.
+    `categories`: breakdowns by categorical columns to add (figures.CATEGORIES: call type,
+    beat); in a public report only where the release publishes them.
 
     `releases` gives the privacy release of a selection when the caller keeps them (the
     dashboard caches one per selection, and building one takes seconds on a year of data);
     without it they are built here, each once.
     """
     cfg = cfg or load_agency()
-    assumptions = assumptions or metrics.load_assumptions()
+    assumptions = assumptions if assumptions is not None else metrics.load_assumptions()
     loaded = loaded_span(con)
     source = _Source(con, cfg, assumptions, public, releases)
     now = source.period(filters)
@@ -173,9 +199,10 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
     if loaded is not None and not covers(loaded, filters.period):
         notes.append(present.outside_span_text(*loaded))
     headlines = _headlines(source, filters, now, loaded)
+    by_category, category_note = now.by_category(categories)
     return ReportData(cfg, filters, public, datetime.now().astimezone().replace(microsecond=0), now.figures,
                       headlines, now.monthly(loaded), now.by_district(), now.savings_parts(), assumptions, loaded,
-                      notes, evaluation.report_headline(con), {} if public else now.by_category(categories))
+                      notes, evaluation.report_headline(con), by_category, category_note)
 
 
 # ------------------------------------------------------------------ the one public switch
@@ -318,16 +345,24 @@ class _Period:
         total = {"district": "Total", **{k: self.mark(k, self.values.get(k)) for k in keys}}
         return pd.concat([frame.astype(object), pd.DataFrame([total], dtype=object)], ignore_index=True)
 
-    def by_category(self, categories: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-        """Call figures by each categorical column asked for, then the Total."""
+    def by_category(self, categories: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], str]:
+        """Call and outcome figures by each categorical column asked for, then the Total
+        (public: as the release shows them); and why they are left out, when they are."""
+        if not categories:
+            return {}, ""
+        if self.rel is not None and not set(categories) <= set(release.bys_of(self.filters)):
+            return {}, ("Breakdowns by call type and beat are published for all districts and responder types "
+                        "together, so this filtered public release leaves them out.")
         out = {}
         for by in categories:
-            df = metrics.breakdown(self.src.con, "calls_by_category", self.filters, by, self.src.cfg)
-            keys = [c for c in df.columns if c != "bucket"]
-            total = {"bucket": "Total", **{k: self.values.get(k) for k in keys}}
-            out[by] = pd.concat([df.astype(object), pd.DataFrame([total], dtype=object)], ignore_index=True) \
-                .rename(columns={"bucket": by})
-        return out
+            frame = metrics.by_category(self.src.con, self.filters, by, self.src.cfg)
+            keys = [k for k in frame.columns if k != "bucket" and k in self.shown_keys()]
+            if self.rel is not None:
+                frame = self.rel.masked_frame(frame, by)
+            total = {"bucket": "Total", **{k: self.mark(k, self.values.get(k)) for k in keys}}
+            out[by] = pd.concat([frame[["bucket"] + keys].astype(object), pd.DataFrame([total], dtype=object)],
+                                ignore_index=True).rename(columns={"bucket": by})
+        return out, ""
 
     def savings_parts(self) -> list[tuple[str, float | None]]:
         """The savings waterfall's steps (pmhc.present), as this report may show them."""

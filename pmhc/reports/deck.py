@@ -12,12 +12,12 @@ import io
 
 from pptx import Presentation
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from .. import charts, definitions, present, progress
-from . import images
-from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence, fmt
+from . import images, textfit
+from .content import AXIS_BY_KEY, CHART_AXIS, Headline, ReportData, all_hidden, first_sentence
 
 WIDE = (Inches(13.333), Inches(7.5))
 BLUE = RGBColor(0x00, 0x72, 0xB2)
@@ -40,7 +40,7 @@ def figure_chart(data: ReportData, h: Headline):
         fig = charts.empty(f"{h.label} by month", "Monthly values rest on small counts and are suppressed "
                                                   "in the public release", subtitle=subtitle)
     else:
-        y_title = AXIS_BY_KEY.get(h.key, CHART_AXIS.get(h.unit, h.unit))
+        y_title = AXIS_BY_KEY.get(h.key, data.money_text if h.unit == "usd" else CHART_AXIS.get(h.unit, h.unit))
         fig = charts.trend(data.monthly, "month", {h.key: h.label}, f"{h.label} by month", y_title,
                            percent=h.unit == "rate", milestones=milestones(), subtitle=subtitle)
     # Read from the back of a council chamber: larger type than on screen.
@@ -52,7 +52,7 @@ def savings_chart(data: ReportData, subtitle: str):
     """The Savings page's waterfall (steps, title and total from pmhc.present)."""
     if present.steps_withheld(data.savings_parts):
         return charts.empty(present.SAVINGS_TITLE, present.SAVINGS_HIDDEN, subtitle=subtitle)
-    return charts.waterfall(data.savings_parts, present.SAVINGS_TITLE, "US dollars",
+    return charts.waterfall(data.savings_parts, present.SAVINGS_TITLE, data.money_text,
                             total_label=present.SAVINGS_TOTAL, subtitle=subtitle)
 
 
@@ -102,7 +102,7 @@ def _title_slide(prs, data: ReportData) -> None:
     _text(s, Inches(0.8), Inches(4.05), Inches(11.7), Inches(0.6), f"{data.period_text} · {data.scope}", 18,
           RGBColor(255, 255, 255))
     _text(s, Inches(0.8), Inches(5.3), Inches(11.7), Inches(1.4),
-          [f"Prepared {data.generated_at:%-d %B %Y}. Data loaded: {data.loaded_text}.", data.privacy_text,
+          [f"Prepared {data.date_text(data.generated_at)}. Data loaded: {data.loaded_text}.", data.privacy_text,
            *data.notes], 13, GREY)
     s.notes_slide.notes_text_frame.text = (
         f"Figures for {data.period_text}, {data.scope}, from the {data.cfg.program} dashboard. "
@@ -114,13 +114,12 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
     _text(s, Inches(0.5), Inches(0.35), Inches(12.3), Inches(0.8), h.label, 30, INK, bold=True)
     _text(s, Inches(0.5), Inches(1.05), Inches(12.3), Inches(0.4), f"{data.period_text} · {data.scope}", 14, GREY)
     # Left: the number, its changes and what it counts.
-    _text(s, Inches(0.5), Inches(1.7), Inches(4.6), Inches(1.3), h.display, 60, BLUE, bold=True)
+    _text(s, Inches(0.5), Inches(1.7), Inches(4.6), Inches(1.3), h.display, _figure_size(h.display, Inches(4.6)),
+          BLUE, bold=True)
     if h.suppressed:  # one line, not two saying the same
         lines = ["No change shown: this figure is suppressed for privacy"]
     else:
-        lines = [_change_line(h.change_vs_previous, f"vs {h.previous_label}", h.no_change_vs_previous),
-                 _change_line(h.change_vs_year_ago, f"vs a year earlier ({h.year_ago_label})",
-                              h.no_change_vs_year_ago)]
+        lines = [c.line for c in h.changes()]
     _text(s, Inches(0.5), Inches(3.05), Inches(4.6), Inches(1.0), lines, 15, INK)
     _text(s, Inches(0.5), Inches(4.2), Inches(4.6), Inches(1.6), first_sentence(h.definition), 16, INK)
     if h.note:
@@ -142,15 +141,16 @@ def _figure_slide(prs, data: ReportData, h: Headline) -> None:
             notes.append(f"Exclusions: {fig.exclusions}")
     if h.note:
         notes.append(h.note)
-    notes.append("Changes: rates in percentage points, dollars in dollars, counts and hours in percent; "
+    notes.append("Changes: rates in percentage points, money as an amount, counts and hours in percent; "
                  "a change is left out when the other period is not fully loaded or a figure is suppressed.")
     s.notes_slide.notes_text_frame.text = "\n".join(notes)
 
 
-def _change_line(change: str | None, against: str, why: str = "") -> str:
-    if change:
-        return f"{change} {against}"
-    return f"No change shown {against}" + (f": {why}" if why else "")
+def _compared_with(p) -> str:
+    prev, ago = p.previous().label, p.year_ago().label
+    if present.year_before_is_previous(prev, ago):
+        return f"the previous period of the same length, which is the same period a year earlier ({prev})"
+    return f"the previous period of the same length ({prev}) and with the same period a year earlier ({ago})"
 
 
 def _evaluation_slide(prs, data: ReportData) -> None:
@@ -174,12 +174,11 @@ def _methodology_slide(prs, data: ReportData) -> None:
     bullets = [
         f"Behavioral-health (BH) calls: {cfg.bh_rule}",
         f"Co-responded: {first_sentence(figs['co_responded_bh_calls'].definition)}",
-        f"Period: {p.start:%-d %B %Y} to {p.last_day:%-d %B %Y}, both days included. Calls are dated by when they "
+        f"Period: {data.date_text(p.start)} to {data.date_text(p.last_day)}, both days included. Calls are dated by when they "
         f"were received, contacts by their contact date, on the {cfg.timezone} clock.",
         f"Diversion: {figs['diversion_rate'].definition} {definitions._UNKNOWN}",
-        f"Changes compare with the previous period of the same length ({p.previous().label}) and with the same "
-        f"period a year earlier ({p.year_ago().label}): rates in percentage points, dollars in dollars, counts "
-        "and hours in percent.",
+        f"Changes compare with {_compared_with(p)}: rates in percentage points, money as an amount, counts "
+        f"and hours in percent. Money is in {data.money_text}.",
         f"Data: CAD calls for service, the co-responder contact log and arrest records, loaded {data.loaded_text}. "
         "Each figure is one named SQL query (source on each slide; all are listed on the dashboard's "
         "Methodology page).",
@@ -201,6 +200,11 @@ def _assumptions_slide(prs, data: ReportData) -> None:
         intro += f" This period: {net.display}. {net.note}"
     _text(s, Inches(0.5), Inches(1.15), Inches(12.3), Inches(1.2), intro, 13, INK)
     rows = list(data.assumptions.values())
+    if not rows:
+        _text(s, Inches(0.5), Inches(2.45), Inches(12.3), Inches(1.0),
+              "No unit costs or program cost are set for this agency, so the savings estimate is not measured. An "
+              "administrator sets them, each with its source and year, on the dashboard's Settings page.", 15, INK)
+        return
     table = s.shapes.add_table(len(rows) + 1, 5, Inches(0.5), Inches(2.45), Inches(12.3),
                                Inches(0.4) * (len(rows) + 1)).table
     widths = (3.2, 1.3, 1.9, 5.2, 0.7)
@@ -210,27 +214,28 @@ def _assumptions_slide(prs, data: ReportData) -> None:
         _cell(table.cell(0, c), head, 12, bold=True)
     for r, a in enumerate(rows, start=1):
         _cell(table.cell(r, 0), a.label, 11)
-        _cell(table.cell(r, 1), _assumption_value(a.value, a.unit), 11)
-        _cell(table.cell(r, 2), f"{_assumption_value(a.low, a.unit)} – {_assumption_value(a.high, a.unit)}", 11)
+        _cell(table.cell(r, 1), data.assumption_value(a.value, a.unit), 11)
+        _cell(table.cell(r, 2), f"{data.assumption_value(a.low, a.unit)} – {data.assumption_value(a.high, a.unit)}", 11)
         _cell(table.cell(r, 3), a.source, 9)
         _cell(table.cell(r, 4), str(a.year), 11)
     _text(s, Inches(0.5), Inches(7.0), Inches(11.5), Inches(0.35),
-          "Source: config/assumptions.toml · formula: queries/savings.sql :: savings", 10, GREY)
-
-
-def _assumption_value(v: float, unit: str) -> str:
-    if unit.upper() == "USD":
-        return fmt(v, "usd")
-    return f"{v:,.4g} {unit}".strip()
+          f"Source: the agency's assumptions (config/assumptions.toml) · amounts in {data.money_text} · formula: "
+          "queries/savings.sql :: savings", 10, GREY)
 
 
 # ------------------------------------------------------------------ text helpers
 
-def _text(slide, left, top, width, height, text, size: int, color: RGBColor, bold: bool = False,
+TEXT_INSET = Inches(0.1)  # a text box's default left and right inset
+
+
+def _text(slide, left, top, width, height, text, size: float, color: RGBColor, bold: bool = False,
           italic: bool = False, align=PP_ALIGN.LEFT, bullet: bool = False):
     box = slide.shapes.add_textbox(left, top, width, height)
     tf = box.text_frame
     tf.word_wrap = True
+    # Text that outgrows its box is shrunk by the viewer (LibreOffice, Keynote, PowerPoint once
+    # edited), never left running over the next box.
+    tf.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     tf.vertical_anchor = MSO_ANCHOR.TOP
     paragraphs = text if isinstance(text, list) else [text]
     for i, line in enumerate(paragraphs):
@@ -246,6 +251,13 @@ def _text(slide, left, top, width, height, text, size: int, color: RGBColor, bol
         font.italic = italic
         font.color.rgb = color
     return box
+
+
+def _figure_size(text: str, width: Emu, size: float = 60, smallest: float = 28) -> float:
+    """The headline number's size: 60 pt, smaller when a long figure (−$12,345,678) would
+    not fit the box's width on one line (pmhc.reports.textfit), so it is never broken."""
+    inner = Emu(width - 2 * TEXT_INSET).pt
+    return textfit.fit_size(text, inner, size, smallest, lambda t, s: textfit.width_pt(t, s, bold=True))
 
 
 def _cell(cell, text: str, size: int, bold: bool = False) -> None:

@@ -2,8 +2,9 @@
 
 It is printed and handed around, so it must stand alone: what each figure counts, the
 period and scope, that the savings figure is an estimate with a range, and where the
-numbers come from. Text that would not fit is shortened rather than spilling onto a
-second page.
+numbers come from. A figure is never shortened: it is set smaller until it fits its box
+(pmhc.reports.textfit), and its change lines wrap. Prose that would not fit (a long
+definition or note) is shortened rather than spilling onto a second page.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from .. import charts
-from . import images
+from . import images, textfit
 from .content import Headline, ReportData, all_hidden, first_sentence
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
-             Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 BLUE = (0, 114, 178)
 INK = (34, 34, 34)
 GREY = (102, 102, 102)
@@ -62,6 +61,14 @@ class _Pdf(FPDF):
             text = text.replace(a, b)
         return text.encode("latin-1", "replace").decode("latin-1")
 
+    def fit_size(self, text: str, w: float, size: float, smallest: float, bold: bool = False) -> float:
+        """The largest size up to `size` at which `text` fits on one line of a `w` mm wide
+        multi_cell (inside its cell margins)."""
+        def measure(t: str, s: float) -> float:
+            self.font(s, bold)
+            return self.get_string_width(self.clean(t))
+        return textfit.fit_size(text, w - 2 * self.c_margin, size, smallest, measure)
+
     def block(self, x: float, y: float, w: float, text: str, size: float, max_lines: int, bold: bool = False,
               color=INK, line_h: float | None = None) -> float:
         """Wrapped text cut to `max_lines` (with an ellipsis); returns the height used."""
@@ -81,13 +88,12 @@ class _Pdf(FPDF):
 
 
 def _add_unicode_font(pdf: FPDF) -> bool:
-    for d in FONT_DIRS:
-        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            pdf.add_font("DejaVu", "", str(regular))
-            pdf.add_font("DejaVu", "B", str(bold))
-            return True
-    return False
+    fonts = textfit.dejavu()
+    if fonts is None:
+        return False
+    pdf.add_font("DejaVu", "", str(fonts[0]))
+    pdf.add_font("DejaVu", "B", str(fonts[1]))
+    return True
 
 
 def build(data: ReportData) -> bytes:
@@ -104,7 +110,8 @@ def build(data: ReportData) -> bytes:
     pdf.block(left, 7, width, data.cfg.program, 17, 1, bold=True, color=(255, 255, 255), line_h=8)
     pdf.block(left, 16, width, f"{data.cfg.name} · {data.period_text} · {data.scope}", 10.5, 1,
               color=(255, 255, 255), line_h=5)
-    pdf.block(left, 22, width, f"Summary prepared {data.generated_at:%-d %B %Y}", 8.5, 1,
+    pdf.block(left, 22, width, f"Summary prepared {data.date_text(data.generated_at)} · amounts in {data.money_text}",
+              8.5, 1,
               color=(230, 240, 250), line_h=4.5)
 
     # Six figures, three per row
@@ -129,10 +136,10 @@ def build(data: ReportData) -> bytes:
     notes = [*data.notes,  # e.g. "the period runs outside the loaded data": first, so it is never cut
              *([data.evaluation] if data.evaluation else []),
              "Savings are estimates, not measured savings: net cost avoidance prices avoided jail bookings, "
-             "ED transports and officer time with the unit costs of config/assumptions.toml (each with its source "
-             "and year) minus the program's cost, comparing co-responded BH calls with other BH calls in the same "
-             "period (not a randomised comparison)." + net_note,
-             "Changes: rates in percentage points, dollars in dollars, counts and hours in percent; left out when "
+             "ED transports and officer time with the agency's unit costs (each with its source and year) minus the "
+             "program's cost, comparing co-responded BH calls with other BH calls in the same period (not a "
+             f"randomised comparison); amounts in {data.money_text}." + net_note,
+             "Changes: rates in percentage points, money as an amount, counts and hours in percent; left out when "
              "the other period is not fully loaded.",
              f"{data.privacy_text} Data loaded: {data.loaded_text}. Every figure is one named SQL query in "
              "queries/*.sql; full definitions on the dashboard's Methodology page."]
@@ -141,7 +148,7 @@ def build(data: ReportData) -> bytes:
         if y >= bottom - 3:
             break
         lines = max(1, int((bottom - y) // 3.6))
-        y += pdf.block(left, y, width, note, 7.5, min(lines, 4), color=GREY, line_h=3.6) + 1.2
+        y += pdf.block(left, y, width, note, 7.5, min(lines, 6), color=GREY, line_h=3.6) + 1.2
     return bytes(pdf.output())
 
 
@@ -153,17 +160,17 @@ def _figure_box(pdf: _Pdf, x: float, y: float, w: float, h: float, fig: Headline
     inner = w - 2 * pad
     cy = y + pad
     cy += pdf.block(x + pad, cy, inner, fig.label, 9, 2, bold=True, color=GREY, line_h=4.2) + 0.5
-    cy += pdf.block(x + pad, cy, inner, fig.display, 22, 1, bold=True, color=BLUE, line_h=10) + 0.5
-    changes = []
-    if fig.change_vs_previous:
-        changes.append(f"{fig.change_vs_previous} vs {fig.previous_label}")
-    if fig.change_vs_year_ago:
-        changes.append(f"{fig.change_vs_year_ago} vs a year earlier")
+    # The figure whole: smaller until it fits one line (never "−$628,27…"); wrapped only below 11 pt.
+    size = pdf.fit_size(fig.display, inner, 22, 11, bold=True)
+    one_line = pdf.get_string_width(pdf.clean(fig.display)) <= inner - 2 * pdf.c_margin
+    cy += pdf.block(x + pad, cy, inner, fig.display, size, 3, bold=True, color=BLUE,
+                    line_h=10 if one_line else size * 0.45) + 0.5
+    changes = [c.line for c in fig.changes() if c.text]  # each comparison once (pmhc.present)
     if not changes and not fig.suppressed and fig.no_change_vs_previous:
         # Say why, once (a suppressed figure's own note says it already).
         changes.append(f"No change shown: {fig.no_change_vs_previous}")
-    for line in changes:
-        cy += pdf.block(x + pad, cy, inner, line, 7.5, 2, line_h=3.6)
+    for line in changes:  # a change is a figure too: wrapped, never cut
+        cy += pdf.block(x + pad, cy, inner, line, 7.5, 4, line_h=3.6)
     cy += 1.0
     remaining = int((y + h - pad - cy) // 3.6)
     if remaining > 0:

@@ -24,7 +24,7 @@ from .content import ReportData, _missing, fmt, suppressed_reason, unstable, wit
 
 NUMBER_FORMATS = {
     "rate": "0.0%",
-    "usd": '"$"#,##0;[Red]-"$"#,##0',
+    "usd": '"$"#,##0;[Red]-"$"#,##0',  # the sample's; a workbook uses its agency's currency (number_formats)
     "hours": "#,##0.0",
     "minutes": "#,##0.0",
     "count": "#,##0",
@@ -48,11 +48,12 @@ def build(data: ReportData) -> bytes:
                  "Call and contact figures by district. 'Unknown' holds records without a usable district; "
                  "Total is the whole selection (counts of people are not additive across districts).")
     _assumptions_sheet(wb.create_sheet("Assumptions"), data)
-    for by, frame in data.by_category.items():  # internal workbooks only (not part of the public release)
+    for by, frame in data.by_category.items():  # public: as the release shows them (all districts only)
         name = registry.BREAKDOWN_LABELS[by]
         _table_sheet(wb.create_sheet(f"By {name.lower()}"), data, frame, by, name, units,
-                     f"Call figures by {name.lower()} as exported ('Unknown': none exported); Total is the "
-                     "whole selection. Internal release only: these small counts are not suppressed.")
+                     f"Call and outcome figures by {name.lower()} as exported ('Unknown': none exported; 'No linked "
+                     "call': contacts without a call); rows add up to the Total, the whole selection."
+                     + ("" if data.public else " Internal release: exact small counts, not for publication."))
     for ws in wb.worksheets:
         ws.sheet_view.showGridLines = ws.title != "Figures"
     escape.workbook_values(wb)  # a district named "=HYPERLINK(…)" stays text, never a formula
@@ -77,8 +78,29 @@ def _labels(data: ReportData) -> dict[str, str]:
     return out
 
 
+def number_formats(data: ReportData) -> dict[str, str]:
+    """Excel number formats of the figures, money in the agency's currency symbol."""
+    symbol = data.cfg.currency_symbol.replace('"', "")
+    return {**NUMBER_FORMATS, "usd": f'"{symbol}"#,##0;[Red]-"{symbol}"#,##0'}
+
+
+# strftime codes of the agency's date format → Excel's (dates are stored as dates, shown in its format)
+_EXCEL_DATE = (("%-d", "d"), ("%d", "dd"), ("%-m", "m"), ("%m", "mm"), ("%B", "mmmm"), ("%b", "mmm"),
+               ("%Y", "yyyy"), ("%y", "yy"), ("%A", "dddd"), ("%a", "ddd"), ("%e", "d"))
+
+
+def excel_date_format(strftime: str) -> str:
+    """'%-d %b %Y' → 'd mmm yyyy'; no format, or a code Excel has no twin for: ISO (yyyy-mm-dd)."""
+    if not strftime:
+        return "yyyy-mm-dd"
+    out = strftime
+    for code, excel in _EXCEL_DATE:
+        out = out.replace(code, excel)
+    return "yyyy-mm-dd" if "%" in out else out
+
+
 def header_block(ws, data: ReportData, title: str) -> int:
-    """Agency, period, scope, generation time and data range; returns the next free row."""
+    """Agency, period, scope, currency, generation time and data range; returns the next free row."""
     p = data.period
     ws.cell(1, 1, title).font = Font(bold=True, size=14)
     rows = [
@@ -87,15 +109,17 @@ def header_block(ws, data: ReportData, title: str) -> int:
         ("From", p.start),
         ("To (inclusive)", p.last_day),
         ("Scope", data.scope),
+        ("Currency", data.money_text),
         ("Generated", data.generated_at.replace(tzinfo=None)),
         ("Data loaded", data.loaded_text),
         ("Release", data.privacy_text),
-    ] + [("Note", n) for n in data.notes]
+    ] + [("Note", n) for n in data.notes + ([data.category_note] if data.category_note else [])]
+    day = excel_date_format(data.cfg.date_format)
     for i, (k, v) in enumerate(rows, start=2):
         ws.cell(i, 1, k).font = BOLD
         c = ws.cell(i, 2, v)
         if isinstance(v, date):
-            c.number_format = "yyyy-mm-dd hh:mm" if k == "Generated" else "yyyy-mm-dd"
+            c.number_format = f"{day} hh:mm" if k == "Generated" else day
             c.alignment = Alignment(horizontal="left")
     return len(rows) + 3
 
@@ -108,6 +132,7 @@ FIGURE_HEADERS = [("key", "Key", 30), ("label", "Figure", 38), ("value", "Value"
 
 def _figures_sheet(ws, data: ReportData) -> None:
     start = header_block(ws, data, f"{data.cfg.program}: figures for {data.period.label}")
+    formats = number_formats(data)
     for c, (_, head, width) in enumerate(FIGURE_HEADERS, start=1):
         cell = ws.cell(start, c, head)
         cell.font, cell.fill = BOLD, HEADER_FILL
@@ -118,9 +143,11 @@ def _figures_sheet(ws, data: ReportData) -> None:
             value = row.get(key)
             if key == "value":
                 cell = ws.cell(r, c, None if _missing(value) or row["suppressed"] else float(value))
-                cell.number_format = NUMBER_FORMATS.get(row["unit"], "General")
+                cell.number_format = formats.get(row["unit"], "General")
                 if row["unstable"]:
                     cell.number_format = marked_format(cell.number_format)
+            elif key == "unit" and value == "usd":  # money: the agency's currency code
+                cell = ws.cell(r, c, data.cfg.currency)
             else:
                 cell = ws.cell(r, c, value if value not in (None, "") else None)
             cell.alignment = WRAP
@@ -177,14 +204,15 @@ def _table_sheet(ws, data: ReportData, frame: pd.DataFrame, index: str, index_ti
                 cell.font, cell.alignment = GREY, Alignment(horizontal="right")
                 continue
             cell = ws.cell(r, c, None if _missing(value) else float(value))
-            cell.number_format = NUMBER_FORMATS.get(unit, "General")
+            cell.number_format = number_formats(data).get(unit, "General")
             if unstable(value):  # still a number; the mark is in its format
                 cell.number_format = marked_format(cell.number_format)
     ws.freeze_panes = ws.cell(TABLE_START, 2)
 
 
 def _assumptions_sheet(ws, data: ReportData) -> None:
-    ws.cell(1, 1, "Assumptions of the savings estimate (config/assumptions.toml)").font = Font(bold=True, size=13)
+    ws.cell(1, 1, f"Assumptions of the savings estimate (the agency's config/assumptions.toml), amounts in "
+                  f"{data.money_text}").font = Font(bold=True, size=13)
     ws.cell(2, 1, "Net cost avoidance is an estimate: published evaluations disagree about savings. The low and "
                   "high ends price every unit cost at its low (high) value and program cost at the other end.").font = GREY
     heads = [("Key", 24), ("Assumption", 44), ("Value", 12), ("Low", 12), ("High", 12), ("Unit", 8), ("Source", 80),
@@ -193,8 +221,12 @@ def _assumptions_sheet(ws, data: ReportData) -> None:
         cell = ws.cell(4, c, head)
         cell.font, cell.fill = BOLD, HEADER_FILL
         ws.column_dimensions[get_column_letter(c)].width = width
+    if not data.assumptions:
+        ws.cell(5, 1, "No unit costs or program cost are set for this agency: the savings estimate is not "
+                      "measured (an administrator sets them, with their sources, on the Settings page).")
     for r, a in enumerate(data.assumptions.values(), start=5):
-        fmt = NUMBER_FORMATS["usd"] if a.unit.upper() == "USD" else "#,##0.###"
+        money = a.unit.partition(" ")[0].upper() == data.cfg.currency
+        fmt = number_formats(data)["usd"] if money else "#,##0.###"
         values = [a.key, a.label, a.value, a.low, a.high, a.unit, a.source, int(a.year)]
         for c, v in enumerate(values, start=1):
             cell = ws.cell(r, c, v)
