@@ -40,12 +40,12 @@ PARTITION_COLUMN = "month"
 EMPTY_PARTITION = "none"  # folder of the empty file written for a table with no rows
 # The agency's settings as the database stores them (read by queries/models.sql), copied
 # with the rows so the copy gives the figures the database gave when it was written:
-# table → the SELECT that copies it. Settings other than data rules and the stored totals'
-# own stay behind.
+# table → the SELECT that copies it. Settings other than data rules and the repeat setting
+# of the stored contact facts stay behind.
 SETTINGS_TABLES = {
     "disposition_map": "SELECT code, outcome FROM disposition_map",
-    # data rules, and how the stored totals were built (rollups.MIN_CONTACTS)
-    "settings": "SELECT key, value FROM settings WHERE key LIKE 'rule:%' OR key LIKE 'rollup:%'",
+    # data rules, and the repeat setting the stored contact facts were built with
+    "settings": f"SELECT key, value FROM settings WHERE key LIKE 'rule:%' OR key = '{rollups.MIN_CONTACTS}'",
 }
 
 

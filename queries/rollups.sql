@@ -233,7 +233,7 @@ WITH crisis AS (
     JOIN crisis earlier ON earlier.person_key = c.person_key
                        AND earlier.crisis_seq = c.crisis_upto - (CAST($min_contacts AS BIGINT) - 1)
 ), followed AS (
-    SELECT c.encounter_id, date_diff('day', c.encounter_date, min(f.encounter_date)) AS days_to_follow_up
+    SELECT c.encounter_id, min(date_diff('day', c.encounter_date, f.encounter_date)) AS days_to_follow_up
     FROM crisis c
     JOIN encounter_facts_scope f ON f.person_key = c.person_key
     WHERE f.contact_type IN ('follow_up', 'referral')

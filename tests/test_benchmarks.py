@@ -35,3 +35,16 @@ def test_profile_files_the_import_statements_under_named_steps(capsys):
                  "commit (write to disk)", "data-quality report"):
         assert f"| {step}" in out, step
     assert "| other statements |" not in out  # every statement of the import is named
+
+
+def _runner():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_import_table_says_reused_for_a_data_set_an_earlier_run_generated():
+    run = _runner()
+    assert run._generated(None) == "reused"
+    assert run._generated(12.34) == "12.3"
