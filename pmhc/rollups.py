@@ -65,17 +65,11 @@ def min_contacts(cfg=None) -> int:
     return int((cfg or load_agency()).repeat_min_contacts)
 
 
-def stored_min_contacts(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The $min_contacts the stored contact facts were built with (None: not built)."""
-    if not hasattr(con, "cursor"):  # a pmhc.spark.SparkEngine: the settings view of its copy
-        r = [tuple(row) for row in con.spark.sql(f"SELECT value FROM settings WHERE key = '{MIN_CONTACTS}'").collect()]
-        return int(r[0][0]) if r and r[0][0] is not None else None
-    cur = con.cursor()
-    try:
-        r = cur.execute("SELECT value FROM settings WHERE key = $k", {"k": MIN_CONTACTS}).fetchall()
-    finally:
-        cur.close()
-    return int(r[0][0]) if r and r[0][0] is not None else None
+def stored_min_contacts(con) -> int | None:
+    """The $min_contacts the stored contact facts were built with (None: not built), on a
+    database or any engine the named queries run on (queries/repeat.sql)."""
+    rows = sql.records(con, "repeat_facts_min_contacts")
+    return int(rows[0]["min_contacts"]) if rows and rows[0]["min_contacts"] is not None else None
 
 
 def _query(name: str) -> str:

@@ -41,6 +41,14 @@ FROM people
 GROUP BY bucket
 ORDER BY bucket;
 
+-- name: repeat_facts_min_contacts
+-- The $min_contacts the stored contact facts were built with (repeat_gap_days; written by
+-- pmhc.rollups when it builds encounter_facts_stored): when the agency's setting differs,
+-- repeat contacts are counted by repeat_contacts_any_n instead. No row: not built.
+SELECT CAST(value AS BIGINT) AS min_contacts
+FROM settings
+WHERE key = 'rollup:repeat_min_contacts';
+
 -- name: repeat_contacts_any_n
 -- repeat_contacts for a $min_contacts other than the one the stored facts were built with
 -- (the configuration changed and no import has run since): the same figure, finding the
@@ -120,16 +128,16 @@ WITH c AS (
 ), days AS (
     -- crisis contacts followed up, per number of days (1 to 14), placed in order
     SELECT bucket, days, n,
-           sum(n) OVER (PARTITION BY bucket ORDER BY days) - n  AS before,
+           sum(n) OVER (PARTITION BY bucket ORDER BY days) - n  AS n_before,
            sum(n) OVER (PARTITION BY bucket)                    AS total
     FROM (SELECT bucket, days_to_follow_up AS days, sum(contacts) AS n
           FROM c WHERE crisis AND days_to_follow_up IS NOT NULL GROUP BY ALL)
 ), middle AS (
     -- the values at the two middle places (0-based floor and ceiling of (total − 1) / 2)
     SELECT bucket,
-           any_value(days) FILTER (WHERE before <= floor((total - 1) / 2) AND floor((total - 1) / 2) < before + n) AS lo,
-           any_value(days) FILTER (WHERE before <= ceil((total - 1) / 2) AND ceil((total - 1) / 2) < before + n)   AS hi,
-           any_value(total) AS total
+           max(CASE WHEN n_before <= floor((total - 1) / 2) AND floor((total - 1) / 2) < n_before + n THEN days END) AS lo,
+           max(CASE WHEN n_before <= ceil((total - 1) / 2) AND ceil((total - 1) / 2) < n_before + n THEN days END)   AS hi,
+           max(total) AS total
     FROM days
     GROUP BY bucket
 )

@@ -53,8 +53,8 @@ WITH linked_arrests AS (
     SELECT call_date, or_unknown(district) AS district, NULL::BOOLEAN AS is_bh, NULL::BOOLEAN AS co_responded,
            NULL::BOOLEAN AS cit_officer_present, NULL::BOOLEAN AS use_of_force, calls,
            NULL::DOUBLE AS officer_minutes, 0 AS officer_minutes_n, NULL::DOUBLE AS on_scene_minutes,
-           0 AS on_scene_minutes_n, NULL::BIGINT AS arrest_calls, NULL::HUGEINT AS arrests,
-           NULL::HUGEINT AS booked_arrests
+           0 AS on_scene_minutes_n, NULL::BIGINT AS arrest_calls, NULL::BIGINT AS arrests,
+           NULL::BIGINT AS booked_arrests
     FROM all_calls
     UNION ALL
     SELECT call_date, or_unknown(district), true, co_responded_rule(co_responder_present), cit_officer_present,
