@@ -64,6 +64,8 @@ def snapshot(con, filters: metrics.Filters, cfg) -> dict:
     for query, bys in metrics.BREAKDOWNS.items():
         for by in bys:
             out[f"{query} by {by}"] = metrics.breakdown(con, query, filters, by, cfg)
+    for by in ("total", "month", "district", "call_type", "beat"):  # outcomes on calls, where no log is loaded
+        out[f"outcomes_from_calls by {by}"] = sql.df(con, "outcomes_from_calls", filters.params(by))
     return out
 
 
