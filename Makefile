@@ -50,7 +50,7 @@ bench: $(STAMP) browser
 	$(BIN)/python benchmarks/run.py --readme $(ARGS)
 
 # A statewide pool of 100 million calls against 100k: import, page queries, the figures
-# checked against pandas (under an hour on 2 cores; ~40 GB of free disk under benchmarks/out).
+# checked against pandas (45 minutes on 2 shared cores; ~25 GB of free disk under benchmarks/out).
 bench-big: $(STAMP)
 	$(BIN)/python benchmarks/run.py --sizes 100000,100000000 --browser none --no-parquet --changes 20 \
 	    --readme --readme-section big $(ARGS)

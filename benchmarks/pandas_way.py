@@ -329,6 +329,8 @@ def pages(fr: Frames, cfg, assumptions) -> dict:
 # ------------------------------------------------------------------ a statewide pool, in chunks
 
 CHUNK_ROWS = 4_000_000
+# A Yes/No column read as text (object dtype): its values as booleans, empty stays missing.
+_FLAG_TEXT = {True: True, False: False, "true": True, "false": False}
 
 
 def headline_chunked(paths: dict, cfg, f, assumptions) -> dict:
@@ -354,6 +356,8 @@ def headline_chunked(paths: dict, cfg, f, assumptions) -> dict:
                          true_values=["true"], false_values=["false"], dtype={"bh_flag": "object",
                          "co_responder_present": "object", "cit_officer_present": "object", "use_of_force": "object"},
                          chunksize=CHUNK_ROWS):
+        for col in ("co_responder_present", "cit_officer_present", "use_of_force"):
+            c[col] = c[col].map(_FLAG_TEXT)  # read as text: the chunks' dtype is fixed, so true_values do not apply
         c["district"] = c["district"].fillna("Unknown")
         looked_up.append(c.loc[c["call_id"].isin(wanted), ["call_id", "district", "co_responder_present"]])
         date = c["received_at"].dt.normalize()
