@@ -22,8 +22,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pmhc import (access, audit, escape, importer, imports, login, present, profiles, progress, quality, schema,
-                  snapshots, sql, ui)
+from pmhc import (access, audit, escape, importer, imports, login, present, profiles, progress, publication_view,
+                  quality, schema, snapshots, sql, ui)
 from pmhc.config import default_db_path
 
 CANONICAL = "canonical"
@@ -412,7 +412,7 @@ def main() -> None:
         st.info(f"No database yet at `{path}`: the first import creates it.", icon=":material/database:")
     else:
         tabs = st.tabs(["Last import report", "Quarantine", "Import history", "Database checks",
-                        "Start a profile"])
+                        "Start a profile", "Published periods"])
         with tabs[0]:
             report_section(con)
         with tabs[1]:
@@ -423,6 +423,8 @@ def main() -> None:
             checks_section(con)
         with tabs[4]:
             draft_section(upload)
+        with tabs[5]:
+            publication_view.section(con)
         return
     draft_section(upload)
 

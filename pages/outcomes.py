@@ -52,7 +52,9 @@ left, right = st.columns([2, 3])
 with left:
     arrest = pd.DataFrame({
         "group": ["Co-responded BH calls", "BH calls without co-responder"],
-        "rate": [values.get("arrest_rate_co_responded"), values.get("arrest_rate_not_co_responded")],
+        # object dtype: a withheld rate (public release) stays a Withheld, so the chart says why
+        "rate": pd.Series([values.get("arrest_rate_co_responded"), values.get("arrest_rate_not_co_responded")],
+                          dtype=object),
     })
     ui.chart(charts.bar(arrest, "group", "rate", "Arrest rate on BH calls, co-responded vs not",
                         "BH calls", "Share of BH calls with an arrest", percent=True))

@@ -15,6 +15,8 @@ previous, year_ago = f.period.previous(), f.period.year_ago()
 # The selected period itself must be whole too: a partial month against a full one is no change.
 has_previous = ctx.span.covers(f.period) and ctx.span.covers(previous)
 has_year_ago = ctx.span.covers(f.period) and ctx.span.covers(year_ago)
+# The public sees published periods only: the months before a grant period usually are not one.
+unpublished = [p for p in (previous, year_ago) if ctx.is_public and not ui.is_published(p)]
 
 if not ui.has_data(values, "calls_total", "contacts_total"):
     ui.no_data("No calls or contacts for this selection: choose another period or district.")
@@ -58,6 +60,8 @@ else:
             notes.append(f"No change vs the previous period: {previous.label} is not fully in the loaded data.")
         if not has_year_ago:
             notes.append(f"No change vs a year earlier: {year_ago.label} is not fully in the loaded data.")
+for p in dict.fromkeys(unpublished):
+    notes.append(f"No change vs {p.label}: it is not a published period, so it has no public figures.")
 notes.append("A change is also left out when a figure is not defined in one of the two periods.")
 st.caption(" ".join(notes))
 

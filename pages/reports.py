@@ -83,11 +83,12 @@ st.caption("The savings estimate uses the saved assumptions file (config/assumpt
 if not may_download:
     st.warning("Your role may not download reports.", icon=":material/block:")
 # A public file of any other range could be differenced against the published months.
-unpublished = public and not release.is_published(p, ctx.cfg.fiscal_year_start_month)
+unpublished = public and not ui.is_published(p)
 if unpublished:
-    st.warning(f"No public file for this period. {release.not_published_reason(p)}. Choose a published period "
-             "in the sidebar" + ("." if ctx.is_public else ", or tick *Internal release* for exact files "
-                                 "(internal use only)."), icon=":material/block:")
+    st.warning(f"No public file for this period. {release.not_published_reason(p, ui.grant_periods())}. "
+               "Choose a published period in the sidebar"
+               + ("." if ctx.is_public else ", or tick *Internal release* for exact files (internal use only)."),
+               icon=":material/block:")
 
 # ------------------------------------------------------------------ build and download
 

@@ -55,6 +55,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "download_reports": ALL,  # decks/workbooks: public-safe versions for public
     "import_data": ADMIN,
     "save_assumptions": ADMIN,  # what-if editing is open to all, saving is not
+    "publish_periods": ADMIN,  # grant periods with public figures (pmhc.publication)
     "change_settings": ADMIN,  # the agency's settings (Settings page), written to its workspace
     "view_audit": ADMIN,
     "view_quarantine": ADMIN,  # quarantined rows hold raw records

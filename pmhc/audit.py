@@ -50,6 +50,8 @@ ACTIONS = {
     "export": "Export / download",
     "view": "Viewed person-level records",
     "assumptions_saved": "Assumptions saved",
+    "period_published": "Grant period published",
+    "period_withdrawn": "Grant period withdrawn",
     "user_added": "Account added",
     "user_removed": "Account removed",
     "password_changed": "Password changed",

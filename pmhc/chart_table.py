@@ -8,6 +8,7 @@ label ("<11", "suppressed") here too, and a gap the chart leaves is "not shown".
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 import re
@@ -36,9 +37,11 @@ def _cell(value, label, percent: bool) -> str:
 
 
 def _category(value) -> str:
+    """A category as the reader should read it: a figure holds data text HTML-escaped for
+    plotly (pmhc.escape), and a table cell is plain text, so it is unescaped here."""
     if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "strftime"):
         return f"{pd.Timestamp(value):%b %Y}"
-    return str(value)
+    return html.unescape(str(value))
 
 
 def _array(values):

@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 
 from . import escape, present, schema
 from .config import config_dir
-from .present import NotMeasured, Withheld
+from .present import SUPPRESSED_TEXT, NotMeasured, Withheld
 
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 # Colour-blind-safe palette (Okabe–Ito), fixed order so a series keeps its colour.
@@ -142,7 +142,7 @@ def trend(df: pd.DataFrame, x: str, series: dict[str, str], title: str, y_title:
     if not series:
         return empty(title, _not_measured_text(missing), subtitle=subtitle)
     if not _has_values(df, series, percent):
-        return empty(title, SUPPRESSED if _any_withheld(df, series) else NO_DATA, subtitle=subtitle)
+        return empty(title, _hidden_text(df, series), subtitle=subtitle)
     xs = _as_dates(df[x])
     fig = go.Figure()
     fmt = ".1%" if percent else ",.4~g"
@@ -207,7 +207,7 @@ def bar(df: pd.DataFrame, x: str, y: str | dict[str, str], title: str, x_title: 
     if not series:
         return empty(title, _not_measured_text(missing), subtitle=subtitle)
     if not _has_values(df, series, percent):
-        return empty(title, SUPPRESSED if _any_withheld(df, series) else NO_DATA, subtitle=subtitle)
+        return empty(title, _hidden_text(df, series), subtitle=subtitle)
     fig = go.Figure()
     fmt = ".1%" if percent else ",.4~g"
     cats = [_label(v) for v in df[x]]
@@ -266,6 +266,23 @@ def _not_measured_text(missing: dict[str, str]) -> str:
     return "; ".join(f"{name}: not measured ({reason})" for name, reason in missing.items())
 
 
+def _withheld_text(cells) -> str:
+    """Why a chart with nothing shown is empty: the reason its cells share when they are a
+    breakdown the public release does not publish for the selection, else suppressed."""
+    reasons = {(v.display, v.reason) for v in cells if isinstance(v, Withheld)}
+    if len(reasons) == 1:
+        display, reason = next(iter(reasons))
+        if display != SUPPRESSED_TEXT and not display.startswith("<"):
+            return f"{display.capitalize()}: {reason}"
+    return SUPPRESSED
+
+
+def _hidden_text(df: pd.DataFrame | None, columns) -> str:
+    if not _any_withheld(df, columns):
+        return NO_DATA
+    return _withheld_text(v for c in columns if c in df.columns for v in df[c])
+
+
 def _any_withheld(df: pd.DataFrame | None, columns) -> bool:
     """Does the frame hold a cell the public release withholds (a release.Withheld)?"""
     if df is None or df.empty:
@@ -302,7 +319,7 @@ def outcome_mix(df_long: pd.DataFrame, title: str, x_title: str = "Month",
     hidden_buckets = set(df_long.loc[withheld, "bucket"])
     counts = pd.to_numeric(df_long["contacts"], errors="coerce")
     if counts.fillna(0).sum() == 0 or hidden_buckets >= set(df_long.loc[counts.fillna(0) > 0, "bucket"]):
-        return empty(title, SUPPRESSED if hidden_buckets else NO_DATA, subtitle=subtitle)
+        return empty(title, _withheld_text(df_long["contacts"]) if hidden_buckets else NO_DATA, subtitle=subtitle)
     df_long = df_long.assign(contacts=counts.where(~df_long["bucket"].isin(hidden_buckets)))
     totals = df_long.groupby("bucket")["contacts"].transform("sum")
     data = df_long.assign(share=df_long["contacts"] / totals)
@@ -346,7 +363,7 @@ def heatmap(df: pd.DataFrame, title: str, value: str = "bh_calls",
     withheld = df[value].map(lambda v: isinstance(v, Withheld))
     counts = pd.to_numeric(df[value], errors="coerce").where(~withheld)
     if counts.fillna(0).sum() == 0:
-        return empty(title, SUPPRESSED if withheld.any() else NO_DATA, subtitle=subtitle)
+        return empty(title, _withheld_text(df[value]) if withheld.any() else NO_DATA, subtitle=subtitle)
     cells = df.assign(**{value: counts})
     # Calls whose export gave the day but not the hour (hour NULL) are never drawn at 00:00:
     # they get a column of their own, "hour unknown", and a caveat under the chart.

@@ -95,6 +95,41 @@ def _cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_period(args: argparse.Namespace) -> int:
+    """Grant periods with public figures (pmhc.publication): publish, list, withdraw; audited."""
+    from . import audit, publication
+
+    db = args.db or str(default_db_path())
+    wait = lambda: _say("Waiting for an import of this database to finish…", err=True)  # noqa: E731
+    try:
+        if args.period_command == "publish":
+            g = publication.publish(args.name, args.date_from, args.date_to, who=audit.os_user(), db_path=db,
+                                    on_wait=wait)
+            _say(f"Published {g.name!r} ({g.months_label}): public views, `pmhc report` and `pmhc figures --public` "
+                 "now offer it, its figures protected together with its months. Recorded in the audit log.")
+        elif args.period_command == "withdraw":
+            g = publication.withdraw(args.name, who=audit.os_user(), db_path=db, on_wait=wait)
+            _say(f"Withdrew {g.name!r} ({g.months_label}): it is no longer offered to the public.")
+        else:
+            from .db import connect
+
+            con = connect(db, read_only=True)
+            try:
+                periods = publication.grant_periods(con)
+            finally:
+                con.close()
+            for g in periods:
+                _say(f"{g.name}\t{g.first_month}..{g.last_month}\t"
+                     f"published {g.published_at:%Y-%m-%d} by {g.published_by}")
+            if not periods:
+                _say("No grant periods published. Months, quarters, calendar and fiscal years are always published; "
+                     "add one with `pmhc period publish NAME --from YYYY-MM --to YYYY-MM`.")
+    except publication.PublicationError as e:
+        _say(f"pmhc period {args.period_command}: {e}", err=True)
+        return 2
+    return 0
+
+
 def _read_password(args: argparse.Namespace) -> str:
     """From stdin (--password-stdin, for scripts) or typed twice at a prompt; never an argument
     (it would stay in the shell history and the process list)."""
@@ -385,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="spark: run the same queries on Apache Spark over --parquet DIR (README: The Spark path)")
     fig.add_argument("--spark-master", default=None, metavar="URL",
                      help="Spark master (default: spark-submit's, else $PMHC_SPARK_MASTER, else local[*])")
+    fig.add_argument("--public", action="store_true",
+                     help="the public release (small counts suppressed, as the public dashboard): a month, quarter, "
+                          "calendar or fiscal year, or a grant period published with `pmhc period publish`")
     fig.set_defaults(func=_cmd_figures)
 
     rep = sub.add_parser("report", help="write the council deck, grant workbook or one-page PDF; "
@@ -434,6 +472,18 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     usr.set_defaults(func=_cmd_user)
 
+    per = sub.add_parser("period", help="grant periods with public figures (besides months, quarters and years)")
+    per_sub = per.add_subparsers(dest="period_command", required=True)
+    pp = per_sub.add_parser("publish", help="publish a grant period (whole months) for public views and reports")
+    pp.add_argument("name", help='what people call it, e.g. "BJA JMHCP 2024-25"')
+    pp.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM", help="first month included")
+    pp.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM", help="last month included")
+    pl = per_sub.add_parser("list", help="list the published grant periods")
+    pw = per_sub.add_parser("withdraw", help="stop offering a grant period to the public")
+    pw.add_argument("name")
+    for sp in (pp, pl, pw):
+        sp.add_argument("--db", default=None, help="database file (default: data/pmhc.duckdb or $PMHC_DB)")
+    per.set_defaults(func=_cmd_period)
     ini = sub.add_parser("init", help="create an agency workspace (settings, profiles, database, secret) in DIR")
     ini.add_argument("dir", metavar="DIR", help="a new or empty folder")
     ini.add_argument("--name", help="agency name, e.g. \"Lakeside Police Department\"")

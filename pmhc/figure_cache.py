@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from . import access, metrics, release, sql
+from . import access, metrics, publication, release, sql
 from .config import default_db_path, load_agency
 from .connection import _open, _stamp
 from .periods import Period
@@ -63,9 +63,9 @@ def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
     con = _open(str(default_db_path()), stamp)
     cfg, f = load_agency(), _filters_from_key(filters_key)
     with sql.recording() as names:
-        if release.is_published(f.period, cfg.fiscal_year_start_month):
-            # Months, quarters and years are protected together (release.published); each is
-            # cached here, so the months a year is built from are the very releases a month shows.
+        if release.is_published(f.period, cfg.fiscal_year_start_month, publication.grant_periods(con)):
+            # Months, quarters, years and grant periods are protected together (release.published);
+            # each is cached here, so the months a year is built from are the very releases a month shows.
             rel = release.published(con, f, cfg, release_of=lambda g: _rel(_filters_key(g), role, stamp))
         else:
             # Another range: only staff reach this (the public filter bar offers published periods);
@@ -87,11 +87,17 @@ def _public_headline(con, fkey, role, stamp):
 
 
 def _public_compare(con, fkey, role, stamp, keys=None):
-    f = _filters_from_key(fkey)
-    rels = {"value": _rel(fkey, role, stamp),
-            "previous": _rel(_filters_key(f.with_period(f.period.previous())), role, stamp),
-            "year_ago": _rel(_filters_key(f.with_period(f.period.year_ago())), role, stamp)}
-    return release.public_compare(con, f, list(keys) if keys else None, load_agency(), rels=rels)
+    f, cfg, grants = _filters_from_key(fkey), load_agency(), publication.grant_periods(con)
+
+    def rel(period: Period) -> release.Release | None:
+        # The period before a grant period (or a year before it) is often not published: it has
+        # no public figures, so nothing is built for it and the change is not shown.
+        published = release.is_published(period, cfg.fiscal_year_start_month, grants)
+        return _rel(_filters_key(f.with_period(period)), role, stamp) if published else None
+
+    rels = {"value": _rel(fkey, role, stamp), "previous": rel(f.period.previous()),
+            "year_ago": rel(f.period.year_ago())}
+    return release.public_compare(con, f, list(keys) if keys else None, cfg, rels=rels)
 
 
 def _public_monthly(con, fkey, role, stamp):
@@ -110,12 +116,15 @@ def _public_by_category(con, fkey, role, stamp, by):
 
 def _public_outcome_mix(con, fkey, role, stamp, by="month"):
     rel = _rel(fkey, role, stamp)
-    return rel.masked_mix(rel.frames[f"mix:{by}"], by)
+    # A breakdown the release does not publish for this selection: every cell says so.
+    frame = rel.frames.get(f"mix:{by}")
+    return rel.masked_mix(metrics.outcome_mix(con, rel.filters, by) if frame is None else frame, by)
 
 
 def _public_heatmap(con, fkey, role, stamp):
     rel = _rel(fkey, role, stamp)
-    return rel.masked_heatmap(rel.frames["heatmap"])
+    frame = rel.frames.get("heatmap")
+    return rel.masked_heatmap(metrics.heatmap(con, rel.filters) if frame is None else frame)
 
 
 def _public_savings(con, fkey, role, stamp, assumptions, scenario="value"):
@@ -138,6 +147,7 @@ _FUNCS = {
     "savings": metrics.savings,
     "data_range": metrics.data_range,
     "districts": metrics.districts,
+    "grant_periods": publication.grant_periods,
     "coverage": lambda con, f: metrics.coverage(con, f),
 }
 
@@ -263,3 +273,13 @@ def data_range() -> pd.DataFrame:
 
 def districts() -> list[str]:
     return _call("districts")
+
+
+def grant_periods() -> list[publication.GrantPeriod]:
+    """The grant periods the administrator published (pmhc.publication), latest first."""
+    return _call("grant_periods") if default_db_path().exists() else []
+
+
+def is_published(period: Period) -> bool:
+    """Has this period public figures (a month, quarter, year or published grant period)?"""
+    return release.is_published(period, load_agency().fiscal_year_start_month, grant_periods())

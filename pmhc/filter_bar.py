@@ -12,16 +12,18 @@ import streamlit as st
 
 from . import access, escape, metrics, present, schema
 from .config import AgencyConfig
-from .figure_cache import data_range, districts
+from .figure_cache import data_range, districts, grant_periods
+from .publication import GrantPeriod, matching
 from .role import current_role
 from .periods import Period
 
 
-PERIOD_KINDS = {"months": "Month range", "quarter": "Quarter", "year": "Calendar year", "fy": "Fiscal year"}
+PERIOD_KINDS = {"months": "Month range", "quarter": "Quarter", "year": "Calendar year", "fy": "Fiscal year",
+                "grant": "Grant period"}  # grant: offered when the administrator has published one
 # Widget keys of the filter bar; their values mirror the URL query parameters.
-FILTER_KEYS = ("flt_period", "flt_from", "flt_to", "flt_quarter", "flt_year", "flt_fy",
+FILTER_KEYS = ("flt_period", "flt_from", "flt_to", "flt_quarter", "flt_year", "flt_fy", "flt_grant",
                "flt_district", "flt_responder")
-PARAM_KEYS = ("period", "from", "to", "quarter", "year", "fy", "district", "responder")
+PARAM_KEYS = ("period", "from", "to", "quarter", "year", "fy", "grant", "district", "responder")
 
 
 @dataclass(frozen=True)
@@ -78,17 +80,18 @@ def _month_label(m: str) -> str:
     return f"{pd.Timestamp(m + '-01'):%b %Y}"
 
 
-def _options(span: DataSpan, cfg: AgencyConfig, district_list: list[str]) -> dict[str, list]:
+def _options(span: DataSpan, cfg: AgencyConfig, district_list: list[str], grants: list[GrantPeriod]) -> dict[str, list]:
     return {
-        "flt_period": list(PERIOD_KINDS),
+        "flt_period": [k for k in PERIOD_KINDS if k != "grant" or grants],
         "flt_from": span.months, "flt_to": span.months,
         "flt_quarter": _quarters(span), "flt_year": _years(span),
         "flt_fy": _fiscal_years(span, cfg.fiscal_year_start_month),
+        "flt_grant": [g.name for g in grants],
         "flt_district": [""] + district_list, "flt_responder": [""] + list(schema.RESPONDER_TYPES),
     }
 
 
-def _defaults(span: DataSpan, cfg: AgencyConfig) -> dict:
+def _defaults(span: DataSpan, cfg: AgencyConfig, grants: list[GrantPeriod]) -> dict:
     first, last = span.default_period()
     last_full = Period.months(span.last_full_month, span.last_full_month)
     fy_now = _fiscal_years(span, cfg.fiscal_year_start_month)
@@ -96,6 +99,7 @@ def _defaults(span: DataSpan, cfg: AgencyConfig) -> dict:
         "flt_period": "months", "flt_from": first, "flt_to": last,
         "flt_quarter": f"{last_full.start.year}Q{(last_full.start.month - 1) // 3 + 1}",
         "flt_year": last_full.start.year, "flt_fy": fy_now[0],
+        "flt_grant": grants[0].name if grants else None,  # the latest
         "flt_district": "", "flt_responder": "",
     }
 
@@ -149,8 +153,9 @@ def _from_query_params(options: dict, defaults: dict) -> tuple[dict, list[str]]:
 
 def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
     """The shared sidebar filter bar; its state is mirrored in the URL so a view can be shared."""
-    options = _options(span, cfg, districts())
-    defaults = _defaults(span, cfg)
+    grants = grant_periods()
+    options = _options(span, cfg, districts(), grants)
+    defaults = _defaults(span, cfg, grants)
     if not st.session_state.get("_flt_from_url"):
         values, ignored = _from_query_params(options, defaults)
         for k, v in values.items():
@@ -165,6 +170,13 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
         if value not in options[k]:
             value = (nearest_month(value, options[k]) if k in ("flt_from", "flt_to") else None) or defaults[k]
         st.session_state[k] = value
+    one_filter = None
+    if st.session_state["flt_district"] and st.session_state["flt_responder"] and access.is_public(current_role()):
+        # Public figures narrow one way at a time (release.ONE_FILTER_TEXT): the district wins.
+        st.session_state["flt_responder"] = ""
+        one_filter = (f"Public figures narrow by district or by responder type, one at a time: showing district "
+                      f"{escape.markdown(st.session_state['flt_district'])} for all responder types. Clear the "
+                      "district to see a responder type's figures.")
 
     sb = st.sidebar
     sb.markdown("**Filters**")
@@ -180,6 +192,12 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
                      format_func=lambda q: f"Q{q[-1]} {q[:4]}")
     elif kind == "year":
         sb.selectbox("Calendar year", options["flt_year"], key="flt_year", persist_state="session")
+    elif kind == "grant":
+        by_name = {g.name: g for g in grants}
+        sb.selectbox("Grant period", options["flt_grant"], key="flt_grant", persist_state="session",
+                     format_func=lambda n: f"{n} ({by_name[n].months_label})" if n in by_name else n,
+                     help="Grant periods the administrator published (Data page or `pmhc period publish`): "
+                          "whole months, with public figures protected together with those months.")
     else:
         sb.selectbox("Fiscal year", options["flt_fy"], key="flt_fy", persist_state="session",
                      format_func=lambda fy: _fy_label(fy, cfg.fiscal_year_start_month),
@@ -196,15 +214,15 @@ def filter_bar(span: DataSpan, cfg: AgencyConfig) -> metrics.Filters:
     for msg in st.session_state.get("_flt_moved", []):
         sb.info(msg, icon=":material/date_range:")
 
-    filters, notes = _filters_from_state(cfg)
-    for n in notes:
+    filters, notes = _filters_from_state(cfg, grants)
+    for n in notes + ([one_filter] if one_filter else []):
         sb.caption(n)
     _write_query_params()
     sb.caption("The page address holds these filters: copy it from the address bar to share this view.")
     return filters
 
 
-def _filters_from_state(cfg: AgencyConfig) -> tuple[metrics.Filters, list[str]]:
+def _filters_from_state(cfg: AgencyConfig, grants: list[GrantPeriod] = ()) -> tuple[metrics.Filters, list[str]]:
     s = st.session_state
     notes = []
     kind = s["flt_period"]
@@ -214,17 +232,23 @@ def _filters_from_state(cfg: AgencyConfig) -> tuple[metrics.Filters, list[str]]:
             a, b = b, a
             notes.append("“To” was before “From”: the months were swapped.")
         period = Period.months(a, b)
-        if a != b and access.is_public(current_role()):
+        grant = matching(list(grants), period)
+        if grant is not None:
+            period = grant.period  # the months of a published grant period are that grant period
+        elif a != b and access.is_public(current_role()):
             # Public figures exist for published periods only (release.published): any
             # other range would be a new view to difference against the months.
             period = Period.months(b, b)
-            notes.append(f"Public figures are published for whole months, quarters and years: showing "
-                         f"{period.label}. Pick a quarter or a year for a longer period.")
+            notes.append(f"Public figures are published for whole months, quarters, years and the grant periods "
+                         f"the administrator published: showing {period.label}. Pick a quarter, a year or a grant "
+                         "period for a longer period.")
     elif kind == "quarter":
         q = s["flt_quarter"]
         period = Period.quarter(int(q[:4]), int(q[-1]))
     elif kind == "year":
         period = Period.calendar_year(int(s["flt_year"]))
+    elif kind == "grant":
+        period = next(g.period for g in grants if g.name == s["flt_grant"])
     else:
         period = Period.fiscal_year(int(s["flt_fy"]), cfg.fiscal_year_start_month)
     return metrics.Filters(period, s["flt_district"] or None, s["flt_responder"] or None), notes
@@ -240,6 +264,8 @@ def _write_query_params() -> None:
         wanted["quarter"] = s["flt_quarter"]
     elif kind == "year":
         wanted["year"] = str(s["flt_year"])
+    elif kind == "grant":
+        wanted["grant"] = s["flt_grant"]
     else:
         wanted["fy"] = str(s["flt_fy"])
     if s["flt_district"]:

@@ -27,7 +27,7 @@ def parse_month(text: str) -> date:
 class Period:
     start: date  # inclusive
     end: date  # exclusive
-    kind: str = "custom"  # month | quarter | year | fiscal_year | months | custom
+    kind: str = "custom"  # month | quarter | year | fiscal_year | months | custom | grant (pmhc.publication)
     name: str = ""
 
     def __post_init__(self) -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from . import definitions, figures, metrics, present, schema, sql, suppression
+from . import definitions, figures, metrics, present, publication, schema, sql, suppression
 from .config import AgencyConfig, load_agency
 from .suppression import COMPLEMENTARY, MASKED, PRIMARY, CellTable, Rules
 
@@ -47,6 +47,18 @@ BYS = ("month", "district", "responder_type", "contact_type")
 # two-way table whose margins give small cells away, and protecting every such pair is
 # more than a public view needs.
 CATEGORY_BYS = figures.CATEGORIES
+# A district's (or responder type's) own release holds its figures and its months only.
+# Its table by responder type, kind of contact, hour or outcome would be one row of a
+# two-way table (district × responder type, district × hour, ...) whose other rows are the
+# other districts' releases and whose margins the all-districts release shows: protected
+# one release at a time, the union of them gave 58 small counts of January 2025 back to
+# the union attacker (tests/test_public_union.py). Those breakdowns are published for all
+# districts and responder types together, where one release protects them with their
+# margins; a public view of a district says so instead of drawing them.
+SELECTION_BYS = ("month",)
+SELECTION_ONLY = "all selections only"  # state of a breakdown a filtered release does not publish
+SELECTION_ONLY_REASON = ("published for all districts and responder types together only: within one district or "
+                         "responder type, beside the others, it could give small counts away")
 HEADLINE = "total"  # view name of the period's own figures (bucket "all")
 
 SUPPRESSED_TEXT = present.SUPPRESSED_TEXT
@@ -127,6 +139,7 @@ class Release:
     status: dict[Key, str | None] = field(default_factory=dict)  # count cells only
     unprotectable: tuple[Key, ...] = ()
     table: CellTable | None = None  # the cells and relations protected together (for audits)
+    selection_only: frozenset = frozenset()  # figures published for all districts/responder types only
 
     # -- lookups
     def count_value(self, view: str, bucket, column: str):
@@ -143,8 +156,11 @@ class Release:
         key = (view, bucket, column)
         if key in self.status:
             return self.status[key]
+        if key in self.selection_only:
+            return SELECTION_ONLY
         if view != HEADLINE and view not in self.frames:
-            return UNCHECKED  # a view this release does not hold (e.g. by call type, filtered): never shown
+            # a view this release does not hold (a breakdown of a filtered selection): never shown
+            return SELECTION_ONLY if self.filters.district or self.filters.responder_type else UNCHECKED
         if is_count(column) or view.startswith("mix:") or view == "heatmap":
             v = self.count_value(view, bucket, column)
             if v is None or _nan(v) or v == 0:
@@ -154,6 +170,8 @@ class Release:
         if d is None:
             return UNCHECKED
         for dep in d.depends:
+            if (view, bucket, dep) in self.selection_only:
+                return SELECTION_ONLY
             if (view, bucket, dep) not in self.status:
                 return UNCHECKED  # e.g. savings counts have no monthly breakdown: cannot be checked there
             if self.status[(view, bucket, dep)] is not None:
@@ -180,13 +198,15 @@ class Release:
         if s == COMPLEMENTARY:
             return Withheld(SUPPRESSED_TEXT, "hidden so that a small count cannot be worked out from the totals")
         if s == MASKED:
-            return Withheld(SUPPRESSED_TEXT, f"a count from 1 to {self.rules.threshold - 1}, not shown as "
-                                             f"{self.rules.small_label} because with the other small counts "
-                                             "that would give it away")
+            # The reason does not give the range either: that is what "suppressed" hides here.
+            return Withheld(SUPPRESSED_TEXT, f"hidden: with other counts (in this view or another) even "
+                                             f"{self.rules.small_label} would give counts away")
         if s == DERIVED_HIDDEN:
             return Withheld(SUPPRESSED_TEXT, "built on a suppressed count")
         if s == UNCHECKED:
             return Withheld(SUPPRESSED_TEXT, "not part of the public release")
+        if s == SELECTION_ONLY:
+            return Withheld(NOT_PUBLISHED_TEXT, SELECTION_ONLY_REASON)
         if value is not None and not _nan(value) and self.unstable(view, bucket, column):
             return Unstable(float(value))
         return value
@@ -235,8 +255,9 @@ def _num(v):
 # ------------------------------------------------------------------ building it
 
 def bys_of(filters: metrics.Filters) -> tuple[str, ...]:
-    """The breakdowns the release of a selection holds (categorical ones unfiltered only)."""
-    return BYS + (() if filters.district or filters.responder_type else CATEGORY_BYS)
+    """The breakdowns the release of a selection holds: every one for all districts and
+    responder types, the months only for a district or a responder type (SELECTION_BYS)."""
+    return SELECTION_BYS if filters.district or filters.responder_type else BYS + CATEGORY_BYS
 
 
 def _by_frame(con, filters: metrics.Filters, by: str, cfg: AgencyConfig, cov=None) -> pd.DataFrame:
@@ -341,21 +362,27 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     rules = Rules.from_config(cfg)
     figs = definitions.by_key(cfg.repeat_windows_days, cfg.repeat_min_contacts)
     values = dict(metrics.headline(con, filters, cfg, assumptions))
-    values.update(_savings_counts(con, filters))
+    savings_counts = _savings_counts(con, filters)
+    values.update(savings_counts)
+    selection = bool(filters.district or filters.responder_type)
     cov = metrics.coverage(con, filters, assumptions, cfg)
     bys = bys_of(filters)
     frames = {by: _by_frame(con, filters, by, cfg, cov) for by in bys}
     for by in CATEGORY_BYS:  # only the figures shown by category are published by it
         if by in frames:
             frames[by] = frames[by][[c for c in frames[by].columns if c == "bucket" or c in figures.CATEGORY_FIGURES]]
-    for by in (HEADLINE, *BYS):
+    mix_bys = (HEADLINE, *[by for by in BYS if by in bys])
+    for by in mix_bys:
         frames[f"mix:{by}"] = metrics.outcome_mix(con, filters, by)
-    frames["heatmap"] = metrics.heatmap(con, filters)
+    if not (filters.district or filters.responder_type):
+        frames["heatmap"] = metrics.heatmap(con, filters)
 
     b = _Builder()
     # 1. the period's figures
     for k, v in values.items():
-        if is_count(k):
+        # The savings counts have no breakdown by district in the wider release, so a
+        # district's would be a slice tied to nothing there: published for all districts only.
+        if is_count(k) and not (selection and k in savings_counts):
             b.cell((HEADLINE, "all", k), v, _headline_cost(k, figs))
     b.same_bucket(HEADLINE, "all", cov.from_calls)
     # 2. breakdowns: each bucket's identities, and each additive count adding up to the period's
@@ -379,7 +406,7 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     if "beat" in bys:
         _beats_in_districts(b, con, filters, frames)
     # 3. outcome counts: per bucket they add up to the contacts, and tie to the outcome figures
-    for by in (HEADLINE, *BYS):
+    for by in mix_bys:
         view, mix = f"mix:{by}", frames[f"mix:{by}"]
         fig_view = HEADLINE if by == HEADLINE else by
         cost = 50.0 if by == HEADLINE else 1.0
@@ -402,7 +429,7 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
             for o, grp in mix.groupby("outcome", sort=False):
                 b.sum_of(("mix:total", "all", str(o)), [(view, bucket, str(o)) for bucket in grp["bucket"]])
     # 4. the weekday × hour grid adds up to the period's BH calls
-    heat = frames["heatmap"]
+    heat = frames.get("heatmap", pd.DataFrame({"weekday": [], "hour": [], "bh_calls": []}))
     for w, h, n in zip(heat["weekday"], heat["hour"], heat["bh_calls"]):
         b.cell(("heatmap", (int(w), int(h)), "bh_calls"), n, 1.0)
     b.sum_of((HEADLINE, "all", "bh_calls"), [("heatmap", (int(w), int(h)), "bh_calls")
@@ -416,7 +443,10 @@ def build(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     prot = suppression.protect(b.table, rules, forced=forced, forced_masked=forced_masked)
     keys = b.table.labels
     status = {keys[i]: prot.status[i] for i in range(len(keys))}
-    return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table)
+    _mask_selection_rows(status)
+    _one_month_same_status(status, filters)
+    return Release(filters, rules, values, frames, status, tuple(keys[i] for i in prot.unprotectable), b.table,
+                   frozenset((HEADLINE, "all", k) for k in savings_counts) if selection else frozenset())
 
 
 def _bh_call_types(b: _Builder, frame: pd.DataFrame, cfg: AgencyConfig) -> None:
@@ -448,9 +478,65 @@ def _beats_in_districts(b: _Builder, con, filters: metrics.Filters, frames: dict
             b.at_most([("beat", x, c)], [("district", d, c) for d in districts])
 
 
+# Views whose rows are the headline of another selection (picking the district or responder type).
+SELECTION_VIEWS = ("district", "responder_type", "mix:district", "mix:responder_type")
+
+
+def _mask_selection_rows(status: dict) -> None:
+    """A small count in a district's or responder type's row is "suppressed", never "<11".
+
+    Why: that row is the headline of the district's own release (the filter), where it is
+    the total of further breakdowns — by month, responder type, hour — that this release
+    never sees. There its range gives the parts away when they fill it: at threshold 3, a
+    total shown as "<3" made of two hidden (so non-zero) parts is 1 + 1, and the district's
+    release, finding that, shows the total as "suppressed"; a "<3" here would give the range
+    back. Showing less than the audit allowed is always safe for this release, and the
+    district's release inherits "suppressed" (`_inherited`), so both views say the same.
+    """
+    for key, s in status.items():
+        if s == PRIMARY and key[0] in SELECTION_VIEWS:
+            status[key] = MASKED
+
+
+def _twin(own: Key, value, wider: "Release", by: str, bucket) -> Key | None:
+    """The cell of the wider release that is the same number as `own` of this release: the
+    wider release's row for this bucket (mix:<by> for the outcome counts), or, for a figure
+    the filter does not narrow (the responder filter and CAD call figures), its headline."""
+    view, _, col = own
+    if view == HEADLINE:
+        if (by, bucket, col) in wider.status:
+            return (by, bucket, col)
+        if (HEADLINE, "all", col) in wider.status and wider.table is not None and \
+                wider.table.values[wider.table.index((HEADLINE, "all", col))] == value:
+            return (HEADLINE, "all", col)
+    elif view == "mix:total" and (f"mix:{by}", bucket, col) in wider.status:
+        return (f"mix:{by}", bucket, col)
+    return None
+
+
+def _one_month_same_status(status: dict, filters: metrics.Filters) -> None:
+    """A one-month selection's month row is its headline (and its outcome counts by month
+    its outcome counts): one cell shown twice says the same in both places. The audit
+    already hides both or neither (the row adds up to the headline); this keeps a small one
+    "suppressed" in the month chart when the headline says so, since a "<11" there would
+    give back the range the headline hides."""
+    if filters.period.n_months != 1 or not filters.period.whole_months:
+        return
+    month = f"{filters.period.start:%Y-%m}"
+    for (view, bucket, col), s in list(status.items()):
+        twin = {"month": (HEADLINE, "all", col), "mix:month": ("mix:total", "all", col)}.get(view)
+        if twin is None or str(bucket) != month or twin not in status:
+            continue
+        if MASKED in (s, status[twin]):
+            status[(view, bucket, col)] = status[twin] = MASKED
+
+
 def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tuple[list[int], list[int]]:
-    """Cells the wider selection hides in this selection's row stay hidden here (and the
-    small ones it shows as "suppressed" rather than "<t" stay so)."""
+    """A filtered release's own figures are cells of the wider release too (`_twin`): what
+    the wider one hides stays hidden here (a small one it shows as "suppressed" stays so),
+    what it shows is known to a reader, so it is not a complement here (EXPOSED_COST), and a
+    figure with no twin — a slice of the district that no other view ties to the rest — is
+    hidden, since protecting it on its own could not account for the other districts."""
     forced: list[int] = []
     forced_masked: list[int] = []
     parents = []
@@ -460,38 +546,50 @@ def _inherited(con, filters, cfg, assumptions, b: _Builder, parent=None) -> tupl
         parents.append((replace(filters, responder_type=None), "responder_type", filters.responder_type))
     for parent_filters, by, bucket in parents:
         wider = parent(parent_filters) if parent is not None else build(con, parent_filters, cfg, assumptions)
-        for key, s in wider.status.items():
-            # The wider release's row for this bucket is this release's headline, and its
-            # outcome counts for the bucket (mix:<by>) are this release's outcome counts.
-            if s and key[1] == bucket and key[0] in (by, f"mix:{by}"):
-                own = (HEADLINE, "all", key[2]) if key[0] == by else ("mix:total", "all", key[2])
-                i = b.get(own)
-                if i is not None:
+        for own, i in b.idx.items():
+            if own[0] not in (HEADLINE, "mix:total"):
+                continue  # months: tied to the months' own releases (`published`)
+            twin = _twin(own, b.table.values[i], wider, by, bucket)
+            s = wider.status.get(twin) if twin is not None else COMPLEMENTARY
+            if s:
+                if b.table.values[i]:
                     forced.append(i)
-                    if s == MASKED:
-                        forced_masked.append(i)
+                if s == MASKED:
+                    forced_masked.append(i)
+            else:
+                b.table.cost[i] *= EXPOSED_COST
     return forced, forced_masked
 
 
 # ------------------------------------------------------------------ published periods, protected together
 
-PUBLISHED_KINDS = ("month", "quarter", "year", "fiscal_year")
 EXPOSED_COST = 1e6  # a complement whose months are all shown would be the sum of them: last resort
 
 
-PUBLISHED_KINDS = "one month, a quarter, a calendar year or a fiscal year"
+PUBLISHED_KINDS = ("one month, a quarter, a calendar year, a fiscal year or a grant period the administrator "
+                   "published")
+NOT_PUBLISHED_TEXT = "not published"
+ONE_FILTER_TEXT = ("Public figures narrow by district or by responder type, one at a time: a district's "
+                   "figures for one responder type would be a cell of a district × responder-type table "
+                   "whose other cells and totals are public too")
 
 
-def not_published_reason(period) -> str:
+def not_published_reason(period, grant_periods=()) -> str:
     """Why a public release of this range is refused: the one wording for the CLI and the Reports page."""
-    return (f"{period.label} is not a published period: a public release covers {PUBLISHED_KINDS}, "
-            "because one of any other range could be differenced against the published months")
+    names = ", ".join(f"{g.name} ({g.months_label})" for g in grant_periods)
+    return (f"{period.label} is not a published period: a public release covers {PUBLISHED_KINDS}"
+            + (f" (published: {names})" if names else " (none published)")
+            + ", because one of any other range could be differenced against the published months")
 
 
-def is_published(period, fiscal_year_start_month: int = 1) -> bool:
-    """Whole months, quarters, calendar and fiscal years: the periods public views offer."""
+def is_published(period, fiscal_year_start_month: int = 1, grant_periods=()) -> bool:
+    """Whole months, quarters, calendar and fiscal years, and the grant periods the
+    administrator published (pmhc.publication; anything with `start` and `end`): the
+    periods public views offer."""
     if not period.whole_months:
         return False
+    if any((g.start, g.end) == (period.start, period.end) for g in grant_periods):
+        return True
     n, m = period.n_months, period.start.month
     return n == 1 or (n == 3 and m % 3 == 1) or (n == 12 and m in (1, fiscal_year_start_month))
 
@@ -513,10 +611,11 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
 
     Why: a quarter shown exactly next to its first two months gives the third (Q1 − Jan −
     Feb = Mar), and a year next to its quarters, a fiscal year next to the calendar years,
-    the same. A longer period is the sum of its months, so it is safe when it adds nothing
-    to them: every cell of a quarter, year or fiscal year whose month cells include a
-    hidden one is hidden too (a small one shown as "suppressed", never "<11", since a
-    range on a sum of ranges can pin them), and its own complementary cells come from
+    a grant period next to any of them, the same. A longer period is the sum of its
+    months, so it is safe when it adds nothing to them: every cell of a quarter, year,
+    fiscal year or grant period whose month cells include a hidden one is hidden too (a
+    small one shown as "suppressed", never "<11", since a range on a sum of ranges can
+    pin them), and its own complementary cells come from
     cells already hidden in some month wherever possible (`EXPOSED_COST`). A cell shown
     in the longer period then equals the sum of cells shown in the months, so differencing
     periods finds nothing new. The months themselves are protected as before, with the
@@ -526,9 +625,13 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     another selection; by default this function with a shared `cache`.
     """
     cfg = cfg or load_agency()
-    if not is_published(filters.period, cfg.fiscal_year_start_month):
+    if not is_published(filters.period, cfg.fiscal_year_start_month) and (
+            con is None or not is_published(filters.period, cfg.fiscal_year_start_month,
+                                            publication.grant_periods(con))):
         raise ValueError(f"{filters.period.label} is not a published period: public views show whole months, "
-                         "quarters, calendar years and fiscal years")
+                         "quarters, calendar years, fiscal years and the grant periods the administrator published")
+    if filters.district and filters.responder_type:
+        raise ValueError(ONE_FILTER_TEXT)
     cache = {} if cache is None else cache
     key = (filters.period.start, filters.period.end, filters.district, filters.responder_type)
     if key in cache:
@@ -644,13 +747,19 @@ def _py(v):
 def public_compare(con, filters: metrics.Filters, keys: list[str] | None = None,
                    cfg: AgencyConfig | None = None, rels: dict | None = None) -> pd.DataFrame:
     """metrics.compare for the public: each period's value as its own release shows it, and
-    a change only between two shown values (a change from a hidden count would reveal it)."""
+    a change only between two shown values (a change from a hidden count would reveal it).
+    `rels[col] = None` says that period is not published (the previous period of a grant
+    period, say): its values are withheld as "not published", never built on their own."""
     cfg = cfg or load_agency()
     table = metrics.compare(con, filters, keys, cfg)
     rels = rels or {}
     periods = {"value": filters, "previous": filters.with_period(filters.period.previous()),
                "year_ago": filters.with_period(filters.period.year_ago())}
     for col, f in periods.items():
+        if col in rels and rels[col] is None:  # not a published period: no public figures to compare with
+            why = Withheld(NOT_PUBLISHED_TEXT, not_published_reason(f.period))
+            table[col] = pd.Series([why] * len(table), index=table.index, dtype=object)
+            continue
         rel = rels.get(col) or build(con, f, cfg)
         table[col] = pd.Series([rel.marked(HEADLINE, "all", k, _py(v)) for k, v in zip(table["key"], table[col])],
                                index=table.index, dtype=object)

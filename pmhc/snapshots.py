@@ -21,6 +21,10 @@ Layout for a database path P (data/pmhc.duckdb):
 
 Copying costs one sequential read and write of the database per import (about a second
 per GB); imports are a few a month, viewers many a day.
+
+The folder is its owner's only (0700) and every file in it (snapshots, journal, lock) is
+created owner-only (0600) whatever the umask: the snapshots are the database itself, with
+pseudonymous person-level records, and the journal names the files imported.
 """
 
 from __future__ import annotations
@@ -53,6 +57,27 @@ def folder(path: Path) -> Path:
     return path.parent / (path.name + ".d")
 
 
+def _private_folder(path: Path) -> Path:
+    """The snapshot folder, created (or tightened, if an older version made it) owner-only."""
+    d = folder(path)
+    d.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(d, 0o700)  # the mode is applied at creation: never briefly open to others
+    except FileExistsError:
+        pass
+    if os.stat(d).st_mode & 0o777 != 0o700:
+        os.chmod(d, 0o700)  # the umask may have taken bits off; an older folder may be 0755
+    return d
+
+
+def _private_open(path: Path, flags: int) -> int:
+    """A file descriptor of `path`, created with mode 0600 (and tightened to it if it existed)."""
+    fd = os.open(path, flags | os.O_CREAT, 0o600)
+    if os.fstat(fd).st_mode & 0o777 != 0o600:
+        os.fchmod(fd, 0o600)
+    return fd
+
+
 def current_file(path: Path | str) -> Path:
     """The snapshot file the database path points at now (the path itself for a plain file)."""
     return Path(os.path.realpath(path))
@@ -63,7 +88,8 @@ def _journal(path: Path) -> Path:
 
 
 def _append(path: Path, entry: dict) -> None:
-    with _journal(path).open("a", encoding="utf-8") as f:
+    fd = _private_open(_journal(path), os.O_WRONLY | os.O_APPEND)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
         f.write(json.dumps(entry, ensure_ascii=False) + "\n")
         f.flush()
         os.fsync(f.fileno())
@@ -171,8 +197,8 @@ def _prune(path: Path, keep: Path) -> None:
 
 @contextmanager
 def writer_lock(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    folder(path).mkdir(parents=True, exist_ok=True)
-    with (folder(path) / "lock").open("a") as f:
+    fd = _private_open(_private_folder(path) / "lock", os.O_WRONLY | os.O_APPEND)
+    with os.fdopen(fd, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -212,10 +238,10 @@ def writing(path: Path | str, *, files: list[str], via: str, profile: str | None
         try:
             source = current_file(path) if path.exists() else None
             if source is not None:
-                shutil.copyfile(source, work)
+                _private_copy(source, work)
                 wal = Path(f"{source}.wal")
                 if wal.exists():
-                    shutil.copyfile(wal, Path(f"{work}.wal"))
+                    _private_copy(wal, Path(f"{work}.wal"))
             fault_point("after_copy")
             con = db.connect(work, cfg=cfg)
             recorded = _record_unfinished(con, path, pending)
@@ -241,6 +267,13 @@ def writing(path: Path | str, *, files: list[str], via: str, profile: str | None
             _append(path, {"event": "end", "run": run, "status": "failed", "error": f"{type(e).__name__}: {e}"})
             raise
         _prune(path, final)
+
+
+def _private_copy(source: Path, target: Path) -> None:
+    """Copy a database file into a new owner-only file (never readable by others, even while
+    it is being written)."""
+    os.close(_private_open(target, os.O_WRONLY | os.O_TRUNC))
+    shutil.copyfile(source, target)  # writes into the existing file, which keeps its mode
 
 
 def committed_after_all(path: Path, entry: dict) -> bool:
@@ -276,7 +309,7 @@ def install(path: Path | str, source: Path | str, via: str = "restore") -> Path:
         work = folder(path) / f"{run}.duckdb.tmp"
         _append(path, {"event": "start", "run": run, "pid": os.getpid(), "via": via, "files": [Path(source).name],
                        "snapshot": final.name, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-        shutil.copyfile(source, work)
+        _private_copy(Path(source), work)  # owner-only from its first byte
         db.private(work)
         with work.open("rb+") as f:
             os.fsync(f.fileno())

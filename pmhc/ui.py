@@ -20,6 +20,7 @@ from .figure_cache import (  # noqa: F401
     _filters_key, _release, _stamp, breakdown, by_category, compare, coverage, data_range, districts, headline, heatmap,
     is_withheld, monthly, outcome_mix, pivot_counts, release_connection, repeat_people, savings,
 )
+from .figure_cache import grant_periods, is_published  # noqa: F401
 from .filter_bar import (  # noqa: F401
     FILTER_KEYS, PARAM_KEYS, PERIOD_KINDS, DataSpan, data_span, filter_bar, filters_label, scope_label,
 )

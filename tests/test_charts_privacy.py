@@ -58,3 +58,19 @@ def test_a_trend_with_nothing_in_it_still_says_no_data():
     df = pd.DataFrame({"month": ["2024-01"], "bh_calls": [0]})
     fig = charts.trend(df, "month", {"bh_calls": "BH calls"}, "BH calls per month", "Calls")
     assert fig.layout.annotations[0].text == charts.NO_DATA
+
+
+def test_a_breakdown_not_published_for_the_selection_says_so_and_why():
+    # A district's public view has no breakdown by responder type (release.SELECTION_BYS):
+    # the chart names that reason, not "too small to publish".
+    from pmhc import release
+
+    why = Withheld(release.NOT_PUBLISHED_TEXT, release.SELECTION_ONLY_REASON)
+    df = pd.DataFrame({"bucket": ["clinician_liaison", "counseling_intern"], "contacts_total": withheld_series(why, why)})
+    text = charts.bar(df, "bucket", "contacts_total", "Contacts by responder type", "Responder type",
+                      "Contacts").layout.annotations[0].text
+    assert text.startswith("Not published: published for all districts and responder types together only")
+    grid = pd.DataFrame({"weekday": [1], "hour": [3], "bh_calls": withheld_series(why)})
+    assert charts.heatmap(grid, "t").layout.annotations[0].text.startswith("Not published:")
+    mix = pd.DataFrame({"bucket": ["clinician_liaison"], "outcome": ["arrest"], "contacts": withheld_series(why)})
+    assert charts.outcome_mix(mix, "t").layout.annotations[0].text.startswith("Not published:")

@@ -120,7 +120,7 @@ def test_page_shows_history_quarantine_report_and_checks(small_db_path):
     at = open_data_page(through_app=True)
     assert [s.value for s in at.subheader] == [
         "Import an export", "Data-quality report", "Quarantine", "Import history", "Checks over the whole database",
-        "Start a profile from an export's header"]
+        "Start a profile from an export's header", "Grant periods with public figures"]
     body = texts(at)
     assert "No quarantined rows." in body
     assert "arrests.csv" in body  # the last import's report

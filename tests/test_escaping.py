@@ -100,3 +100,130 @@ def test_figure_and_list_downloads_write_a_formula_as_text():
     df = pd.DataFrame({"district": [FORMULA, "D2"], "n": [12, 14]})
     parsed = list(csv.reader(io.StringIO(escape.to_csv(df).decode())))
     assert parsed[1][0] == "'" + FORMULA and parsed[2] == ["D2", "14"]
+
+
+# ------------------------------------------------------------------ plotly charts (pmhc/charts.py)
+# Plotly draws a few HTML tags in any text (<a href>, <b>, <span style>) but no Markdown, so
+# in a figure a data value must be HTML-escaped (a Markdown image is plain text there; where
+# a value reaches a Markdown element, the tests above apply). Read from what the browser
+# gets: each chart's figure JSON (the AppTest element's proto.spec).
+
+LINK = '<a href="http://127.0.0.1:9/x">D9</a>'  # plotly draws <a href> as a live link
+LINK_CALL_TYPE = '<a href="http://127.0.0.1:9/c">CT</a>'
+LINK_MILESTONE = '<a href="http://127.0.0.1:9/m">Launch</a>'
+CHART_PAGES = ("overview", "volume", "outcomes", "repeat", "savings")
+
+
+def _strings(node, path=""):
+    """Every text of a plotly figure's JSON with where it is (.layout.title.text, .data[0].x[1], …)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _strings(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _strings(v, f"{path}[{i}]")
+    elif isinstance(node, str):
+        yield path, node
+
+
+@pytest.fixture(scope="module")
+def hostile_charts(tmp_path_factory):
+    """Every chart of every page with charts, as an analyst: once for all districts (the
+    districts and call types are categories of the charts), once filtered to the hostile
+    district (it names the selection in every subtitle), with a hostile milestone label."""
+    import json
+    import shutil
+
+    from .conftest import SMALL_CONFIG
+
+    tmp = tmp_path_factory.mktemp("hostile_charts")
+    config = tmp / "config"
+    shutil.copytree(SMALL_CONFIG, config)
+    (config / "milestones.csv").write_text(f'date,label\n2024-02-01,"{LINK_MILESTONE.replace(chr(34), 2 * chr(34))}"\n')
+    rows = list(csv.DictReader((SMALL / "calls.csv").open()))
+    for r in rows:
+        r["district"] = LINK if r["district"] == "D1" else r["district"]
+        r["call_type"] = LINK_CALL_TYPE if r["call_type"] == "THEFT" else r["call_type"]
+    calls = tmp / "calls.csv"
+    with calls.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    path = tmp / "hostile.duckdb"
+    charts = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PMHC_CONFIG_DIR", str(config))
+        mp.setenv("PMHC_PERSON_KEY_SECRET", "test-secret-not-for-real-data")
+        mp.setenv("PMHC_DB", str(path))
+        mp.delenv("PMHC_DEMO", raising=False)
+        con = db.connect(path)
+        for p in (calls, SMALL / "encounters.csv", SMALL / "arrests.csv"):
+            assert importer.import_file(con, p).status == "loaded"
+        con.close()
+        for page in CHART_PAGES:
+            for district in (None, LINK):
+                at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
+                at.session_state[auth.SESSION_KEY] = {"user": "coordinator", "role": "analyst", "method": "local"}
+                at.session_state[auth.SEEN_KEY] = auth.clock()
+                params = {"period": "quarter", "quarter": "2024Q1"} | ({"district": district} if district else {})
+                for k, v in params.items():
+                    at.query_params[k] = v
+                at.run()
+                if page == "volume" and district is None:
+                    at.radio(key="volume_category").set_value("call_type").run()
+                assert not at.exception, [e.value for e in at.exception]
+                for chart in at.get("plotly_chart"):
+                    spec = json.loads(chart.proto.spec)
+                    charts.append((page, district, spec["layout"]["title"]["text"], spec))
+    return charts
+
+
+def _escaped(text: str) -> str:
+    """What plotly must be given: the text with & < > " ' as entities (the standard library's
+    escaping, not pmhc.escape's, so the test does not agree with a broken escape)."""
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def _where(charts, text):
+    return [(page, title, path) for page, _, title, spec in charts for path, s in _strings(spec) if text in s]
+
+
+def test_no_chart_holds_a_data_value_as_plotly_markup(hostile_charts):
+    assert len(hostile_charts) >= 20
+    raw = [hit for value in (LINK, LINK_CALL_TYPE, LINK_MILESTONE, "<a href") for hit in _where(hostile_charts, value)]
+    assert raw == [], f"a data value reached a chart as markup: {raw[:5]}"
+
+
+def test_a_hostile_district_is_escaped_text_in_chart_ticks_and_hover(hostile_charts):
+    hits = _where(hostile_charts, _escaped(LINK))
+    # the by-district bars: the category (tick label, and the hover's x) is the district as text
+    assert any(page == "volume" and "by district" in title and ".data[0].x" in path for page, title, path in hits)
+    assert any(page == "repeat" and "by district" in title and ".data[0].x" in path for page, title, path in hits)
+
+
+def test_a_hostile_call_type_is_escaped_text_in_the_call_type_chart(hostile_charts):
+    hits = _where(hostile_charts, _escaped(LINK_CALL_TYPE))
+    assert any("by call type" in title and ".data[0].y" in path for _, title, path in hits)
+
+
+def test_the_selected_hostile_district_is_escaped_text_in_every_chart_subtitle(hostile_charts):
+    filtered = [(page, title, spec) for page, district, title, spec in hostile_charts if district]
+    assert filtered
+    for page, title, spec in filtered:
+        assert _escaped(LINK) in spec["layout"]["title"]["subtitle"]["text"], (page, title)
+
+
+def test_a_hostile_milestone_label_is_escaped_text_in_annotations_and_their_hover(hostile_charts):
+    hits = _where(hostile_charts, _escaped(LINK_MILESTONE))
+    paths = {path.split("[")[0] + "." + path.rsplit(".", 1)[-1] for _, _, path in hits}
+    assert {".layout.annotations.text", ".layout.annotations.hovertext"} <= paths, paths
+
+
+def test_a_chart_data_table_shows_the_hostile_district_as_typed():
+    from pmhc import chart_table, charts
+
+    df = pd.DataFrame({"bucket": [LINK, "D2"], "bh_calls": [12, 14]})
+    fig = charts.bar(df, "bucket", {"bh_calls": "BH calls"}, "BH calls by district", "District", "Calls")
+    assert chart_table.table(fig)["District"].tolist() == [LINK, "D2"]  # a table cell is plain text

@@ -484,6 +484,25 @@ def test_public_view_with_a_district_filter_says_why_it_has_no_call_type_breakdo
     assert "published for all districts and responder types together" in captions(at)
 
 
+def test_public_arrest_rates_hidden_for_privacy_say_suppressed_not_no_data(demo):
+    # January 2024: 4 BH calls, so both arrest rates are built on counts from 1 to 10.
+    import json
+
+    at = open_page("outcomes", role="public", params={"period": "months", "from": "2024-01", "to": "2024-01"})
+    specs = [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")]
+    (arrests,) = [s for s in specs if s["title"]["text"].startswith("Arrest rate on BH calls, co-responded vs not")]
+    assert arrests["annotations"][0]["text"] == charts.SUPPRESSED
+
+
+def test_a_public_district_view_says_its_breakdown_by_responder_type_is_not_published(demo):
+    import json
+
+    at = open_page("volume", role="public", params={"period": "months", "from": "2024-01", "to": "2024-01",
+                                                    "district": "D1"})
+    specs = [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")]
+    (who,) = [s for s in specs if s["title"]["text"].startswith("Co-responder log contacts by responder type")]
+    assert who["annotations"][0]["text"].startswith("Not published: published for all districts and responder types")
+
 
 @pytest.mark.parametrize("key", ["overview", "volume", "outcomes", "repeat", "savings"])
 def test_every_chart_with_data_has_its_data_table_one_click_away(demo, key):

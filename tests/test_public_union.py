@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pmhc import db, importer, metrics, release
+from pmhc import db, importer, metrics, release, schema
 from pmhc.config import load_agency
 from pmhc.periods import Period
 from pmhc.release import DERIVED, DERIVED_HIDDEN, HEADLINE
@@ -159,7 +159,90 @@ def test_a_public_viewer_asking_for_a_month_range_gets_its_last_month(small_db_p
     assert not at.exception, [e.value for e in at.exception]
     caption = at.caption[0].value
     assert "February 2024" in caption and "Jan 2024–Feb 2024" not in caption
-    assert any("published for whole months, quarters and years" in c.value for c in at.sidebar.caption)
+    assert any("published for whole months, quarters, years and the grant periods" in c.value
+               for c in at.sidebar.caption)
+
+
+def test_a_grant_period_across_the_new_year_and_its_months_give_no_small_count_away(sample, tmp_path_factory):
+    # Published as the administrator does: Nov 2024 – Jan 2025 (not a quarter, across two
+    # calendar years) on a copy of the sample database, then held against its three months.
+    import shutil
+
+    from pmhc import publication
+
+    con, cfg, cache = sample
+    path = tmp_path_factory.mktemp("grant") / "sample.duckdb"
+    con.execute("CHECKPOINT")
+    shutil.copyfile(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                    .fetchall()[0][0], path)
+    publication.publish("Winter grant", "2024-11", "2025-01", who="os:test", db_path=path)
+    copy = db.connect(path, read_only=True)
+    try:
+        (g,) = publication.grant_periods(copy)
+        rels = [release.published(copy, metrics.Filters(p), cfg, cache=cache)
+                for p in [*release.months_of(g.period), g.period]]
+    finally:
+        copy.close()
+    assert recovered(rels) == []
+
+
+@pytest.fixture(scope="module")
+def small_published(tmp_path_factory):
+    """The hand-made fixture at threshold 3 (so counts of 3 and more are shown), with two grant
+    periods published as the administrator does: Oct 2023 – Sep 2024, which overlaps both
+    calendar years and both fiscal years (FY2024 is July 2023 – June 2024), and the winter
+    Dec 2023 – Feb 2024 inside it, across the new year."""
+    import dataclasses
+
+    from pmhc import publication
+
+    from .conftest import small_config, load_small
+
+    path = tmp_path_factory.mktemp("small_published") / "small.duckdb"
+    with small_config():
+        con = db.connect(path)
+        load_small(con)
+        con.close()
+        publication.publish("Federal grant 2023-24", "2023-10", "2024-09", who="os:test", db_path=path)
+        publication.publish("Winter pilot", "2023-12", "2024-02", who="os:test", db_path=path)
+        cfg = dataclasses.replace(load_agency(), suppression_threshold=3)
+        con = db.connect(path, read_only=True)
+        try:
+            yield con, cfg, [g.period for g in publication.grant_periods(con)]
+        finally:
+            con.close()
+
+
+def test_a_grant_period_protected_on_its_own_gives_a_month_away(small_published):
+    # Guards the attacker (and says why grant periods are published, not any range): a grant
+    # period released on its own, next to its published months, is their sum plus what it hides.
+    con, cfg, grants = small_published
+    federal = next(g for g in grants if g.name.startswith("Federal"))
+    cache: dict = {}
+    months = [release.published(con, metrics.Filters(m), cfg, cache=cache) for m in release.months_of(federal)]
+    assert recovered(months + [release.build(con, metrics.Filters(federal), cfg)], threshold=3)
+
+
+def test_grant_periods_with_every_month_quarter_calendar_and_fiscal_year_give_no_small_count_away(small_published):
+    con, cfg, grants = small_published
+    months = [Period.month(y, m) for y in (2023, 2024) for m in range(1, 13)] + \
+        [Period.month(2025, m) for m in range(1, 7)]
+    quarters = [Period.quarter(y, q) for y in (2023, 2024) for q in range(1, 5)] + \
+        [Period.quarter(2025, q) for q in (1, 2)]
+    fy = cfg.fiscal_year_start_month
+    years = [Period.calendar_year(2023), Period.calendar_year(2024), Period.fiscal_year(2024, fy),
+             Period.fiscal_year(2025, fy)]
+    cache: dict = {}
+    rels = [release.published(con, metrics.Filters(p), cfg, cache=cache) for p in months + quarters + years + grants]
+    assert recovered(rels, threshold=3) == []
+
+
+def test_a_district_selection_across_grant_periods_and_their_months_gives_no_small_count_away(small_published):
+    con, cfg, grants = small_published
+    cache: dict = {}
+    periods = [Period.month(y, m) for y, m in ((2023, 12), (2024, 1), (2024, 2), (2024, 3))] + grants
+    rels = [release.published(con, metrics.Filters(p, d), cfg, cache=cache) for p in periods for d in (None, "D1")]
+    assert recovered(rels, threshold=3) == []
 
 
 def test_calendar_and_fiscal_years_with_their_quarters_and_months_give_no_small_count_away():
@@ -186,3 +269,75 @@ def test_calendar_and_fiscal_years_with_their_quarters_and_months_give_no_small_
         assert recovered(rels, threshold=3) == []
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- every district and responder type at once
+
+def _selections(con):
+    districts = [d for (d,) in con.execute("SELECT DISTINCT district FROM call_facts ORDER BY 1").fetchall()]
+    return [(None, None)] + [(d, None) for d in districts] + [(None, r) for r in schema.RESPONDER_TYPES]
+
+
+def test_every_district_and_responder_type_of_a_month_together_give_no_small_count_away(sample, knows):
+    # A viewer opening January 2025 for all districts, for each district in turn and for each
+    # responder type in turn holds every row of district × responder type (and × kind of
+    # contact, × hour, × outcome) if those releases publish their own breakdowns: 58 counts
+    # of 1–10 came back that way. Filtered releases publish their figures and months only.
+    con, *_ = sample
+    rels = [published(sample, Period.month(2025, 1), d, r) for d, r in _selections(con)]
+    assert len(rels) >= 12
+    assert recovered(rels, **knows) == []
+
+
+def test_releases_with_their_own_breakdowns_give_small_counts_away(sample, monkeypatch):
+    # Guards the attacker: with each district's and responder type's release holding its own
+    # breakdowns (by responder type, kind of contact, outcome), the union gives counts back.
+    con, cfg, _ = sample
+    monkeypatch.setattr(release, "SELECTION_BYS", release.BYS)
+    cache: dict = {}
+    rels = [release.published(con, metrics.Filters(Period.month(2025, 1), d, r), cfg, cache=cache)
+            for d, r in _selections(con)]
+    assert len(recovered(rels)) >= 10
+
+
+def test_every_district_and_responder_type_across_grant_periods_quarters_and_months_give_no_small_count_away(
+        small_published):
+    con, cfg, grants = small_published
+    cache: dict = {}
+    periods = [Period.month(y, m) for y, m in ((2023, 12), (2024, 1), (2024, 2), (2024, 3))] + \
+        [Period.quarter(2024, 1), Period.calendar_year(2024), Period.fiscal_year(2024, cfg.fiscal_year_start_month)] + \
+        grants
+    rels = [release.published(con, metrics.Filters(p, d, r), cfg, cache=cache)
+            for p in periods for d, r in _selections(con)]
+    assert recovered(rels, threshold=3) == []
+
+
+def test_a_public_selection_of_a_district_and_a_responder_type_together_is_refused(sample):
+    with pytest.raises(ValueError, match="one at a time"):
+        published(sample, Period.month(2025, 1), "D3", "counseling_intern")
+
+
+def test_a_district_release_says_its_breakdown_by_responder_type_is_not_published(sample):
+    rel = published(sample, Period.month(2025, 1), "D3")
+    assert {label[0] for label in rel.table.labels} <= {HEADLINE, "month", "mix:total", "mix:month"}
+    for view, bucket, col in (("responder_type", "counseling_intern", "contacts_total"),
+                              ("contact_type", "on_scene", "contacts_total"), ("heatmap", (1, 9), "bh_calls"),
+                              ("mix:responder_type", "counseling_intern", "resolved_on_scene")):
+        marked = rel.marked(view, bucket, col, 25)
+        assert isinstance(marked, release.Withheld) and marked.display == "not published", view
+        assert "all districts and responder types together" in marked.reason
+
+
+def test_a_public_viewer_picking_a_district_and_a_responder_type_sees_the_district(small_db_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PMHC_DEMO", "1")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["role"] = "public"
+    for k, v in {"period": "months", "from": "2024-01", "to": "2024-01", "district": "D1",
+                 "responder": "counseling_intern"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("one at a time: showing district D1 for all responder types" in c.value for c in at.sidebar.caption)
+    assert "responder" not in at.query_params

@@ -26,7 +26,7 @@ tests/fixtures/real_layouts/ (the counts are repeated in the comments next to th
       245010 4 (2 officers × MCT, "-")  Mobile Crisis Team              → referred_outpatient
       245011 1 (precinct "SouthWest")   Subject Arrested                → arrest
       245012 2                          Mobile Crisis Team              → referred_outpatient
-      245013 2 reported 1900-01-01 (placeholder) → both rows quarantined
+      245013 2 reported 1900-01-01 (a dummy date) → both rows quarantined
       245014 2                          Shelter Transport (not mapped)  → unmapped
     Calls: 29 rows = 13 loaded + 2 quarantined + 14 merged (1+0+2+3+0+1+1+0+1+3+0+1+1).
     Contacts: the same 13 + 2 + 14. Arrests (rows whose Disposition is "Subject Arrested":
@@ -172,7 +172,7 @@ def test_seattle_fills_calls_contacts_and_arrests_from_one_file(seattle):
 def test_seattle_row_accounting_is_exact_in_each_table(seattle, table):
     con, reports = seattle
     r = next(r for r in reports if r.table == table)
-    # 29 rows = 13 templates loaded + 2 rows of the placeholder-dated template + 14 repeats merged
+    # 29 rows = 13 templates loaded + 2 rows of the dummy-dated template + 14 repeats merged
     assert (r.rows_in_file, r.rows_loaded, r.rows_quarantined, r.rows_collapsed) == (29, 13, 2, 14)
     assert r.balanced
     assert one(con, "SELECT count(*), list(DISTINCT line ORDER BY line) FROM quarantine WHERE table_name = $t",

@@ -104,7 +104,15 @@ def test_a_zero_count_is_shown_as_0(rel11):
     # District "Unknown" had one BH call (C05), not co-responded.
     assert rel11.count_value("district", "Unknown", "co_responded_bh_calls") == 0
     assert shown(rel11, "co_responded_bh_calls", "district", "Unknown") == "0"
-    assert shown(rel11, "bh_calls", "district", "Unknown") == "<11"
+    assert shown(rel11, "bh_calls", "district", "Unknown") == "suppressed"  # small, in a district's row
+
+
+def test_a_small_count_in_a_district_or_responder_row_says_suppressed_not_under_11(rel11):
+    # The row is the district's own headline, where "<11" could pin the parts it is made of
+    # (release._mask_selection_rows); the period's own small counts still say "<11".
+    assert rel11.state("district", "Unknown", "bh_calls") == MASKED
+    assert all(s != PRIMARY for (view, _, _), s in rel11.status.items() if view in release.SELECTION_VIEWS)
+    assert any(s == PRIMARY for (view, _, _), s in rel11.status.items() if view == HEADLINE)
 
 
 def test_a_figure_without_counts_in_it_is_shown(rel11):
@@ -313,7 +321,7 @@ def test_a_small_district_hides_one_more_district_but_not_the_headline(mid):
     table = release.public_breakdown(mid["con"], "volume_calls", mid["filters"], "district", cfg=mid["cfg"],
                                      rel=mid["rel"])
     bh = table[table["key"] == "bh_calls"].set_index("bucket")
-    assert bh.loc["D3", "display"] == "<11"
+    assert bh.loc["D3", "display"] == "suppressed"  # 5, in a district's row (never "<11" there)
     assert bh.loc["Total", "display"] == "75"
     assert bh.loc[["D1", "D2"], "suppressed"].sum() == 1  # 75 − 40 − 30 would give D3's 5 back
     assert bh.loc[["D1", "D2"], "display"].isin(["40", "30", "suppressed"]).all()
@@ -327,8 +335,10 @@ def test_the_mid_size_release_passes_the_independent_audit(mid):
     rel = mid["rel"]
     table = rel.table
     hidden = {i for i, key in enumerate(table.labels) if rel.status[key]}
-    assert hidden and not any(s == MASKED for s in rel.status.values())
-    assert [table.labels[i] for i in readable_cells(table, hidden, rel.rules)] == []
+    assert hidden and not any(s == MASKED for (view, _, _), s in rel.status.items()
+                              if view not in release.SELECTION_VIEWS)
+    masked = frozenset(i for i, key in enumerate(table.labels) if rel.status[key] == MASKED)
+    assert [table.labels[i] for i in readable_cells(table, hidden, rel.rules, masked)] == []
 
 
 def test_the_unstable_mark_follows_the_configured_numerator(mid):

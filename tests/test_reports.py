@@ -771,7 +771,8 @@ def test_reports_page_refuses_a_public_file_of_a_range_that_is_not_published(sma
     at = run_page("analyst", JAN_FEB_PARAMS)  # Jan–Feb: Q1 minus it is March, a published month
     (error,) = [e.value for e in at.warning]
     assert "not a published period" in error
-    assert "one month, a quarter, a calendar year or a fiscal year" in error and "Internal release" in error
+    assert "one month, a quarter, a calendar year, a fiscal year or a grant period the administrator published" \
+        in error and "(none published)" in error and "Internal release" in error
     assert [b.disabled for b in at.button] == [True, True, True]
     assert downloads(at) == []
 

@@ -114,3 +114,34 @@ def test_the_audit_log_and_accounts_file_are_owner_only_even_with_an_open_umask(
         os.umask(old)
     assert mode(tmp_path / "audit.jsonl") == 0o600
     assert mode(tmp_path / "users.toml") == 0o600
+
+
+def test_the_snapshot_folder_journal_lock_and_snapshots_are_owner_only_even_with_an_open_umask(tmp_path):
+    from pmhc import imports, snapshots
+
+    path = tmp_path / "pmhc.duckdb"
+    old = os.umask(0)
+    try:
+        imports.run([SMALL / "calls.csv"], db_path=path)
+        imports.run([SMALL / "encounters.csv"], db_path=path)  # the second copies the first snapshot
+    finally:
+        os.umask(old)
+    folder = snapshots.folder(path)
+    assert mode(folder) == 0o700
+    files = sorted(folder.iterdir())
+    assert {p.name for p in files} >= {"journal.jsonl", "lock"} and len(list(folder.glob("*.duckdb"))) == 2
+    assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
+
+
+def test_a_snapshot_folder_and_journal_left_open_by_an_older_version_are_tightened(tmp_path):
+    from pmhc import imports, snapshots
+
+    path = tmp_path / "pmhc.duckdb"
+    imports.run([SMALL / "calls.csv"], db_path=path)
+    folder = snapshots.folder(path)
+    folder.chmod(0o755)
+    for name in ("journal.jsonl", "lock"):
+        (folder / name).chmod(0o644)
+    imports.run([SMALL / "encounters.csv"], db_path=path)
+    assert mode(folder) == 0o700
+    assert mode(folder / "journal.jsonl") == 0o600 and mode(folder / "lock") == 0o600

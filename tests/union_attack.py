@@ -4,7 +4,7 @@ Each public release (pmhc/release.py) protects its own table. A reader who opens
 — March, Q1, the year, the fiscal year, district D3 for each — holds all their cells and
 knows more relations between them than any one table: the quarter is the sum of its
 months, a district's row in the unfiltered release is the district-filtered release's
-headline, and so on. This module puts every cell a set of releases shows or hides into
+headline, the same breakdown of every district adds up to that of all districts, and so on. This module puts every cell a set of releases shows or hides into
 one `CellTable`, keyed by what the cell *is* (period, district, responder type, figure),
 not by where it was shown, adds those cross-view relations, and asks the independent
 solver of test_suppression which hidden cells can be worked out.
@@ -99,6 +99,7 @@ class Union:
             for smalls, bigs in rel.table.at_most:
                 self._at_most([local[i] for i in smalls], [local[i] for i in bigs])
         self._periods()
+        self._selections()
         self._beats(beats or {})
         self._bh_types({t.strip().upper() for t in bh_types})
         self.hidden = hidden_somewhere - shown
@@ -139,6 +140,23 @@ class Union:
                 else:
                     self._sum(i, inside)  # months absent from the union hold 0 of it (else skipped)
 
+
+    def _selections(self) -> None:
+        """A cell over all districts is the sum of the same cell of each district (and over
+        all responder types, of each responder type, where the figure is narrowed by it):
+        the two-way tables a viewer makes by opening every district's release."""
+        for axis in (1, 2):  # 1: district, 2: responder type
+            groups: dict[tuple, list[int]] = {}
+            for key, i in self.index.items():
+                if key[axis] is not None:
+                    rest = key[:axis] + (None,) + key[axis + 1:]
+                    groups.setdefault(rest, []).append(i)
+            for rest, parts in groups.items():
+                col = rest[-1]
+                total = self.index.get(rest)
+                if total is None or (isinstance(col, str) and is_distinct(col)):
+                    continue
+                self._sum(total, parts)  # holds only when every part is in the union (else skipped)
 
     def _beats(self, beats: dict) -> None:
         """A district's cell is the sum of the same cell of the beats inside it."""

@@ -16,7 +16,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import definitions, evaluation, metrics, present, release
+from .. import definitions, evaluation, metrics, present, publication, release
 from ..config import AgencyConfig, load_agency
 from ..periods import Period
 from ..release import Unstable, Withheld
@@ -222,9 +222,19 @@ class _Source:
     public: bool
     releases: Callable[[metrics.Filters], release.Release] | None = None
     _built: dict = field(default_factory=dict)
+    _grants: list | None = None  # the published grant periods, read once
 
     def period(self, filters: metrics.Filters) -> "_Period":
         return _Period(self, filters)
+
+    def may_show(self, period: Period) -> bool:
+        """May this report show figures of `period` (to compare with)? Internal: any period;
+        public: a published one only (the period before a grant period often is not)."""
+        if not self.public:
+            return True
+        if self._grants is None:
+            self._grants = publication.grant_periods(self.con)
+        return release.is_published(period, self.cfg.fiscal_year_start_month, self._grants)
 
     def release(self, filters: metrics.Filters) -> release.Release:
         """The selection's privacy release: the caller's, or built once here (a district's
@@ -232,7 +242,7 @@ class _Source:
         if self.releases is not None:
             return self.releases(filters)
         if filters not in self._built:
-            if release.is_published(filters.period, self.cfg.fiscal_year_start_month):
+            if self.may_show(filters.period):
                 # protected together with its months, as the dashboard shows it
                 self._built[filters] = release.published(self.con, filters, self.cfg, self.assumptions,
                                                          release_of=self.release)
@@ -378,8 +388,11 @@ def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) 
     # is simply not loaded yet would be false.
     whole = covers(loaded, filters.period)
     prev_loaded, ago_loaded = covers(loaded, prev_p), covers(loaded, ago_p)
-    prev = source.period(filters.with_period(prev_p)).figures.set_index("key") if whole and prev_loaded else None
-    ago = source.period(filters.with_period(ago_p)).figures.set_index("key") if whole and ago_loaded else None
+    prev_ok, ago_ok = source.may_show(prev_p), source.may_show(ago_p)
+    prev = source.period(filters.with_period(prev_p)).figures.set_index("key") \
+        if whole and prev_loaded and prev_ok else None
+    ago = source.period(filters.with_period(ago_p)).figures.set_index("key") \
+        if whole and ago_loaded and ago_ok else None
     out = []
     for f in headline_figures(source.cfg):
         if f.key not in current.index:
@@ -390,9 +403,9 @@ def _headlines(source: _Source, filters: metrics.Filters, now: _Period, loaded) 
         h.change_vs_previous = _change(r, prev, f)
         h.change_vs_year_ago = _change(r, ago, f)
         if h.change_vs_previous is None:
-            h.no_change_vs_previous = _no_change(r, prev, f, whole, prev_loaded)
+            h.no_change_vs_previous = _no_change(r, prev, f, whole, prev_loaded, prev_ok)
         if h.change_vs_year_ago is None:
-            h.no_change_vs_year_ago = _no_change(r, ago, f, whole, ago_loaded)
+            h.no_change_vs_year_ago = _no_change(r, ago, f, whole, ago_loaded, ago_ok)
         if r["not_measured"]:
             h.note = f"Not measured: {r['not_measured']}."
         elif h.suppressed:
@@ -418,7 +431,7 @@ def _change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure) -
 
 
 def _no_change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure, whole: bool,
-               other_loaded: bool) -> str:
+               other_loaded: bool, other_published: bool = True) -> str:
     """Why no change is shown, in a few words."""
     if row["not_measured"]:
         return "this figure is not measured"
@@ -428,6 +441,8 @@ def _no_change(row: pd.Series, other: pd.DataFrame | None, f: definitions.Figure
         return "this period is not fully loaded"
     if not other_loaded:
         return "that period is not fully loaded"
+    if not other_published:
+        return "that period is not a published period (no public figures)"
     if other is not None and f.key in other.index and other.loc[f.key, "suppressed"]:
         return "the earlier figure is suppressed for privacy"
     return "not defined for one of the periods"
