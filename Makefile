@@ -8,7 +8,7 @@ DB     ?= data/pmhc.duckdb
 PORT   ?= 8501
 SAMPLE := $(wildcard sample_data/*.csv.gz)
 
-.PHONY: run test install browser java sample bench bench-hub clean
+.PHONY: run test install browser java sample bench bench-big bench-hub clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,9 +43,10 @@ sample: $(STAMP)
 	$(BIN)/python -m pmhc.generate --out sample_data/bad --bad
 	$(BIN)/python -c "from pmhc import auth; auth.write_synthetic_manifest()"
 
-# Speed at 100k, 1M and 10M calls (about 8 minutes on 2 cores; not part of `make test`).
-# `make bench ARGS=--quick` for a one-minute check; see README "Performance".
-bench: $(STAMP)
+# Speed at 100k, 1M and 10M calls: import, page queries, every page in headless Chromium,
+# pandas, memory (10–25 minutes on 2 cores with their load, ~5 GB of free disk; not part of `make test`).
+# `make bench ARGS=--quick` for a check in a few minutes; see README "Performance".
+bench: $(STAMP) browser
 	$(BIN)/python benchmarks/run.py --readme $(ARGS)
 
 # A regional hub: 50 generated agencies of 20k-2M calls a year in one database, the
@@ -53,6 +54,12 @@ bench: $(STAMP)
 # `make bench-hub ARGS="--scale 0.1"` for a tenth of the size). README "Regional hub".
 bench-hub: $(STAMP) java
 	$(BIN)/python benchmarks/hub.py $(ARGS)
+
+# A statewide pool of 100 million calls against 100k: import, page queries, the figures
+# checked against pandas (45 minutes on 2 shared cores; ~25 GB of free disk under benchmarks/out).
+bench-big: $(STAMP)
+	$(BIN)/python benchmarks/run.py --sizes 100000,100000000 --browser none --no-parquet --changes 20 \
+	    --readme --readme-section big $(ARGS)
 
 clean:
 	rm -rf $(VENV) data build *.egg-info test-artifacts

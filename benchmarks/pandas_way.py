@@ -226,6 +226,11 @@ def savings(fr: Frames, f, figures: dict, assumptions) -> dict:
               "ed_rate_cit_only": ed[scene["responder_type"].isin(CIT_ONLY)].mean()
               if scene["responder_type"].isin(CIT_ONLY).any() else None,
               "booked_share": bh["booked_arrests"].sum() / arrests if arrests else 1.0}
+    return _savings_from(inputs, figures, f, assumptions)
+
+
+def _savings_from(inputs: dict, figures: dict, f, assumptions) -> dict:
+    """The savings formula (queries/savings.sql :: savings) over its inputs."""
     out = dict(inputs)
     days = (f.period.end - f.period.start).days
     for scenario in ("value", "low", "high"):
@@ -319,3 +324,112 @@ def pages(fr: Frames, cfg, assumptions) -> dict:
         "Savings": lambda f: (savings(fr, f, _row(call_figures(fr, f)), assumptions), hl(f)),
         "Grant figures": lambda f: (hl(f),),
     }
+
+
+# ------------------------------------------------------------------ a statewide pool, in chunks
+
+CHUNK_ROWS = 4_000_000
+# A Yes/No column read as text (object dtype): its values as booleans, empty stays missing.
+_FLAG_TEXT = {True: True, False: False, "true": True, "false": False}
+
+
+def headline_chunked(paths: dict, cfg, f, assumptions) -> dict:
+    """headline() for data too big to hold in memory as frames (100M calls): the same
+    definitions, with the calls read in chunks and summed (counts, sums and the counts a
+    mean divides by), and the co-responder log and arrests (a few million rows) whole.
+    benchmarks/run.py checks it against pmhc at the statewide size."""
+    arr = pd.read_csv(paths["arrests"], usecols=["arrest_id", "call_id", "booked"])
+    linked = arr.dropna(subset=["call_id"]).groupby("call_id").agg(
+        arrests=("arrest_id", "size"), booked_arrests=("booked", lambda s: int(s.eq(True).sum())))
+    enc = pd.read_csv(paths["encounters"], parse_dates=["encounter_date"])
+    wanted = set(enc["call_id"].dropna())
+    start, end = pd.Timestamp(f.period.start), pd.Timestamp(f.period.end)
+    sums: dict = {}
+    looked_up = []
+
+    def add(key, value):
+        sums[key] = sums.get(key, 0) + value
+
+    usecols = ["call_id", "received_at", "call_type", "district", "bh_flag", "on_scene_at", "cleared_at",
+               "officer_minutes", "co_responder_present", "cit_officer_present", "use_of_force"]
+    for c in pd.read_csv(paths["calls"], usecols=usecols, parse_dates=["received_at", "on_scene_at", "cleared_at"],
+                         true_values=["true"], false_values=["false"], dtype={"bh_flag": "object",
+                         "co_responder_present": "object", "cit_officer_present": "object", "use_of_force": "object"},
+                         chunksize=CHUNK_ROWS):
+        for col in ("co_responder_present", "cit_officer_present", "use_of_force"):
+            c[col] = c[col].map(_FLAG_TEXT)  # read as text: the chunks' dtype is fixed, so true_values do not apply
+        c["district"] = c["district"].fillna("Unknown")
+        looked_up.append(c.loc[c["call_id"].isin(wanted), ["call_id", "district", "co_responder_present"]])
+        date = c["received_at"].dt.normalize()
+        c = c[(date >= start) & (date < end)]
+        if f.district:
+            c = c[c["district"].eq(f.district)]
+        flag = c["bh_flag"].map({True: True, False: False, "true": True, "false": False})
+        bh = flag.where(flag.notna(), c["call_type"].str.strip().str.upper().isin(cfg.bh_call_types)).astype(bool)
+        co = c["co_responder_present"].eq(True)
+        joined = c[["call_id"]].merge(linked, left_on="call_id", right_index=True, how="left")
+        has_arrest = joined["arrests"].notna().to_numpy()
+        scene = (c["cleared_at"] - c["on_scene_at"]).dt.total_seconds() / 60.0
+        add("calls_total", len(c))
+        add("bh_calls", int(bh.sum()))
+        add("co_responded_bh_calls", int((bh & co).sum()))
+        add("not_co_responded_bh_calls", int((bh & ~co).sum()))
+        add("cit_bh_calls", int((bh & c["cit_officer_present"].eq(True)).sum()))
+        add("bh_calls_with_arrest", int((bh & has_arrest).sum()))
+        add("co_arrest", int((bh & co & has_arrest).sum()))
+        add("nco_arrest", int((bh & ~co & has_arrest).sum()))
+        add("bh_calls_with_force", int((bh & c["use_of_force"].eq(True)).sum()))
+        for flag_, name in ((True, "co"), (False, "nco")):
+            m = bh & (co if flag_ else ~co)
+            add(f"officer_sum_{name}", float(c.loc[m, "officer_minutes"].sum()))
+            add(f"officer_n_{name}", int(c.loc[m, "officer_minutes"].notna().sum()))
+            add(f"scene_sum_{name}", float(scene[m].sum()))
+            add(f"scene_n_{name}", int(scene[m].notna().sum()))
+        add("officer_bh", float(c.loc[bh, "officer_minutes"].sum()))
+        add("bh_arrests", float(joined.loc[bh.to_numpy(), "arrests"].sum()))
+        add("bh_booked", float(joined.loc[bh.to_numpy(), "booked_arrests"].sum()))
+
+    calls = pd.concat(looked_up, ignore_index=True)
+    cols = calls.rename(columns={"co_responder_present": "call_co_responded"})
+    cols["call_co_responded"] = cols["call_co_responded"].eq(True)
+    enc = enc.merge(cols, on="call_id", how="left")
+    enc["district"] = enc["district"].fillna("Unknown")
+    enc["call_has_arrest"] = enc["call_id"].isin(arr["call_id"].dropna())
+    enc["outcome_known"] = enc["outcome"].notna() & enc["outcome"].ne("unmapped")
+    enc["outcome"] = enc["outcome"].fillna("unknown")
+    enc["month"] = enc["encounter_date"].dt.strftime("%Y-%m")
+    fr = Frames(calls=pd.DataFrame(), encounters=enc, arrests=arr)
+
+    def mean(name):
+        return sums[f"{name}_sum_co"] / sums[f"{name}_n_co"] if sums[f"{name}_n_co"] else None, \
+            sums[f"{name}_sum_nco"] / sums[f"{name}_n_nco"] if sums[f"{name}_n_nco"] else None
+
+    out = {k: sums[k] for k in ("calls_total", "bh_calls", "co_responded_bh_calls", "not_co_responded_bh_calls",
+                                "cit_bh_calls", "bh_calls_with_arrest", "bh_calls_with_force")}
+    out["co_response_coverage"] = out["co_responded_bh_calls"] / out["bh_calls"] if out["bh_calls"] else None
+    out["arrest_rate_co_responded"] = (sums["co_arrest"] / out["co_responded_bh_calls"]
+                                       if out["co_responded_bh_calls"] else None)
+    out["arrest_rate_not_co_responded"] = (sums["nco_arrest"] / out["not_co_responded_bh_calls"]
+                                           if out["not_co_responded_bh_calls"] else None)
+    officer_co, officer_nco = mean("officer")
+    scene_co, _ = mean("scene")
+    out["avg_on_scene_minutes_co_responded"] = scene_co
+    out["officer_hours_bh"] = sums["officer_bh"] / 60.0
+    out["officer_hours_returned"] = ((officer_nco - officer_co) * out["co_responded_bh_calls"] / 60.0
+                                     if None not in (officer_co, officer_nco) else None)
+    windows = list(cfg.repeat_windows_days)[:3]
+    for part in (contact_figures(fr, f), repeat_figures(fr, f, windows, cfg.repeat_min_contacts),
+                 follow_up_figures(fr, f)):
+        out.update(_row(part))
+    # savings: the contact part from the frames, the booked share from the summed calls
+    e = _contacts(fr, f.__class__(f.period, f.district, None))
+    scene = e[e["contact_type"].eq("on_scene") & e["outcome_known"]]
+    ed = scene["outcome"].isin(ED_OR_HOLD).astype(float)
+    co = scene["responder_type"].isin(CO_RESPONDERS)
+    cit = scene["responder_type"].isin(CIT_ONLY)
+    inputs = {"co_responder_scene_contacts": int(co.sum()),
+              "ed_rate_co_responder": ed[co].mean() if co.any() else None,
+              "ed_rate_cit_only": ed[cit].mean() if cit.any() else None,
+              "booked_share": sums["bh_booked"] / sums["bh_arrests"] if sums["bh_arrests"] else 1.0}
+    out.update(_savings_from(inputs, out, f, assumptions))
+    return out

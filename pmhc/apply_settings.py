@@ -68,5 +68,7 @@ def apply(db_path: Path | str | None = None, cfg: AgencyConfig | None = None, vi
     # db.connect (read-write) writes the disposition map and the data rules itself
     with snapshots.writing(path, files=[f"(settings: {', '.join(todo)})"], via=via, cfg=cfg) as (con, _interrupted):
         if importer.reclassify(con, cfg):
-            rollups.refresh_rollups(con)  # the stored totals count BH calls by the new rule
+            # the stored totals count the agency's BH calls by the new rule (reclassify noted
+            # its days; other agencies' totals stay)
+            rollups.update(con, cfg)
     return todo

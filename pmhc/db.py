@@ -78,7 +78,7 @@ def table_ddl(table: schema.Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    " + ",\n    ".join(cols) + "\n)"
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig | None = None) -> None:
     for table in schema.TABLES.values():
         con.execute(table_ddl(table))
         # A database built before a column was added to the model gets it (empty).
@@ -108,7 +108,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(q.sql)
     from . import rollups
 
-    rollups.ensure(con)  # stored daily call totals the call figures read (queries/rollups.sql)
+    rollups.ensure(con, cfg)  # stored daily call totals the call figures read (queries/rollups.sql)
 
 
 def write_groups(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,6 +126,8 @@ def configure(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
     """Session settings every connection needs (the agency's time zone)."""
     # Strings without an offset are read in the agency zone; TIMESTAMPTZ shows in it too.
     con.execute(f"SET TimeZone = '{cfg.timezone}'")
+    # Imports report their own stages (pmhc.progress); DuckDB's bar would print over them.
+    con.execute("SET enable_progress_bar = false")
 
 
 def connect(path: Path | str | None = None, *, read_only: bool = False,
@@ -151,12 +153,14 @@ def connect(path: Path | str | None = None, *, read_only: bool = False,
         con = duckdb.connect(str(path), read_only=read_only)
     configure(con, cfg)
     if not read_only:
-        ensure_schema(con)
+        ensure_schema(con, cfg)
         claim_rows(con, cfg)
         derive_arrest_days(con, cfg)
-        from . import dispositions
+        from . import dispositions, rollups
 
-        dispositions.write(con, cfg)  # the agency's disposition map, read by call_outcome_facts
+        if dispositions.write(con, cfg) and _has_rows(con, "calls", cfg.agency_key):  # the map call_outcome_facts reads
+            # every call of the agency may read differently (other agencies keep their maps)
+            rollups.build_agency(con, "call_outcome_day_rollup", cfg.agency_key, cfg)
         apply_data_rules(con, cfg)
         if str(path) != ":memory:":
             private(path)
@@ -186,8 +190,14 @@ def claim_rows(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
 
 def derive_arrest_days(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
     """Arrests stored before arrested_local was kept get it on the agency's clock."""
-    con.execute("UPDATE arrests SET arrested_local = timezone($tz, arrested_at) "
-                "WHERE arrested_local IS NULL AND agency = $a", {"tz": cfg.timezone, "a": cfg.agency_key})
+    missing = "arrested_local IS NULL AND agency = $a"
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM arrests WHERE {missing})", {"a": cfg.agency_key}).fetchall()[0][0]:
+        return
+    con.execute(f"UPDATE arrests SET arrested_local = timezone($tz, arrested_at) WHERE {missing}",
+                {"tz": cfg.timezone, "a": cfg.agency_key})
+    from . import rollups
+
+    rollups.refresh_rollups(con, "arrests", cfg=cfg)  # arrests counted by their day (a one-off: built whole)
 
 
 def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
@@ -206,8 +216,16 @@ def apply_data_rules(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
     con.execute("INSERT INTO data_rules VALUES ($a, $r, $v)", {"a": agency, "r": rule, "v": value})
     from . import rollups
 
-    rollups.refresh_rollups(con)
+    if _has_rows(con, "calls", agency) or _has_rows(con, "encounters", agency):  # (no rows: nothing to recount)
+        rollups.refresh_rollups(con, cfg=cfg, agency=agency)  # only this agency's calls read the rule
     return True
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str, agency: str | None = None) -> bool:
+    if agency is None:
+        return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0])
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {AGENCY_COLUMN} = $a)",
+                            {"a": agency}).fetchall()[0][0])
 
 
 def private(path: Path) -> None:

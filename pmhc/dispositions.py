@@ -19,12 +19,13 @@ def stored(con: duckdb.DuckDBPyConnection, agency: str) -> list[tuple]:
         "SELECT code, outcome FROM disposition_map WHERE agency = $a", {"a": agency}).fetchall())
 
 
-def write(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> None:
+def write(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
     """Replace the agency's stored map with its configured one (a no-op when they are
-    equal); other agencies' maps in a hub are left alone."""
+    equal); other agencies' maps in a hub are left alone. Returns whether it changed."""
     agency = cfg.agency_key
     if stored(con, agency) == sorted(cfg.dispositions):
-        return
+        return False
     con.execute("DELETE FROM disposition_map WHERE agency = $a", {"a": agency})
     if cfg.dispositions:
         con.executemany("INSERT INTO disposition_map VALUES (?, ?, ?)", [[agency, *p] for p in cfg.dispositions])
+    return True

@@ -27,7 +27,7 @@ from typing import Callable
 
 import duckdb
 
-from . import progress, reading, rollups, schema
+from . import fast_rows, progress, reading, records, rollups, schema
 from .value_rules import (_SPACE_CHARS, WindowError, _problem_selects, _typed_sql, clean_name,  # noqa: F401
                           date_window, trimmed_sql)
 from .config import AgencyConfig, agency_selection, load_agency
@@ -136,163 +136,22 @@ def read_header(path: Path) -> list[str]:
     return next(csv.reader(io.StringIO(text)), [])
 
 
-def ident(name: str) -> str:
-    """A column name from an export header as a quoted SQL identifier (a `"` in it is doubled)."""
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _csv_options(columns: list[str]) -> dict:
-    return {
-        "header": True,
-        "delim": ",",
-        "quote": '"',
-        "escape": '"',
-        "auto_detect": False,
-        "columns": {c: "VARCHAR" for c in columns},
-        "strict_mode": True,
-        "store_rejects": True,
-        "rejects_table": "csv_rejects",
-        "rejects_scan": "csv_rejects_scan",
-        "null_padding": False,
-        "encoding": "utf-8",
-    }
-
-
-# Sheet row numbers of CSV files converted from a workbook (reading.xlsx_to_csv), by path:
-# quarantine reports the row a user sees in Excel, not a line of the temporary CSV.
-_LINE_NUMBERS: dict[str, list[int]] = {}
+ident = records.ident
+# Sheet row numbers of CSV files converted from a workbook, by path (pmhc.records).
+_LINE_NUMBERS = records.LINE_NUMBERS
 
 
 def read_csv_text(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], target: str) -> tuple[int, list[dict]]:
     """Read a CSV into temp table `target` (all VARCHAR, columns as in the header) plus `_line`.
 
     Returns (records in file, structural rejects). The record count is checked against a
-    second reader (pmhc.reading): a file whose counts disagree is refused whole with the
-    first line where reading went wrong, and `_line` is the physical line where a record
-    starts, also after values with embedded newlines and blank lines.
+    second reader (pmhc.records, pmhc.reading): a file whose counts disagree is refused
+    whole with the first line where reading went wrong, and `_line` is the physical line
+    where a record starts, also after values with embedded newlines and blank lines.
     """
-    lines = reading.count_lines(path)
-    con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_rejects_scan")
-    opts = _csv_options(header)
-    # read_csv options are bound as parameters; the column names come from the file header,
-    # quoted as identifiers.
-    cols = ", ".join(ident(c) for c in header)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {target} AS SELECT {cols} FROM read_csv($path, "
-        "header=$header, delim=$delim, quote=$quote, escape=$escape, auto_detect=$auto_detect, "
-        "columns=$columns, strict_mode=$strict_mode, store_rejects=$store_rejects, "
-        "rejects_table=$rejects_table, rejects_scan=$rejects_scan, null_padding=$null_padding, "
-        "encoding=$encoding)",
-        {"path": str(path), **opts},
-    )
-    raw_rejects = rows(con, "SELECT line, error_type, error_message, column_name, csv_line FROM csv_rejects "
-                            "ORDER BY line, column_idx")
-    # The rejects tables hold the raw lines (person identifiers included): gone once read.
-    con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_rejects_scan")
-    by_line: dict[int, list[dict]] = {}
-    for r in raw_rejects:
-        by_line.setdefault(int(r["line"]), []).append(r)
-    n_good = rows(con, f"SELECT count(*) AS n FROM {target}")[0]["n"]
-    n_read = n_good + len(by_line)
-
-    override = _LINE_NUMBERS.get(str(path))
-    fast = lines.physical - 1 == n_read
-    if fast:
-        # One physical line per record and none skipped: DuckDB's line is the physical line.
-        ordinal_of = {line: line - 2 for line in by_line}
-        line_of = None
-    else:
-        records = reading.scan_records(path, len(header))
-        if len(records) != n_read:
-            first_quote = next((ln for ln, rs in by_line.items()
-                                if any(x["error_type"] == "UNQUOTED VALUE" for x in rs)), None)
-            if first_quote is not None:
-                # DuckDB counts lines without the newlines inside values: find the physical line.
-                raise reading.Refused(reading.unclosed_quote(path.name, _physical(records, first_quote)))
-            raise reading.Refused(
-                f"{path.name}: the file holds {len(records):,} records but the CSV reader read {n_read:,}; "
-                f"nothing was imported. Reading first went wrong near line {_first_gap(records, by_line, n_good)}: "
-                "check that line's quotes and separators, then import again.")
-        ordinal_of, embedded = {}, 0
-        duck_line = {}
-        for i, r in enumerate(records):
-            duck_line[r.start - embedded] = i
-            embedded += r.end - r.start
-        for line in by_line:
-            if line not in duck_line:
-                raise reading.Refused(f"{path.name}: line {line}: the CSV reader and an independent count of the "
-                                      "file's records disagree here; nothing was imported. Check that line's "
-                                      "quotes and separators, then import again.")
-            ordinal_of[line] = duck_line[line]
-        line_of = [r.start for r in records]
-    if override is not None:
-        if len(override) != n_read:
-            raise reading.Refused(f"{path.name}: the sheet holds {len(override):,} rows but {n_read:,} were read; "
-                                  "nothing was imported.")
-        line_of = override
-    reject_ords = sorted(ordinal_of[line] for line in by_line)
-    for line, rs in by_line.items():
-        for r in rs:
-            if r["error_type"] == "UNQUOTED VALUE" and "\n" in (r["csv_line"] or ""):
-                phys = line_of[ordinal_of[line]] if line_of else line
-                raise reading.Refused(reading.unclosed_quote(path.name, phys, (r["csv_line"] or "").count("\n") + 1))
-
-    # Good record k (0-based, file order) is record k + (rejected records before it); the
-    # few rejected records become (first k shifted, shift) breakpoints.
-    # rowids of a fresh table are contiguous in file order (insertion order is preserved);
-    # inside a transaction they start at a large offset, hence the subtraction. Numbered in
-    # place (ALTER + UPDATE), not copied: a copy of 10 million rows costs seconds.
-    first = rows(con, f"SELECT coalesce(min(rowid), 0) AS m FROM {target}")[0]["m"]
-    con.execute(f"ALTER TABLE {target} ADD COLUMN _k BIGINT")
-    con.execute(f"UPDATE {target} SET _k = rowid - $first", {"first": first})
-    ord_sql = "_k"
-    if reject_ords:
-        breaks = [(o - i, i + 1) for i, o in enumerate(reject_ords)]
-        con.execute("CREATE OR REPLACE TEMP TABLE _line_shift (k_from BIGINT, shift BIGINT)")
-        con.executemany("INSERT INTO _line_shift VALUES (?, ?)", breaks)
-        ord_sql = (f"_k + coalesce((SELECT max(shift) FROM _line_shift s WHERE s.k_from <= {target}._k), 0)")
-    if line_of is None:
-        con.execute(f"ALTER TABLE {target} ADD COLUMN _line BIGINT; UPDATE {target} SET _line = {ord_sql} + 2")
-    else:
-        import pandas as pd
-
-        con.register("_line_map_df", pd.DataFrame({"ord": range(len(line_of)), "line": line_of}))
-        con.execute(f"ALTER TABLE {target} ADD COLUMN _ord BIGINT; UPDATE {target} SET _ord = {ord_sql}")
-        con.execute(f"ALTER TABLE {target} ADD COLUMN _line BIGINT; UPDATE {target} SET _line = m.line "
-                    f"FROM _line_map_df m WHERE m.ord = {target}._ord")
-        con.unregister("_line_map_df")
-    con.execute("DROP TABLE IF EXISTS _line_shift")
-    rejected = []
-    for line, rs in sorted(by_line.items()):
-        worst = min(rs, key=lambda x: reading.REJECT_ORDER.index(x["error_type"])
-                    if x["error_type"] in reading.REJECT_ORDER else len(reading.REJECT_ORDER))
-        reason, message = reading.reject_reason(worst["error_type"], worst["error_message"], worst["column_name"],
-                                                len(header))
-        record = worst["csv_line"]
-        if reason == "too_long":
-            record = None  # megabytes of text are not kept; the line number finds the row
-        rejected.append({
-            "line": line_of[ordinal_of[line]] if line_of else line,
-            "column_name": worst["column_name"] if reason in ("encoding", "quote") and worst["column_name"] else "*",
-            "value": None, "reason": reason, "message": message, "record": record,
-        })
-    return n_read, rejected
-
-
-def _physical(records: list[reading.Record], duck_line: int) -> int:
-    embedded = 0
-    for r in records:
-        if r.start - embedded >= duck_line:
-            return r.start
-        embedded += r.end - r.start
-    return duck_line
-
-
-def _first_gap(records: list[reading.Record], by_line: dict, n_good: int) -> int:
-    """The first record the second reader found that the CSV reader did not account for."""
-    if by_line:
-        return _physical(records, min(by_line))
-    return records[min(n_good, len(records) - 1)].start if records else 2
+    read = records.read(con, path, header, target)
+    read.add_line_column(con)
+    return read.n_read, read.rejected
 
 
 def separator_hint(raw_header: list[str]) -> str:
@@ -305,8 +164,8 @@ def separator_hint(raw_header: list[str]) -> str:
     return ""
 
 
-def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.Table) -> StageResult:
-    """Stage a canonical CSV: header must name exactly the table's columns (any order)."""
+def canonical_header(path: Path, table: schema.Table) -> list[str]:
+    """The header of a canonical CSV, which must name exactly the table's columns (any order)."""
     raw_header = read_header(path)
     header = [clean_name(h) for h in raw_header]
     known = set(table.column_names)
@@ -328,6 +187,13 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
             f" (optional: {', '.join(c for c in table.column_names if c not in table.required_names) or 'none'}). "
             "Rename the columns, or import with a mapping profile (--profile)." + separator
         )
+    return header
+
+
+def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.Table) -> StageResult:
+    """Stage a canonical CSV as text: every value read as text into `stage_raw`, for the
+    value rules to trim, cast and check (validate_and_load)."""
+    header = canonical_header(path, table)
     n, rejected = read_csv_text(con, path, header, "stage_read")
     # Renamed, not copied (a copy of 10 million rows costs seconds); optional columns the
     # file lacks are added empty. Everything downstream reads stage_raw's columns by name.
@@ -339,14 +205,32 @@ def canonical_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.T
     return StageResult(rows_in_file=n, rejected=rejected)
 
 
+def typed_stager(con: duckdb.DuckDBPyConnection, path: Path, table: schema.Table, cfg: AgencyConfig,
+                 window: tuple[date, date], import_id: int) -> tuple[StageResult, fast_rows.Fast | None]:
+    """Stage a canonical CSV typed (pmhc.fast_rows): the rows that load as they are go
+    straight into the table with the import's id, the others to `stage_raw` as text for
+    the value rules. A file whose values mostly fail the typed reading (another date-time
+    form, say) is staged as text instead (canonical_stager): the same result, at the text
+    rules' speed."""
+    header = canonical_header(path, table)
+    params = person_params(table, con) if "person_key" in table.column_names else {}
+    try:
+        fast = fast_rows.load(con, path, header, table, cfg, window, import_id, _person_expr, params)
+    except records.ReadAsText:
+        fast_rows.drop(con, table, import_id)
+        return canonical_stager(con, path, table), None
+    return StageResult(rows_in_file=fast.read.n_read, rejected=fast.read.rejected), fast
+
+
 # ---------------------------------------------------------------- validation (rules: pmhc.value_rules)
 
 def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: AgencyConfig,
                       import_id: int, report: FileReport, rejected: list[dict],
                       allow_unmapped: bool = False, rejected_table: str | None = None,
                       window: tuple[date, date] | None = None,
-                      track: progress.Tracker | None = None) -> None:
-    """stage_raw → typed → quarantine + upsert. Fills the report's counts."""
+                      track: progress.Tracker | None = None, fast: fast_rows.Fast | None = None) -> None:
+    """stage_raw → typed → quarantine + upsert, with the rows of a typed read that load as
+    they are (`fast`, pmhc.fast_rows) upserted beside them. Fills the report's counts."""
     track = track or progress.Tracker(report.file, None)
     track.begin("validating", report.rows_in_file or None)
     casts = []
@@ -368,10 +252,12 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     flags = []
     for col, reason, cond, msg in flag_rules:
         n = rows(con, f"SELECT count(*) AS n FROM typed t WHERE {cond}")[0]["n"]
+        n += fast.flags.get(col, 0) if fast is not None else 0  # the typed read's own rows
         if n:
             flags.append({"column": col, "reason": reason, "rows": n, "message": msg})
     report.flags = flags
-    # Duplicate keys among otherwise valid rows: the last row in the file wins.
+    # Duplicate keys among otherwise valid rows: the last row in the file wins. (A typed
+    # read sends every row of a repeated key here, pmhc.fast_rows.)
     key = table.key
     con.execute(
         f"""INSERT INTO problems
@@ -397,6 +283,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     value = f"CASE WHEN p.column_name = 'person_key' THEN {hashed} ELSE p.value END" if has_person else "p.value"
     note = (f"CASE WHEN t.raw_person_key IS NOT NULL THEN '{PSEUDONYMISED_NOTE}' ELSE '' END"
             if has_person else "''")
+    hmac = person_params(table, con) if has_person else {}
     con.execute(
         f"""INSERT INTO quarantine ({QUARANTINE_COLUMNS}, record_key)
         SELECT $import_id, $file, $sha, $table, p._line, p.column_name, {value}, p.reason,
@@ -410,8 +297,7 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
                    END AS others
             FROM problems GROUP BY _line
         ) p JOIN typed t USING (_line)""",
-        {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name,
-         **(person_params(table, con) if has_person else {})},
+        {"import_id": import_id, "file": report.file, "sha": report.sha256, "table": table.name, **hmac},
     )
     if rejected:
         con.executemany(
@@ -431,42 +317,38 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
         con.execute(f"DROP TABLE {rejected_table}")
 
     track.end(report.rows_in_file)
-    # Good rows → target, replacing existing rows with the same key (re-imports never double-count).
+    # Good rows → target with this import's id (beside the typed read's rows, `fast`); then
+    # rows stored before with the same keys are replaced (re-imports never double-count).
     select = [f"t.{c.name}" for c in table.columns]
     for c in table.columns:
         if c.name == "person_key":
             select[table.column_names.index("person_key")] = person_key_sql("t.person_key")
-    derived = []
-    if table is schema.CALLS or table.name == "calls":
-        derived = [_is_bh_sql("t"), "timezone($tz, t.received_at) AS received_local"]
-    elif table.name == "arrests":
+    is_calls = table is schema.CALLS or table.name == "calls"
+    derived = [_is_bh_sql("t"), "timezone($tz, t.received_at) AS received_local"] if is_calls else []
+    if table.name == "arrests":
         derived = ["timezone($tz, t.arrested_at) AS arrested_local"]
-    # Only the good rows' keys are kept aside (to find the rows they replace); the rows go
-    # straight from `typed` into the table, since a full copy of them first costs seconds.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE good AS SELECT t.{key} FROM typed t "
-                "WHERE t._line NOT IN (SELECT _line FROM problems)")
-    n_good = rows(con, "SELECT count(*) AS n FROM good")[0]["n"]
-    track.begin("upserting", n_good)
-    params = {"import_id": import_id, **person_params(table, con),
-              **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if table.name == "calls" else {}),
+    params = {"import_id": import_id, "agency": cfg.agency_key, **hmac,
+              **({"tz": cfg.timezone, "bh_types": list(cfg.bh_call_types)} if is_calls else {}),
               **({"tz": cfg.timezone} if table.name == "arrests" else {})}
-    n_stored, n_changed = _stored_and_changed(con, table, select, params, cfg.agency_key)
-    # Natural keys are unique per agency: only this agency's rows are replaced (another
-    # agency of a hub may use the same incident numbers).
-    con.execute(f"DELETE FROM {table.name} WHERE agency = $agency AND {key} IN (SELECT {key} FROM good)",
-                {"agency": cfg.agency_key})
+    n_good = rows(con, "SELECT count(*) AS n FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)")[0]["n"]
+    n_good += fast.n_rows if fast is not None else 0
+    track.begin("upserting", n_good)
     con.execute(
         f"INSERT INTO {table.name} BY NAME SELECT {', '.join(select + derived)}, $agency AS agency, "
-        "$import_id::INTEGER AS _import_id FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)",
-        {**params, "agency": cfg.agency_key})
+        "$import_id::INTEGER AS _import_id FROM typed t WHERE t._line NOT IN (SELECT _line FROM problems)", params)
+    n_stored, n_changed = _replace_stored(con, table, import_id, cfg.agency_key)
     # A fixed row imported again replaces its earlier quarantine entry: quarantine rows of
-    # earlier imports whose key is now loaded, or quarantined again by this import, are gone.
-    con.execute(
-        f"""DELETE FROM quarantine WHERE table_name = $table AND import_id <> $import_id AND record_key IS NOT NULL
-        AND agency IS NOT DISTINCT FROM $agency
-        AND (record_key IN (SELECT {key} FROM good)
-             OR record_key IN (SELECT record_key FROM quarantine WHERE import_id = $import_id))""",
-        {"table": table.name, "import_id": import_id, "agency": cfg.agency_key})
+    # earlier imports (of this agency) whose key is now loaded, or quarantined again by this
+    # import, are gone.
+    q = {"table": table.name, "import_id": import_id, "agency": cfg.agency_key}
+    earlier = rows(con, "SELECT EXISTS (SELECT 1 FROM quarantine WHERE table_name = $table AND import_id <> $import_id "
+                        "AND record_key IS NOT NULL AND agency IS NOT DISTINCT FROM $agency) AS e", q)[0]["e"]
+    if earlier:
+        con.execute(
+            f"""DELETE FROM quarantine WHERE table_name = $table AND import_id <> $import_id AND record_key IS NOT NULL
+            AND agency IS NOT DISTINCT FROM $agency
+            AND (record_key IN (SELECT {key} FROM {table.name} WHERE _import_id = $import_id)
+                 OR record_key IN (SELECT record_key FROM quarantine WHERE import_id = $import_id))""", q)
     con.execute("UPDATE quarantine SET agency = $agency WHERE import_id = $import_id",
                 {"agency": cfg.agency_key, "import_id": import_id})
     for tmp in ("typed", "problems", "good", "stage_raw"):
@@ -479,25 +361,32 @@ def validate_and_load(con: duckdb.DuckDBPyConnection, table: schema.Table, cfg: 
     report.rows_new = n_good - n_stored
 
 
-def _stored_and_changed(con: duckdb.DuckDBPyConnection, table: schema.Table, select: list[str],
-                        params: dict, agency: str) -> tuple[int, int]:
-    """(good rows whose key is already stored, those of them whose values differ from the
-    stored row). Compared on the values as they would be stored (person identifiers as
-    pseudonyms), so re-importing an identical export reports its rows unchanged, not updated.
-    Derived columns follow from these values and the settings (re-derived before the load)."""
+def _replace_stored(con: duckdb.DuckDBPyConnection, table: schema.Table, import_id: int,
+                    agency: str) -> tuple[int, int]:
+    """Remove the rows of `agency` stored before whose key this import loaded again, and say
+    how many there were and how many of them held other values: (stored, changed). Natural
+    keys are unique per agency: another agency of a hub may use the same incident numbers,
+    and its rows stay. Compared on the values as stored (person identifiers as pseudonyms),
+    so re-importing an identical export reports its rows unchanged, not updated. Notes what
+    changed for the stored totals."""
     key = table.key
-    n_stored = rows(con, f"SELECT count(*) AS n FROM {table.name} WHERE agency = $agency "
-                         f"AND {key} IN (SELECT {key} FROM good)", {"agency": agency})[0]["n"]
-    if not n_stored:
+    if not rows(con, f"SELECT EXISTS (SELECT 1 FROM {table.name} WHERE _import_id IS DISTINCT FROM $import_id) AS e",
+                {"import_id": import_id})[0]["e"]:
+        rollups.note_full(con, table.name)  # a first load (of any agency): its stored totals are built whole
         return 0, 0
+    old = "_import_id IS DISTINCT FROM $import_id AND agency = $agency"
+    params = {"import_id": import_id, "agency": agency}
+    new_keys = f"SELECT {key} FROM {table.name} WHERE _import_id = $import_id"
     differs = " OR ".join(f"o.{c.name} IS DISTINCT FROM n.{c.name}" for c in table.columns if c.name != key)
-    used = {k: v for k, v in params.items() if f"${k}" in " ".join(select)}
-    n_changed = rows(
-        con,
-        f"SELECT count(*) AS n FROM {table.name} o JOIN (SELECT {', '.join(select)} FROM typed t "
-        f"WHERE t._line NOT IN (SELECT _line FROM problems)) n ON o.{key} = n.{key} AND o.agency = $agency "
-        f"WHERE {differs or 'false'}",
-        {**used, "agency": agency})[0]["n"]
+    r = rows(con, f"SELECT count(*) AS n, count(*) FILTER (WHERE {differs or 'false'}) AS changed "
+                  f"FROM (SELECT * FROM {table.name} WHERE {old}) o "
+                  f"JOIN (SELECT * FROM {table.name} WHERE _import_id = $import_id) n ON o.{key} = n.{key}",
+             params)[0]
+    n_stored, n_changed = int(r["n"]), int(r["changed"])
+    if n_stored:
+        rollups.note_rows(con, table, f"{old} AND {key} IN ({new_keys})", params)
+        con.execute(f"DELETE FROM {table.name} WHERE {old} AND {key} IN ({new_keys})", params)
+    rollups.note_loaded(con, table, import_id)
     return n_stored, n_changed
 
 
@@ -527,6 +416,11 @@ def reclassify(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
     stored = rows(con, "SELECT value FROM settings WHERE key = $k", {"k": key})
     if stored and stored[0]["value"] == current:
         return False
+    # The agency's calls and arrests may move to other days: their totals are recomputed on
+    # the days they leave and the days they arrive on (the other agencies' stay as they are).
+    mine = "agency = $a"
+    for t in ("calls", "arrests"):
+        rollups.note_rows(con, t, mine, {"a": cfg.agency_key})
     con.execute(
         "UPDATE calls SET is_bh = coalesce(bh_flag, upper(trim(call_type)) IN "
         "(SELECT unnest($bh_types::VARCHAR[]))), received_local = timezone($tz, received_at) WHERE agency = $a",
@@ -534,6 +428,8 @@ def reclassify(con: duckdb.DuckDBPyConnection, cfg: AgencyConfig) -> bool:
     )
     con.execute("UPDATE arrests SET arrested_local = timezone($tz, arrested_at) WHERE agency = $a",
                 {"tz": cfg.timezone, "a": cfg.agency_key})
+    for t in ("calls", "arrests"):
+        rollups.note_rows(con, t, mine, {"a": cfg.agency_key})
     con.execute("INSERT OR REPLACE INTO settings VALUES ($k, $v)", {"k": key, "v": current})
     return True
 
@@ -694,20 +590,28 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
                 cfg: AgencyConfig | None = None, stager: Stager | None = None,
                 profile_name: str | None = None, allow_unmapped: bool = False,
                 display_name: str | None = None, window: tuple[date, date] | None = None,
-                sheet: str | int | None = None, on_progress: progress.Listener | None = None) -> FileReport:
+                sheet: str | int | None = None, on_progress: progress.Listener | None = None,
+                rollups_later: bool = False) -> FileReport:
     """Import one file in one transaction; the ledger entry is written even when the file is rejected.
 
     A workbook (.xlsx) is read as its first sheet (or `sheet`) through the same stager,
     validation and quarantine as a CSV, with the sheet's row numbers as line numbers.
-    `on_progress` hears each stage (progress.IMPORT_STAGES) start and end, with its rows."""
+    `on_progress` hears each stage (progress.IMPORT_STAGES) start and end, with its rows.
+    With `rollups_later` the stored totals are left to the caller's rollups.update() (one
+    run of several files updates them once, pmhc.imports); otherwise they are updated here."""
     path = Path(path)
     agency_selection()  # a hub's rows are always some agency's: refused without --agency KEY
+    source = path
     cfg = cfg or load_agency()
-    report = FileReport(file=display_name or path.name, table=None, sha256=sha256_of(path))
+    report = FileReport(file=display_name or path.name, table=None, sha256="")
     report.import_id = _next_import_id(con)
     track = progress.Tracker(report.file, on_progress)
     workdir = None
+    # The second reader's pass over the bytes (line count, sha256) runs beside DuckDB's read.
+    scan = reading.scanning(path) if not reading.is_xlsx(path) else None
     try:
+        if scan is not None:
+            scan.__enter__()
         window = window or date_window(cfg)
         if reading.is_xlsx(path):
             import tempfile
@@ -735,16 +639,20 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         track.subject = f"{report.file} → {tbl.name}"
         con.execute("BEGIN TRANSACTION")
         try:
-            # A previous import of these exact bytes left quarantine rows; replace them, don't add.
-            con.execute("DELETE FROM quarantine WHERE sha256 = $sha AND table_name = $t "
-                        "AND agency IS NOT DISTINCT FROM $a", {"sha": report.sha256, "t": tbl.name, "a": cfg.agency_key})
             if tbl.name == "calls":
                 # Re-derive the stored calls before this file's rows arrive (they are derived
                 # with the current settings as they are inserted): on a first import this
                 # updates nothing, where afterwards it would rewrite every call just loaded.
                 reclassify(con, cfg)
             track.begin("reading")
-            staged = (stager or canonical_stager)(con, path, tbl)
+            if stager is None:
+                staged, fast = typed_stager(con, path, tbl, cfg, window, report.import_id)
+            else:
+                staged, fast = stager(con, path, tbl), None
+            report.sha256 = _sha256(source, path)
+            # A previous import of these exact bytes left quarantine rows; replace them, don't add.
+            con.execute("DELETE FROM quarantine WHERE sha256 = $sha AND table_name = $t "
+                        "AND agency IS NOT DISTINCT FROM $a", {"sha": report.sha256, "t": tbl.name, "a": cfg.agency_key})
             _key_rejects(path, tbl, staged, stager)
             _protect_rejects(con, path, tbl, staged, stager)
             track.end(staged.rows_in_file)
@@ -753,12 +661,14 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
             report.rows_collapsed = staged.rows_collapsed
             report.rows_other_tables = staged.rows_other_tables
             validate_and_load(con, tbl, cfg, report.import_id, report, staged.rejected, allow_unmapped,
-                              staged.rejected_table, window, track)
+                              staged.rejected_table, window, track, fast=fast)
             if not report.balanced:
                 raise AssertionError(f"{path.name}: ledger does not balance: {report.summary()}")
-            with track.stage("rollups", report.rows_loaded) as s:
-                rollups.refresh_rollups(con, tbl.name, cfg.agency_key)  # stored totals, same transaction
-                s.rows = report.rows_loaded
+            if not rollups_later:
+                with track.stage("rollups", report.rows_loaded) as s:
+                    # stored totals of what this import touched (its agency's rows), same transaction
+                    rollups.update(con, cfg)
+                    s.rows = report.rows_loaded
             from . import quality  # the data-quality report of this import, stored with it
 
             with track.stage("quality report", report.rows_loaded) as s:
@@ -779,9 +689,24 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path | str, *, table: str 
         report.rows_loaded = report.rows_new = report.rows_updated = report.rows_unchanged = 0
         report.rows_quarantined = 0
         report.rows_collapsed = report.rows_other_tables = 0
+        if not report.sha256:
+            report.sha256 = _sha256(source, path)
         _record(con, report, profile_name, cfg.agency_key)
     finally:
+        if scan is not None:
+            scan.__exit__(None, None, None)
         if workdir is not None:
             _LINE_NUMBERS.pop(str(path), None)
             workdir.cleanup()
     return report
+
+
+def _sha256(source: Path, read: Path) -> str:
+    """The ledger's digest of the file as given: from the second reader's pass when it read
+    these bytes (reading.count_lines), else computed here."""
+    if source == read and not reading.is_xlsx(source):
+        try:
+            return reading.count_lines(source).sha256
+        except (reading.Refused, OSError):
+            pass
+    return sha256_of(source)

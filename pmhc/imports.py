@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import db, importer, progress, snapshots  # noqa: F401 (progress: types)
+from . import db, importer, progress, rollups, snapshots
 from .config import AgencyConfig, default_db_path, load_agency
 
 
@@ -61,13 +61,31 @@ def run(files: list[Path | str], *, db_path: Path | str | None = None, profile: 
     with snapshots.writing(out.db_path, files=names, via=via, profile=Path(profile).name if profile else None,
                            cfg=cfg, on_wait=on_wait) as (con, interrupted):
         out.interrupted = interrupted
+        last = len(paths) * len(plan) - 1
         for i, (p, name) in enumerate(zip(paths, names)):
-            for kwargs in plan:
-                report = importer.import_file(con, p, display_name=name, cfg=cfg, on_progress=on_progress, **kwargs)
+            for j, kwargs in enumerate(plan):
+                # The stored totals are brought up to date once, for every file of the run,
+                # by its last import (viewers see none of the run's files before its
+                # snapshot is swapped in).
+                report = importer.import_file(con, p, display_name=name, cfg=cfg, on_progress=on_progress,
+                                              rollups_later=i * len(plan) + j < last, **kwargs)
                 out.reports.append(report)
                 if on_report:
                     on_report(report)
             if i == 0:
                 snapshots.fault_point("between_files")
+        if rollups.pending(con):  # the last file was refused: its notes went, the others' stay
+            loaded = sum(r.rows_loaded for r in out.reports)
+            final = out.reports[-1]
+            track = progress.Tracker(f"{final.file} → {final.table}" if final.table else final.file, on_progress)
+            with track.stage("rollups", loaded) as s:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    rollups.update(con, cfg)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                s.rows = loaded
         out.counts = db.table_counts(con)
     return out

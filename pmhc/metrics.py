@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import Field, create_model
 
 from . import coverage as _coverage
-from . import definitions, figures, present, sql
+from . import definitions, figures, present, rollups, sql
 from .config import AgencyConfig, Strict, config_dir, load_agency, read_toml, toml_dumps, validate
 from .periods import Period
 
@@ -89,7 +89,10 @@ def run(con: duckdb.DuckDBPyConnection, query: str, filters: Filters, by: str = 
     params = filters.params(by)
     if query in ("repeat_contacts", "repeat_people"):
         params.update(_repeat_params(cfg))
-    df = sql.df(con, query, params)
+    name = query
+    if query == "repeat_contacts" and rollups.stored_min_contacts(con) != cfg.repeat_min_contacts:
+        name = "repeat_contacts_any_n"  # the stored facts were built for another $min_contacts
+    df = sql.df(con, name, params)
     if query == "repeat_contacts":
         df = _rename_repeat(df, cfg)
     if by == "total" and df.empty:

@@ -41,10 +41,12 @@ EMPTY_PARTITION = "none"  # folder of the empty file written for a table with no
 # The agency's settings as the database stores them (read by queries/models.sql), copied
 # with the rows so the copy gives the figures the database gave when it was written:
 # table → the SELECT that copies it ($agency: the agency's key; a hub's database holds
-# many agencies' settings). Settings other than data rules stay behind.
+# many agencies' settings). Settings other than data rules and the repeat setting the
+# stored contact facts were built with stay behind.
 SETTINGS_TABLES = {
     "disposition_map": "SELECT code, outcome FROM disposition_map WHERE agency = $agency",
-    "settings": "SELECT 'rule:' || rule AS key, value FROM data_rules WHERE agency = $agency",
+    "settings": ("SELECT 'rule:' || rule AS key, value FROM data_rules WHERE agency = $agency "
+                 f"UNION ALL SELECT key, value FROM settings WHERE key = '{rollups.MIN_CONTACTS}'"),
 }
 
 
@@ -181,6 +183,9 @@ def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str, cfg: AgencyC
     if stored_rules is not None:
         con.execute(f"INSERT INTO data_rules SELECT $a, substr(key, 6), value FROM read_parquet("
                     f"{_literal(stored_rules)}, hive_partitioning = false) WHERE key LIKE 'rule:%'", {"a": key})
+        # the repeat setting the stored contact facts were built with (queries/repeat.sql)
+        con.execute(f"INSERT OR REPLACE INTO settings SELECT key, value FROM read_parquet("
+                    f"{_literal(stored_rules)}, hive_partitioning = false) WHERE key NOT LIKE 'rule:%'")
     else:
         con.execute("INSERT INTO data_rules VALUES ($a, 'co_responder_empty', $v)",
                     {"a": key, "v": cfg.co_responder_empty})
@@ -194,8 +199,11 @@ def attach(con: duckdb.DuckDBPyConnection, parquet_dir: Path | str, cfg: AgencyC
     for name in rollups.ROLLUPS:
         stored = _small_table(out, name, key)
         # The stored totals when exported with the rows; otherwise computed from them on the fly.
-        source = (f"SELECT {_literal_text(key)} AS {AGENCY_COLUMN}, * FROM read_parquet({_literal(stored)}, "
-                  "hive_partitioning = false)") if stored is not None else sql.get(name).sql
+        if stored is not None:
+            source = (f"SELECT {_literal_text(key)} AS {AGENCY_COLUMN}, * FROM read_parquet({_literal(stored)}, "
+                      "hive_partitioning = false)")
+        else:
+            source = rollups.view_sql(con, name, cfg)
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {source}")
 
 

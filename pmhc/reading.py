@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import re
 import sys
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -42,9 +44,19 @@ class Refused(Exception):
 
 @dataclass
 class Lines:
-    """Physical facts about a file's (decompressed) bytes."""
+    """Physical facts about a file's (decompressed) bytes, from one streaming pass."""
     physical: int  # lines, header included (a last line without a newline counts)
     size: int
+    sha256: str = ""  # of the file as stored (the compressed bytes of a .gz), for the ledger
+    # No control character (a tab, a NUL, a carriage return other than before a line feed):
+    # a value can then hold no whitespace but spaces, and for a value of ASCII characters
+    # trimming it needs to look at spaces only (pmhc.fast_rows).
+    controls: bool = True
+    ascii: bool = False  # every byte below 0x80
+
+    @property
+    def plain(self) -> bool:
+        return self.ascii and not self.controls
 
 
 def is_gzip(path: Path) -> bool:
@@ -55,23 +67,93 @@ def open_binary(path: Path):
     return gzip.open(path, "rb") if is_gzip(path) else path.open("rb")
 
 
+class _Hashing(io.RawIOBase):
+    """A file whose bytes are hashed as they are read: a .gz file's digest is taken in the
+    same pass that decompresses it."""
+
+    def __init__(self, raw, digest):
+        self.raw, self.digest = raw, digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self.raw.readinto(b)
+        if n:
+            self.digest.update(memoryview(b)[:n])
+        return n
+
+
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\n\r"
+_HIGH = bytes(range(0x80, 0x100))
+_CONTROLS = bytes(range(0x00, 0x20)) + b"\x7f"
+
+
+_SCANS: dict[str, Future] = {}
+
+
+class scanning:
+    """Start count_lines(path) in a thread now, beside DuckDB's read of the same file:
+    count_lines(path) within the block returns that pass's result (both read the file
+    once, on different cores)."""
+
+    def __init__(self, path: Path):
+        self.path = str(path)
+
+    def __enter__(self) -> "scanning":
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="pmhc-scan")
+        self.future = self._pool.submit(_count_lines, Path(self.path))
+        _SCANS[self.path] = self.future
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if _SCANS.get(self.path) is self.future:
+            del _SCANS[self.path]
+        self._pool.shutdown(wait=True)
+
+
 def count_lines(path: Path) -> Lines:
-    """Count physical lines by streaming the bytes; refuses a damaged gzip file and text
-    in UTF-16/32 (which the CSV reader would read as garbage)."""
+    """Count physical lines by streaming the bytes, and in the same pass take the file's
+    sha256 and what kinds of bytes it holds (Lines.controls, Lines.ascii). Refuses a
+    damaged gzip file and text in UTF-16/32 (which the CSV reader would read as garbage)."""
+    running = _SCANS.get(str(path))
+    if running is not None:
+        return running.result()
+    return _count_lines(path)
+
+
+def _count_lines(path: Path) -> Lines:
     n = size = 0
     last = b""
     first = None
+    digest = hashlib.sha256()
+    controls, high = False, False
+    cr = crlf = 0  # carriage returns, and those that end a line (before a line feed)
     try:
-        with open_binary(path) as f:
+        with path.open("rb") as stored:
+            hashed = _Hashing(stored, digest)
+            f = gzip.GzipFile(fileobj=io.BufferedReader(hashed, CHUNK)) if is_gzip(path) else hashed
             while True:
                 chunk = f.read(CHUNK)
                 if not chunk:
                     break
+                start = 0
                 if first is None:
                     first = chunk[:4]
+                    start = 3 if chunk.startswith(b"\xef\xbb\xbf") else 0
                 n += chunk.count(b"\n")
+                # (a UTF-8 byte-order mark before the header is no value's byte)
+                odd = (chunk[start:] if start else chunk).translate(None, _PRINTABLE)
+                if odd:
+                    high = high or bool(odd.translate(None, _CONTROLS))
+                    controls = controls or bool(odd.translate(None, _HIGH))
+                cr += chunk.count(b"\r")
+                crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
                 size += len(chunk)
                 last = chunk[-1:]
+            if is_gzip(path):
+                while hashed.readinto(bytearray(CHUNK)):
+                    pass  # bytes after the last gzip member (none in a sound file) are hashed too
     except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as e:
         if not is_gzip(path):
             raise
@@ -84,7 +166,57 @@ def count_lines(path: Path) -> Lines:
                       "(in Excel: 'CSV UTF-8 (Comma delimited)') and import again.")
     if size and last != b"\n":
         n += 1
-    return Lines(physical=n, size=size)
+    return Lines(physical=n, size=size, sha256=digest.hexdigest(), controls=controls or cr != crlf, ascii=not high)
+
+
+def fetch_records(path: Path, spans: list[tuple[int, int]]) -> dict[int, bytes]:
+    """The raw bytes of the records at physical lines [start, end] (1-based, both included),
+    keyed by start line, with their line endings: a few rows read again from the file, for
+    the rows the typed reading sends to the text rules (pmhc.fast_rows). One streaming pass;
+    only the chunks holding a wanted line are split into lines."""
+    if not spans:
+        return {}
+    wanted = sorted(spans)
+    out: dict[int, list[bytes]] = {}
+    line = 1  # physical line the next byte belongs to
+    i = 0  # first span not finished yet
+    carry = b""
+    with open_binary(path) as f:
+        while i < len(wanted):
+            chunk = f.read(CHUNK)
+            if not chunk:
+                if carry:
+                    chunk, carry = carry, b""
+                    _take(chunk, line, wanted, i, out, final=True)
+                break
+            chunk = carry + chunk
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                carry = chunk
+                continue
+            body, carry = chunk[:cut], chunk[cut:]
+            lines_here = body.count(b"\n")
+            if wanted[i][0] < line + lines_here:
+                _take(body, line, wanted, i, out)
+            line += lines_here
+            while i < len(wanted) and wanted[i][1] < line:
+                i += 1
+    return {start: b"".join(parts) for start, parts in out.items()}
+
+
+def _take(body: bytes, first_line: int, wanted: list[tuple[int, int]], i: int, out: dict, final: bool = False) -> None:
+    """Add the lines of `body` (starting at physical line `first_line`) that wanted spans cover."""
+    parts = body.split(b"\n")
+    if parts[-1] == b"":
+        parts.pop()
+    parts = [p + b"\n" for p in parts[:-1]] + [parts[-1] + (b"" if final and not body.endswith(b"\n") else b"\n")] \
+        if parts else []
+    last_line = first_line + len(parts) - 1
+    for start, end in wanted[i:]:
+        if start > last_line:
+            break
+        for ln in range(max(start, first_line), min(end, last_line) + 1):
+            out.setdefault(start, []).append(parts[ln - first_line])
 
 
 @dataclass

@@ -210,6 +210,11 @@ def _settings_frames(spark, base: str, cfg: AgencyConfig) -> dict:
         if stored["settings"] is not None else
         spark.createDataFrame([(key, "co_responder_empty", cfg.co_responder_empty)],
                               "agency STRING, rule STRING, value STRING"))
+    # other settings stored with the copy: the repeat setting the stored contact facts were
+    # built with (queries/repeat.sql :: repeat_facts_min_contacts)
+    frames["settings"] = (stored["settings"].where("key NOT LIKE 'rule:%'").select("key", "value")
+                          if stored["settings"] is not None else
+                          spark.createDataFrame([], "key STRING, value STRING"))
     frames["disposition_map"] = (
         stored["disposition_map"].select(F.lit(key).alias("agency"), "code", "outcome")
         if stored["disposition_map"] is not None else
@@ -243,8 +248,16 @@ def attach(spark, parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> N
     for name in rollups.ROLLUPS:
         stored = _read(spark, f"{base}/{name}/{parquet.AGENCY_COLUMN}={key}")
         if stored is None:
-            # Not exported with the rows: computed by Spark from them, once per session.
-            stored = spark.sql(spark_sql.to_spark(sql.get(name).sql)).cache()
+            # Not exported with the rows: computed by Spark from them, once per session
+            # (the contact facts over all contacts, for the agency's $min_contacts).
+            if name == "encounter_facts_stored":
+                spark.sql("SELECT * FROM encounter_facts").createOrReplaceTempView("encounter_facts_scope")
+                spark.sql(spark_sql.to_spark(rollups.PERSON_NUMBERS_SELECT)).createOrReplaceTempView("person_numbers")
+                built = spark.createDataFrame([(rollups.MIN_CONTACTS, str(rollups.min_contacts(cfg)))],
+                                              "key STRING, value STRING")
+                spark.sql(f"SELECT * FROM settings WHERE key <> '{rollups.MIN_CONTACTS}'").unionByName(built) \
+                    .cache().createOrReplaceTempView("settings")
+            stored = spark.sql(spark_sql.to_spark(rollups.computed_sql(name, cfg))).cache()
         else:
             from pyspark.sql import functions as F
 

@@ -23,6 +23,9 @@ small fixture in tests/test_spark.py):
   an average comes out as the same double DuckDB gives.
 
 - A DATE parameter is bound as ISO text and cast to DATE in the SQL (pmhc.spark says why).
+- DuckDB macros (`CREATE MACRO` in queries/models.sql: or_unknown, co_responded_rule,
+  scene_minutes) have no Spark counterpart: each call is replaced by the macro's body
+  with its arguments put in, so the one definition in models.sql serves both engines.
 
 Constructs that are written differently in the two engines but mean the same are left to
 sqlglot (strftime → DATE_FORMAT, list → COLLECT_LIST, string_split → SPLIT, GROUP BY ALL
@@ -40,6 +43,8 @@ sums BIGINT to HUGEINT, which pandas gets as a float).
 from __future__ import annotations
 
 from functools import lru_cache
+
+import re
 
 import sqlglot
 from sqlglot import exp
@@ -91,13 +96,47 @@ def _correct(node: exp.Expression, dates: frozenset[str]) -> exp.Expression:
     return node
 
 
+_MACRO = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?MACRO\s+(\w+)\s*\(([^)]*)\)\s+AS\s+(.*?);?\s*$",
+                    re.IGNORECASE | re.DOTALL)
+
+
+@lru_cache(maxsize=None)
+def _macros() -> dict[str, tuple[list[str], exp.Expression]]:
+    """The scalar macros of queries/models.sql: lower-case name → (parameters, body)."""
+    from . import sql
+    from .config import QUERIES_DIR
+
+    out = {}
+    for q in sql.parse_file(QUERIES_DIR / "models.sql").values():
+        m = _MACRO.search(q.sql.strip())
+        if m:
+            params = [p.strip().lower() for p in m.group(2).split(",") if p.strip()]
+            out[m.group(1).lower()] = (params, parse(m.group(3)))
+    return out
+
+
+def _expand(node: exp.Expression) -> exp.Expression:
+    """A call of a macro → its body with the call's arguments in place of its parameters."""
+    if not (isinstance(node, exp.Anonymous) and str(node.this).lower() in _macros()):
+        return node
+    params, body = _macros()[str(node.this).lower()]
+    args = dict(zip(params, node.expressions))
+
+    def put(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, exp.Column) and not n.table and n.name.lower() in args:
+            return args[n.name.lower()].copy()
+        return n
+
+    return exp.Paren(this=body.copy().transform(put)).transform(_expand)
+
+
 def parse(duckdb_sql: str) -> exp.Expression:
     """One DuckDB statement as a sqlglot tree (raises sqlglot.ParseError on a typo)."""
     return sqlglot.parse_one(duckdb_sql, read="duckdb")
 
 
 def _generate(tree: exp.Expression, dates: frozenset[str]) -> str:
-    tree = tree.transform(lambda node: _correct(node, dates))
+    tree = tree.transform(_expand).transform(lambda node: _correct(node, dates))
     return PmhcSpark().generate(tree, unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 

@@ -7,36 +7,35 @@
 -- records when any are loaded, else the call outcome (arrest_source says which).
 
 -- name: outcomes_from_calls
--- Diversion, connection to care, involuntary holds, ED transports and arrests over BH calls.
+-- Diversion, connection to care, involuntary holds, ED transports and arrests over BH calls
+-- ($by: total, month, district, call type or beat), from the stored daily totals of call_outcome_facts
+-- (queries/rollups.sql :: call_outcome_day_rollup).
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
-             WHEN 'call_type' THEN coalesce(nullif(trim(call_type), ''), 'Unknown')
-             WHEN 'beat' THEN coalesce(beat, 'Unknown')
+             WHEN 'call_type' THEN call_type
+             WHEN 'beat' THEN beat
              ELSE 'all' END                                                   AS bucket,
-    count(*)                                                                  AS bh_calls,
-    count(*) FILTER (WHERE outcome_known)                                     AS bh_calls_outcome_known,
-    count(*) FILTER (WHERE NOT outcome_known)                                 AS bh_calls_outcome_unknown,
-    count(diverted)                                                           AS diversion_measured,
-    count(*) FILTER (WHERE diverted)                                          AS diverted_calls,
-    count(*) FILTER (WHERE diverted) / nullif(count(diverted), 0)             AS call_diversion_rate,
-    count(connected_to_care)                                                  AS care_measured,
-    count(*) FILTER (WHERE connected_to_care)                                 AS care_connected_calls,
-    count(*) FILTER (WHERE connected_to_care) / nullif(count(connected_to_care), 0)
-                                                                              AS call_connection_to_care_rate,
-    count(involuntary_hold)                                                   AS holds_measured,
-    count(*) FILTER (WHERE involuntary_hold)                                  AS involuntary_hold_calls,
-    count(*) FILTER (WHERE involuntary_hold) / nullif(count(involuntary_hold), 0)
-                                                                              AS call_involuntary_hold_rate,
-    count(transported)                                                        AS transports_measured,
-    count(*) FILTER (WHERE transported)                                       AS ed_transport_calls,
-    count(arrested)                                                           AS arrests_measured,
-    count(*) FILTER (WHERE arrested)                                          AS arrested_calls,
-    count(*) FILTER (WHERE arrested) / nullif(count(arrested), 0)             AS call_arrest_rate,
+    CAST(sum(bh_calls) AS BIGINT)                                             AS bh_calls,
+    CAST(sum(outcome_known) AS BIGINT)                                        AS bh_calls_outcome_known,
+    CAST(sum(bh_calls - outcome_known) AS BIGINT)                             AS bh_calls_outcome_unknown,
+    CAST(sum(diversion_measured) AS BIGINT)                                   AS diversion_measured,
+    CAST(sum(diverted) AS BIGINT)                                             AS diverted_calls,
+    sum(diverted) / nullif(sum(diversion_measured), 0)                        AS call_diversion_rate,
+    CAST(sum(care_measured) AS BIGINT)                                        AS care_measured,
+    CAST(sum(care_connected) AS BIGINT)                                       AS care_connected_calls,
+    sum(care_connected) / nullif(sum(care_measured), 0)                       AS call_connection_to_care_rate,
+    CAST(sum(holds_measured) AS BIGINT)                                       AS holds_measured,
+    CAST(sum(holds) AS BIGINT)                                                AS involuntary_hold_calls,
+    sum(holds) / nullif(sum(holds_measured), 0)                               AS call_involuntary_hold_rate,
+    CAST(sum(transports_measured) AS BIGINT)                                  AS transports_measured,
+    CAST(sum(transported) AS BIGINT)                                          AS ed_transport_calls,
+    CAST(sum(arrests_measured) AS BIGINT)                                     AS arrests_measured,
+    CAST(sum(arrested) AS BIGINT)                                             AS arrested_calls,
+    sum(arrested) / nullif(sum(arrests_measured), 0)                          AS call_arrest_rate,
     min(arrest_source)                                                        AS arrest_source
-FROM call_outcome_facts
-WHERE is_bh
-  AND call_date >= $start AND call_date < $end
+FROM call_outcome_day_rollup
+WHERE call_date >= $start AND call_date < $end
   AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
 GROUP BY ALL

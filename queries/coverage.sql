@@ -21,51 +21,54 @@ WITH c AS (
       AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), e AS (
-    SELECT count(*)                                                                  AS contacts,
-           count(*) FILTER (WHERE outcome <> 'unknown')                              AS contact_outcome,
-           count(person_key)                                                         AS person_key,
-           count(minutes)                                                            AS contact_minutes
-    FROM encounter_facts_stored
+    -- contact fields, from the stored daily contact counts (queries/rollups.sql :: contact_day_rollup)
+    SELECT CAST(coalesce(sum(contacts), 0) AS BIGINT)                                 AS contacts,
+           CAST(coalesce(sum(contacts) FILTER (WHERE outcome <> 'unknown'), 0) AS BIGINT) AS contact_outcome,
+           CAST(coalesce(sum(contacts) FILTER (WHERE identified), 0) AS BIGINT)       AS person_key,
+           CAST(coalesce(sum(minutes_n), 0) AS BIGINT)                                AS contact_minutes
+    FROM contact_day_rollup
     WHERE encounter_date >= $start AND encounter_date < $end
       AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
       AND ($responder_type IS NULL OR responder_type = $responder_type)
 ), scene AS (
     -- the two groups the savings estimate compares (any responder filter aside, as there)
-    SELECT count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
-                                                                                     AS co_responder_scene,
-           count(*) FILTER (WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only'))                    AS cit_scene
-    FROM encounter_facts_stored
+    SELECT CAST(coalesce(sum(contacts) FILTER (WHERE responder_type IN
+               (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder')), 0) AS BIGINT) AS co_responder_scene,
+           CAST(coalesce(sum(contacts) FILTER (WHERE responder_type IN
+               (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only')), 0) AS BIGINT)     AS cit_scene
+    FROM contact_day_rollup
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
       AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), o AS (
     -- outcomes recorded on BH calls (queries/models.sql :: call_outcome_facts): the number
-    -- of calls each call-level outcome figure is measured on, for agencies without a log
-    SELECT count(*) FILTER (WHERE outcome_known)                                     AS call_outcome,
-           count(diverted)                                                           AS call_diversion,
-           count(connected_to_care)                                                  AS call_care,
-           count(involuntary_hold)                                                   AS call_hold,
-           count(transported)                                                        AS call_transport,
-           count(arrested) FILTER (WHERE arrest_source = 'call outcome')             AS call_arrest
-    FROM call_outcome_facts
-    WHERE is_bh
-      AND call_date >= $start AND call_date < $end
+    -- of calls each call-level outcome figure is measured on, for agencies without a log;
+    -- from the stored daily totals (queries/rollups.sql :: call_outcome_day_rollup)
+    SELECT CAST(coalesce(sum(outcome_known), 0) AS BIGINT)                           AS call_outcome,
+           CAST(coalesce(sum(diversion_measured), 0) AS BIGINT)                      AS call_diversion,
+           CAST(coalesce(sum(care_measured), 0) AS BIGINT)                           AS call_care,
+           CAST(coalesce(sum(holds_measured), 0) AS BIGINT)                          AS call_hold,
+           CAST(coalesce(sum(transports_measured), 0) AS BIGINT)                     AS call_transport,
+           CAST(coalesce(sum(call_arrest_measured), 0) AS BIGINT)                    AS call_arrest
+    FROM call_outcome_day_rollup
+    WHERE call_date >= $start AND call_date < $end
       AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
 ), a AS (
-    SELECT count(*) AS arrests,
-           count(booked) AS booked                                               -- booked field recorded
-    FROM arrests
-    WHERE CAST(arrested_local AS DATE) >= $start AND CAST(arrested_local AS DATE) < $end
+    -- arrests dated on their agency's clock (arrested_local)
+    SELECT CAST(coalesce(sum(arrests), 0) AS BIGINT) AS arrests,
+           CAST(coalesce(sum(booked), 0) AS BIGINT)  AS booked                       -- booked field recorded
+    FROM arrest_day_rollup
+    WHERE arrest_date >= $start AND arrest_date < $end
       AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 ), span AS (
     SELECT (SELECT min(call_date) FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS calls_first,
            (SELECT max(call_date) FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS calls_last,
-           (SELECT min(encounter_date) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS contacts_first,
-           (SELECT max(encounter_date) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))            AS contacts_last,
-           (SELECT CAST(min(arrested_local) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_first,
-           (SELECT CAST(max(arrested_local) AS DATE) FROM arrests WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS arrests_last
+           (SELECT min(encounter_date) FROM contact_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS contacts_first,
+           (SELECT max(encounter_date) FROM contact_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))    AS contacts_last,
+           (SELECT min(arrest_date) FROM arrest_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))        AS arrests_first,
+           (SELECT max(arrest_date) FROM arrest_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency)))        AS arrests_last
 )
 SELECT * FROM c, e, scene, o, a, span;

@@ -12,9 +12,29 @@ CREATE TABLE IF NOT EXISTS disposition_map (
     outcome VARCHAR NOT NULL
 );
 
--- name: call_facts
--- One row per CAD call with what call metrics need, on the agency's wall clock.
-CREATE OR REPLACE VIEW call_facts AS
+-- name: or_unknown
+-- A label from the export (district, beat, call type): empty = 'Unknown'.
+CREATE OR REPLACE MACRO or_unknown(v) AS coalesce(nullif(trim(v), ''), 'Unknown');
+
+-- name: co_responded_rule
+-- Whether a call of agency `ag` was co-responded: co_responder_present, and when it is
+-- empty unknown, unless that agency's config says empty means not co-responded
+-- ([data_rules] co_responder_empty, written to data_rules by pmhc.db). Call it with
+-- qualified columns (c.agency): an unqualified `agency` would name data_rules' own.
+CREATE OR REPLACE MACRO co_responded_rule(ag, present) AS coalesce(present, CASE WHEN (SELECT max(r.value)
+    FROM data_rules r WHERE r.agency = ag AND r.rule = 'co_responder_empty') = 'not_co_responded' THEN false END);
+
+-- name: scene_minutes
+-- Whole seconds from first unit on scene to last cleared, as date_diff('second', ...) counts
+-- them, computed on epoch microseconds (50× faster than the calendar version), in minutes.
+CREATE OR REPLACE MACRO scene_minutes(on_scene, cleared) AS
+    (epoch_us(cleared) // 1000000 - epoch_us(on_scene) // 1000000) / 60.0;
+
+-- name: call_base
+-- One row per CAD call with what call metrics need, on the agency's wall clock: every
+-- column of call_facts but the arrest link (the stored daily totals join arrests to the
+-- BH calls only, which is much cheaper than linking every call).
+CREATE OR REPLACE VIEW call_base AS
 SELECT
     c.agency,
     c.call_id,
@@ -25,26 +45,29 @@ SELECT
     CASE WHEN c.received_time_known IS DISTINCT FROM false THEN hour(c.received_local) END AS hour,
     c.received_time_known IS DISTINCT FROM false        AS hour_known,
     isodow(c.received_local)                            AS weekday,   -- 1 = Monday
-    coalesce(nullif(trim(c.district), ''), 'Unknown')   AS district,
-    coalesce(nullif(trim(c.beat), ''), 'Unknown')       AS beat,
+    or_unknown(c.district)                              AS district,
+    or_unknown(c.beat)                                  AS beat,
     c.call_type,
     c.is_bh,
-    -- empty = unknown, unless the agency's config says empty means not co-responded
-    -- ([data_rules] co_responder_empty, written to data_rules by pmhc.db)
-    coalesce(c.co_responder_present, CASE WHEN r.value = 'not_co_responded' THEN false END) AS co_responded,
+    co_responded_rule(c.agency, c.co_responder_present) AS co_responded,
     c.cit_officer_present,
     c.officer_minutes,
-    -- whole seconds from first unit on scene to last cleared, as date_diff('second', ...)
-    -- counts them, computed on epoch microseconds (50× faster than the calendar version)
-    (epoch_us(c.cleared_at) // 1000000 - epoch_us(c.on_scene_at) // 1000000) / 60.0 AS on_scene_minutes,
+    scene_minutes(c.on_scene_at, c.cleared_at)          AS on_scene_minutes,
     c.use_of_force,
-    c.disposition,
+    c.disposition
+FROM calls c;
+
+-- name: call_facts
+-- One row per CAD call with what call metrics need (call_base), and whether an arrest
+-- record names the call.
+CREATE OR REPLACE VIEW call_facts AS
+SELECT
+    b.*,
     ar.call_id IS NOT NULL                              AS has_arrest
-FROM calls c
-LEFT JOIN data_rules r ON r.agency = c.agency AND r.rule = 'co_responder_empty'
+FROM call_base b
 -- an arrest record names the call by its call_id, within the same agency
 LEFT JOIN (SELECT DISTINCT agency, call_id FROM arrests WHERE call_id IS NOT NULL) ar
-       ON ar.agency = c.agency AND ar.call_id = c.call_id;
+       ON ar.agency = b.agency AND ar.call_id = b.call_id;
 
 -- name: encounter_facts
 -- One row per co-responder log contact, with its call's district, call type, beat and

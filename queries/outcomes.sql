@@ -7,7 +7,8 @@
 --   unknown: outcome empty or an unmapped code (counted and shown, never dropped).
 
 -- name: outcomes_contacts
--- Diversion, connection to care and involuntary holds over BH contacts (co-responder log).
+-- Diversion, connection to care and involuntary holds over BH contacts (co-responder log),
+-- from the stored daily contact counts (queries/rollups.sql :: contact_day_rollup).
 -- By call type or beat: the contact's call's, 'No linked call' for contacts without one.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
@@ -17,22 +18,23 @@ SELECT
              WHEN 'call_type' THEN call_type
              WHEN 'beat' THEN beat
              ELSE 'all' END                                                   AS bucket,
-    count(*)                                                                  AS bh_contacts,
-    count(*) FILTER (WHERE outcome_known)                                     AS known_outcome_contacts,
-    count(*) FILTER (WHERE NOT outcome_known)                                 AS unknown_outcome_contacts,
-    count(*) FILTER (WHERE outcome_known AND NOT call_has_arrest
-        AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted'))
+    CAST(sum(contacts) AS BIGINT)                                             AS bh_contacts,
+    CAST(coalesce(sum(contacts) FILTER (WHERE outcome_known), 0) AS BIGINT)   AS known_outcome_contacts,
+    CAST(coalesce(sum(contacts) FILTER (WHERE NOT outcome_known), 0) AS BIGINT) AS unknown_outcome_contacts,
+    CAST(coalesce(sum(contacts) FILTER (WHERE outcome_known AND NOT call_has_arrest
+        AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted')), 0) AS BIGINT)
                                                                               AS diverted_contacts,
-    count(*) FILTER (WHERE outcome_known AND NOT call_has_arrest
-        AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted'))
-        / nullif(count(*) FILTER (WHERE outcome_known), 0)                    AS diversion_rate,
-    count(*) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care'))
-                                                                              AS care_connections,
-    count(*) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care'))
-        / nullif(count(*) FILTER (WHERE outcome_known), 0)                    AS connection_to_care_rate,
-    count(*) FILTER (WHERE outcome = 'involuntary_hold')                      AS involuntary_holds,
-    count(*) FILTER (WHERE outcome = 'arrest' OR call_has_arrest)             AS contacts_ending_in_arrest
-FROM encounter_facts_stored
+    coalesce(sum(contacts) FILTER (WHERE outcome_known AND NOT call_has_arrest
+        AND outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'diverted')), 0)
+        / nullif(sum(contacts) FILTER (WHERE outcome_known), 0)               AS diversion_rate,
+    CAST(coalesce(sum(contacts) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care')), 0)
+         AS BIGINT)                                                           AS care_connections,
+    coalesce(sum(contacts) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'care')), 0)
+        / nullif(sum(contacts) FILTER (WHERE outcome_known), 0)               AS connection_to_care_rate,
+    CAST(coalesce(sum(contacts) FILTER (WHERE outcome = 'involuntary_hold'), 0) AS BIGINT) AS involuntary_holds,
+    CAST(coalesce(sum(contacts) FILTER (WHERE outcome = 'arrest' OR call_has_arrest), 0) AS BIGINT)
+                                                                              AS contacts_ending_in_arrest
+FROM contact_day_rollup
 WHERE encounter_date >= $start AND encounter_date < $end
   AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)
@@ -41,7 +43,8 @@ GROUP BY ALL
 ORDER BY bucket;
 
 -- name: outcome_mix
--- Contacts by outcome (long form, 'unknown' and 'unmapped' included) per bucket.
+-- Contacts by outcome (long form, 'unknown' and 'unmapped' included) per bucket, from the
+-- stored daily contact counts.
 SELECT
     CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
              WHEN 'district' THEN district
@@ -49,8 +52,8 @@ SELECT
              WHEN 'contact_type' THEN contact_type
              ELSE 'all' END                                                   AS bucket,
     outcome,
-    count(*)                                                                  AS contacts
-FROM encounter_facts_stored
+    CAST(sum(contacts) AS BIGINT)                                             AS contacts
+FROM contact_day_rollup
 WHERE encounter_date >= $start AND encounter_date < $end
   AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
   AND ($district IS NULL OR district = $district)

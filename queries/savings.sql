@@ -8,12 +8,15 @@
 -- voluntary ED/hospital or an involuntary hold. Booked share = share of arrests on BH
 -- calls in the period that were booked into jail (1 when there are none).
 WITH scene AS (
-    SELECT responder_type, outcome
-    FROM encounter_facts_stored
+    -- on-scene contacts with a known outcome, from the stored daily contact counts
+    -- (queries/rollups.sql :: contact_day_rollup)
+    SELECT responder_type, outcome, sum(contacts) AS n
+    FROM contact_day_rollup
     WHERE contact_type = 'on_scene' AND outcome_known
       AND encounter_date >= $start AND encounter_date < $end
       AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
       AND ($district IS NULL OR district = $district)
+    GROUP BY ALL
 ), bh_arrests AS (
     -- arrest records naming a BH call received in the period, from the stored daily
     -- totals (queries/rollups.sql :: call_day_rollup)
@@ -24,13 +27,18 @@ WITH scene AS (
       AND ($district IS NULL OR district = $district)
 )
 SELECT
-    (SELECT count(*) FROM scene WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
+    (SELECT CAST(coalesce(sum(n), 0) AS BIGINT) FROM scene
+     WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
                                                                      AS co_responder_scene_contacts,
-    (SELECT avg(CASE WHEN outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold') THEN 1.0 ELSE 0.0 END)
+    -- the share of contacts ending in an ED transport (0 or 1 per contact, averaged)
+    (SELECT coalesce(sum(n) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold')), 0)
+            / nullif(sum(n), 0)
        FROM scene WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'co_responder'))
                                                                      AS ed_rate_co_responder,
-    (SELECT avg(CASE WHEN outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold') THEN 1.0 ELSE 0.0 END)
-       FROM scene WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only'))              AS ed_rate_cit_only,
+    (SELECT coalesce(sum(n) FILTER (WHERE outcome IN (SELECT value FROM vocabulary_groups WHERE grp = 'ed_or_hold')), 0)
+            / nullif(sum(n), 0)
+       FROM scene WHERE responder_type IN (SELECT value FROM vocabulary_groups WHERE grp = 'cit_only'))
+                                                                     AS ed_rate_cit_only,
     (SELECT coalesce(booked / nullif(arrests, 0), 1.0) FROM bh_arrests)
                                                                      AS booked_share;
 

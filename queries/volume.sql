@@ -60,26 +60,47 @@ ORDER BY bucket;
 -- name: volume_contacts
 -- Co-responder log figures. Contacts are dated by encounter_date; a contact's district is
 -- its call's district, and 'Unknown' for follow-ups and referrals that have no call.
-SELECT
-    CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
-             WHEN 'district' THEN district
-             WHEN 'responder_type' THEN responder_type
-             WHEN 'contact_type' THEN contact_type
-             ELSE 'all' END                                         AS bucket,
-    count(*)                                                        AS contacts_total,
-    count(*) FILTER (WHERE contact_type = 'on_scene')               AS on_scene_contacts,
-    count(*) FILTER (WHERE contact_type = 'follow_up')              AS follow_up_contacts,
-    count(*) FILTER (WHERE contact_type = 'referral')               AS referral_contacts,
-    count(DISTINCT person_no)                                       AS people_served,  -- one number per person_key
-    count(*) FILTER (WHERE person_key IS NULL)                      AS unidentified_contacts,
-    sum(minutes) / 60.0                                             AS responder_hours
-FROM encounter_facts_stored
-WHERE encounter_date >= $start AND encounter_date < $end
-  AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
-  AND ($district IS NULL OR district = $district)
-  AND ($responder_type IS NULL OR responder_type = $responder_type)
-GROUP BY ALL
-ORDER BY bucket;
+-- Counts and hours read the stored daily contact counts (queries/rollups.sql ::
+-- contact_day_rollup); people served (each person once in the period) the stored contacts.
+WITH counts AS (
+    SELECT
+        CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
+                 WHEN 'district' THEN district
+                 WHEN 'responder_type' THEN responder_type
+                 WHEN 'contact_type' THEN contact_type
+                 ELSE 'all' END                                     AS bucket,
+        CAST(sum(contacts) AS BIGINT)                               AS contacts_total,
+        CAST(coalesce(sum(contacts) FILTER (WHERE contact_type = 'on_scene'), 0) AS BIGINT)  AS on_scene_contacts,
+        CAST(coalesce(sum(contacts) FILTER (WHERE contact_type = 'follow_up'), 0) AS BIGINT) AS follow_up_contacts,
+        CAST(coalesce(sum(contacts) FILTER (WHERE contact_type = 'referral'), 0) AS BIGINT)  AS referral_contacts,
+        CAST(coalesce(sum(contacts) FILTER (WHERE NOT identified), 0) AS BIGINT)            AS unidentified_contacts,
+        sum(minutes) / 60.0                                         AS responder_hours
+    FROM contact_day_rollup
+    WHERE encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
+      AND ($district IS NULL OR district = $district)
+      AND ($responder_type IS NULL OR responder_type = $responder_type)
+    GROUP BY ALL
+), people AS (
+    SELECT
+        CASE $by WHEN 'month' THEN strftime(month, '%Y-%m')
+                 WHEN 'district' THEN district
+                 WHEN 'responder_type' THEN responder_type
+                 WHEN 'contact_type' THEN contact_type
+                 ELSE 'all' END                                     AS bucket,
+        count(DISTINCT person_no)                                   AS people_served  -- one number per person_key
+    FROM encounter_facts_stored
+    WHERE person_no IS NOT NULL
+      AND encounter_date >= $start AND encounter_date < $end
+      AND ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
+      AND ($district IS NULL OR district = $district)
+      AND ($responder_type IS NULL OR responder_type = $responder_type)
+    GROUP BY ALL
+)
+SELECT c.bucket, c.contacts_total, c.on_scene_contacts, c.follow_up_contacts, c.referral_contacts,
+       coalesce(p.people_served, 0) AS people_served, c.unidentified_contacts, c.responder_hours
+FROM counts c LEFT JOIN people p USING (bucket)
+ORDER BY c.bucket;
 
 -- name: bh_call_heatmap
 -- Behavioral-health calls by weekday (1 = Monday) and hour received, for staffing.
@@ -93,16 +114,17 @@ GROUP BY ALL
 ORDER BY weekday, hour;
 
 -- name: data_range
--- What is loaded: first and last date and row count per table (calls from the stored
--- daily totals, which hold every call).
+-- What is loaded: first and last date and row count per table (from the stored daily
+-- totals, which hold every row).
 SELECT 'calls' AS table_name, min(call_date) AS first_date, max(call_date) AS last_date,
        CAST(coalesce(sum(calls), 0) AS BIGINT) AS row_count
 FROM call_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 UNION ALL
-SELECT 'encounters', min(encounter_date), max(encounter_date), count(*) FROM encounters WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
+SELECT 'encounters', min(encounter_date), max(encounter_date), CAST(coalesce(sum(contacts), 0) AS BIGINT)
+FROM contact_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency))
 UNION ALL
-SELECT 'arrests', CAST(min(arrested_local) AS DATE), CAST(max(arrested_local) AS DATE), count(*) FROM arrests
-WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
+SELECT 'arrests', min(arrest_date), max(arrest_date), CAST(coalesce(sum(arrests), 0) AS BIGINT)
+FROM arrest_day_rollup WHERE ($agencies IS NULL OR list_contains(string_split($agencies, ','), agency));
 
 -- name: districts
 -- Districts present in the calls, for the filter bar.

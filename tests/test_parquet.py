@@ -93,8 +93,9 @@ def test_the_copy_holds_the_settings_the_figures_were_computed_with(small_copy):
     _, _, out, _ = small_copy
     rules = out / "settings" / "agency=fixture-city-police-department" / "data.parquet"
     pq = parquet.connect(out)
-    assert pq.execute(f"SELECT key, value FROM read_parquet('{rules}')").fetchall() == [
-        ("rule:co_responder_empty", "unknown")]  # data rules only: no pseudonym check or rollup hashes
+    # data rules and the repeat setting of the stored contact facts: no pseudonym check or rollup hashes
+    assert sorted(pq.execute(f"SELECT key, value FROM read_parquet('{rules}')").fetchall()) == [
+        ("rollup:repeat_min_contacts", "2"), ("rule:co_responder_empty", "unknown")]
     assert (out / "disposition_map" / "agency=fixture-city-police-department" / "data.parquet").exists()
     pq.close()
 

@@ -64,6 +64,8 @@ def snapshot(con, filters: metrics.Filters, cfg) -> dict:
     for query, bys in metrics.BREAKDOWNS.items():
         for by in bys:
             out[f"{query} by {by}"] = metrics.breakdown(con, query, filters, by, cfg)
+    for by in ("total", "month", "district", "call_type", "beat"):  # outcomes on calls, where no log is loaded
+        out[f"outcomes_from_calls by {by}"] = sql.df(con, "outcomes_from_calls", filters.params(by))
     return out
 
 
@@ -262,3 +264,119 @@ def test_totals_built_by_different_sql_are_rebuilt_and_the_same_sql_is_left_alon
     small_con.execute("UPDATE call_day_rollup SET calls = calls + 100")  # stale content
     assert rollups.ensure(small_con) == ["call_day_rollup"]
     assert total_calls_in_rollup(small_con) == 11
+
+
+# ---------------------------------------------------------------- recomputed where an import touched
+
+DELTA_CALLS = [
+    # C02 corrected in January (no longer a BH call type, moved to D2) ...
+    "C02,2024-01-10 14:00:00,THEFT,1,D2,D2-1,,2024-01-10 14:05:00,2024-01-10 15:35:00,120,false,true,ARREST,true",
+    # ... and a new BH call in March, a month nothing was loaded for
+    "C30,2024-03-04 08:00:00,MENTAL HEALTH CRISIS,2,D1,D1-1,,2024-03-04 08:10:00,2024-03-04 09:00:00,50,true,false,"
+    "REFERRED,false",
+]
+DELTA_CONTACTS = [
+    # P1 in crisis again in March (their repeat gap and follow-up facts change), on C30
+    "E20,C30,2024-03-04,clinician_liaison,P1,on_scene,referred_outpatient,Harbor Counseling,40",
+    # and followed up 3 days later
+    "E21,,2024-03-07,follow_up_team,P1,follow_up,referred_outpatient,,15",
+]
+DELTA_ARRESTS = ["A6,C01,P1,2024-01-05 11:30:00,TRESPASS,misdemeanor,false"]  # a January call gets an arrest
+
+
+def _delta_files(tmp_path: Path) -> list[Path]:
+    out = []
+    for name, rows in (("calls", DELTA_CALLS), ("encounters", DELTA_CONTACTS), ("arrests", DELTA_ARRESTS)):
+        header = (SMALL / f"{name}.csv").read_text().splitlines()[0]
+        path = tmp_path / f"{name}_march.csv"
+        path.write_text("\n".join([header, *rows]) + "\n")
+        out.append(path)
+    return out
+
+
+def test_an_import_touching_two_months_recomputes_them_and_equals_a_full_rebuild(small_con, tmp_path,
+                                                                                   monkeypatch):
+    built = []
+    real_build = rollups.build
+    monkeypatch.setattr(rollups, "build", lambda con, name, cfg=None: (built.append(name), real_build(con, name, cfg)))
+    for path in _delta_files(tmp_path):
+        r = importer.import_file(small_con, path)
+        assert r.status == "loaded" and r.rows_quarantined == 0, r.summary()
+    assert built == []  # nothing was rebuilt whole: the days and people touched were recomputed
+    for name in rollups.ROLLUPS:
+        assert rollups.rebuilt_equal(small_con, name), name
+    # and the figures follow: C02 left the BH calls, C30 came in March
+    march = metrics.headline(small_con, metrics.Filters(Period.month(2024, 3)))
+    assert (march["calls_total"], march["bh_calls"], march["contacts_total"]) == (1, 1, 2)
+    assert metrics.headline(small_con, JAN_FEB)["bh_calls"] == 4
+
+
+def test_a_run_of_several_files_updates_the_stored_totals_once_at_its_end(small_db_path, tmp_path, monkeypatch):
+    from pmhc import imports
+
+    updates = []
+    real_update = rollups.update
+    monkeypatch.setattr(rollups, "update", lambda con, cfg=None: updates.append(real_update(con, cfg)))
+    run = imports.run(_delta_files(tmp_path), db_path=small_db_path)
+    assert [r.status for r in run.reports] == ["loaded"] * 3
+    assert len(updates) == 1 and "call_day_rollup" in updates[0] and "encounter_facts_stored" in updates[0]
+    con = db.connect(small_db_path, read_only=True)
+    try:
+        for name in rollups.ROLLUPS:
+            assert rollups.rebuilt_equal(con, name), name
+    finally:
+        con.close()
+
+
+def test_a_first_import_builds_each_stored_table_whole(tmp_path):
+    con = db.connect(":memory:")
+    importer.import_file(con, SMALL / "calls.csv")
+    assert total_calls_in_rollup(con) == 11
+    for name in rollups.ROLLUPS:
+        assert rollups.rebuilt_equal(con, name), name
+    con.close()
+
+
+# ---------------------------------------------------------------- stored per-person facts
+
+def test_each_crisis_contact_stores_its_repeat_gap_and_days_to_follow_up(small_con):
+    """By hand from tests/fixtures/small/encounters.csv, with min_contacts = 2: the gap is
+    the days since the person's previous crisis contact; follow-up is the first follow-up
+    or referral contact 1–14 days later."""
+    facts = {r[0]: r[1:] for r in small_con.execute(
+        "SELECT encounter_id, crisis_seq, repeat_gap_days, days_to_follow_up, followed_up_14d "
+        "FROM encounter_facts_stored").fetchall()}
+    assert facts["E08"] == (1, None, None, False)  # P1's first; E03 is 23 days later
+    assert facts["E01"] == (2, 16, 7, True)  # 2023-12-20 → 2024-01-05; E03 on 01-12
+    assert facts["E02"] == (3, 5, 2, True)  # 01-05 → 01-10; E03 on 01-12
+    assert facts["E11"] == (1, None, None, False)  # P2's first (2023-09-01)
+    assert facts["E04"] == (2, 141, 12, True)  # 2023-09-01 → 2024-01-20; E06 on 02-01
+    assert facts["E05"] == (1, None, None, False)  # P3's referral E09 came before it
+    assert facts["E10"] == (2, 341, None, False)  # P4: 2023-03-01 → 2024-02-05
+    assert facts["E07"] == (None, None, None, None)  # no person: not a crisis contact of anyone
+    assert facts["E03"][:2] == (None, None)  # a follow-up is not a crisis contact
+
+
+def test_stored_person_facts_after_an_import_equal_those_of_a_scan_from_scratch(small_con, tmp_path):
+    for path in _delta_files(tmp_path):
+        importer.import_file(small_con, path)
+    facts = dict(small_con.execute("SELECT encounter_id, repeat_gap_days FROM encounter_facts_stored "
+                                   "WHERE crisis_seq IS NOT NULL").fetchall())
+    assert facts["E20"] == 54  # P1: 2024-01-10 (E02) → 2024-03-04
+    follow = dict(small_con.execute("SELECT encounter_id, days_to_follow_up FROM encounter_facts_stored "
+                                    "WHERE crisis_seq IS NOT NULL").fetchall())
+    assert follow["E20"] == 3
+    assert rollups.rebuilt_equal(small_con, "encounter_facts_stored")
+
+
+def test_another_min_contacts_reads_the_contacts_without_the_stored_gap(small_con, monkeypatch):
+    cfg = load_agency()
+    three = replace(cfg, repeat_min_contacts=3)
+    assert rollups.stored_min_contacts(small_con) == 2
+    names = []
+    real = sql.df
+    monkeypatch.setattr(sql, "df", lambda con, name, params=None: (names.append(name), real(con, name, params))[1])
+    h = metrics.run(small_con, "repeat_contacts", metrics.Filters(Period.months("2023-01", "2024-02")), cfg=three)
+    assert names == ["repeat_contacts_any_n"]
+    # P1 is the only person with three crisis contacts (E08, E01, E02 within 21 days)
+    assert int(h.iloc[0]["repeat_people_90d"]) == 1

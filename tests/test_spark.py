@@ -146,6 +146,9 @@ def test_every_figure_query_gives_exactly_the_duckdb_result_on_spark(hub):
         for query, bys in metrics.BREAKDOWNS.items():
             for by in bys:
                 metrics.breakdown(rec, query, JAN_FEB, by, cfg)
+        for by in ("total", "month"):  # repeat contacts for a $min_contacts other than the stored facts'
+            sql.df(rec, "repeat_contacts_any_n",
+                   {**JAN_FEB.params(by), **metrics._repeat_params(cfg), "min_contacts": cfg.repeat_min_contacts + 1})
         sql.one(rec, "savings_counts", {**JAN_FEB.params(), "district": None})  # the public release's audit
         for district in (None, "D1"):  # the public release ties beats to their districts
             sql.df(rec, "beat_districts", {**JAN_FEB.period.params(), "district": district})
