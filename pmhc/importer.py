@@ -376,6 +376,11 @@ def _replace_stored(con: duckdb.DuckDBPyConnection, table: schema.Table, import_
         return 0, 0
     old = "_import_id IS DISTINCT FROM $import_id AND agency = $agency"
     params = {"import_id": import_id, "agency": agency}
+    if table.name == "arrests" and not rows(con, f"SELECT EXISTS (SELECT 1 FROM arrests WHERE {old}) AS e",
+                                            params)[0]["e"]:
+        # The agency's first arrest records: each of its BH calls is now measured for arrests
+        # (queries/models.sql :: call_outcome_facts), so all its call days are recomputed.
+        rollups.note_rows(con, "calls", "agency = $agency", {"agency": agency})
     new_keys = f"SELECT {key} FROM {table.name} WHERE _import_id = $import_id"
     differs = " OR ".join(f"o.{c.name} IS DISTINCT FROM n.{c.name}" for c in table.columns if c.name != key)
     r = rows(con, f"SELECT count(*) AS n, count(*) FILTER (WHERE {differs or 'false'}) AS changed "

@@ -103,12 +103,12 @@ def _number_people(con: duckdb.DuckDBPyConnection, whole: bool = False) -> None:
     they have none: numbers are kept, new people get the next ones (in key order), so a
     recomputed row keeps its person's number. A table of an older version (numbered by
     person_key alone) is numbered again on a whole build (`whole`)."""
-    if whole and con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'person_numbers' "
-                             "AND database_name = current_database() AND schema_name = current_schema() "
-                             "AND column_name <> 'agency'").fetchall()[0][0] and not con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'person_numbers' AND column_name = 'agency' "
-            "AND database_name = current_database() AND schema_name = current_schema()").fetchall()[0][0]:
-        con.execute("DROP TABLE person_numbers")
+    if whole:
+        cols = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'person_numbers' "
+            "AND database_name = current_database() AND schema_name = current_schema()").fetchall()}
+        if cols and "agency" not in cols:
+            con.execute("DROP TABLE person_numbers")
     con.execute(PERSON_NUMBERS_DDL)
     con.execute(
         """INSERT INTO person_numbers

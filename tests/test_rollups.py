@@ -380,3 +380,65 @@ def test_another_min_contacts_reads_the_contacts_without_the_stored_gap(small_co
     assert names == ["repeat_contacts_any_n"]
     # P1 is the only person with three crisis contacts (E08, E01, E02 within 21 days)
     assert int(h.iloc[0]["repeat_people_90d"]) == 1
+
+
+# ---------------------------------------------------------------- agencies of a hub
+
+def _two_agencies():
+    """The small fixture imported for two agencies into one database: the same incident
+    numbers and pseudonyms in each, so two sets of calls and two sets of people."""
+    con = db.connect(":memory:")
+    base = load_agency()
+    north, south = replace(base, key="north"), replace(base, key="south")
+    for cfg in (north, south):
+        for name in ("calls", "encounters", "arrests"):
+            r = importer.import_file(con, SMALL / f"{name}.csv", cfg=cfg)
+            assert r.status == "loaded" and r.rows_quarantined == 0, r.summary()
+    return con, north, south
+
+
+def _rows_of(con, agency: str) -> dict[str, list[str]]:
+    return {name: sorted(map(repr, con.execute(f"SELECT * FROM {name} WHERE agency = $a", {"a": agency}).fetchall()))
+            for name in rollups.ROLLUPS}
+
+
+def test_an_agencys_import_recomputes_only_its_own_days_and_leaves_the_other_agencys_totals(tmp_path, monkeypatch):
+    con, north, south = _two_agencies()
+    before = _rows_of(con, "north")
+    recomputed = []
+    real_by_days = rollups._by_days
+
+    def by_days(con, name, column, days):
+        recomputed.append((name, {r[0] for r in con.execute(f"SELECT DISTINCT agency FROM {days}").fetchall()}))
+        return real_by_days(con, name, column, days)
+
+    monkeypatch.setattr(rollups, "_by_days", by_days)
+    for path in _delta_files(tmp_path):
+        r = importer.import_file(con, path, cfg=south)
+        assert r.status == "loaded" and r.rows_quarantined == 0, r.summary()
+    assert {name for name, _ in recomputed} >= {"call_day_rollup", "arrest_day_rollup", "contact_day_rollup"}
+    assert all(agencies == {"south"} for _, agencies in recomputed), recomputed
+    assert _rows_of(con, "north") == before
+    for name in rollups.ROLLUPS:
+        assert rollups.rebuilt_equal(con, name), name
+    # south: C02 left the BH calls and C30 came in March (as in the one-agency test above);
+    # north's figures are the small fixture's as they were
+    march = Period.month(2024, 3)
+    assert metrics.headline(con, metrics.Filters(march, agencies=("south",)))["calls_total"] == 1
+    assert metrics.headline(con, metrics.Filters(march, agencies=("north",)))["calls_total"] == 0
+    assert metrics.headline(con, replace(JAN_FEB, agencies=("south",)))["bh_calls"] == 4
+    assert metrics.headline(con, replace(JAN_FEB, agencies=("north",)))["bh_calls"] == 5
+    assert metrics.headline(con, replace(JAN_FEB, agencies=("north", "south")))["bh_calls"] == 9
+    con.close()
+
+
+def test_the_same_pseudonym_in_two_agencies_is_two_people_in_the_stored_contact_facts():
+    con, _north, _south = _two_agencies()
+    people = con.execute("SELECT count(DISTINCT person_key), count(DISTINCT person_no) FROM encounter_facts_stored "
+                         "WHERE person_key IS NOT NULL").fetchall()[0]
+    assert people[1] == 2 * people[0]
+    # and each agency's repeat gaps are its own contacts' (E01: P1's 2023-12-20 → 2024-01-05)
+    gaps = con.execute("SELECT agency, repeat_gap_days FROM encounter_facts_stored WHERE encounter_id = 'E01' "
+                       "ORDER BY agency").fetchall()
+    assert gaps == [("north", 16), ("south", 16)]
+    con.close()
