@@ -68,6 +68,7 @@ STEPS = (
     ("DELETE FROM arrests", "upsert: replace rows with the same key"),
     ("COMMIT", "commit (write to disk)"),
     ("UPDATE calls SET is_bh", "re-derive stored calls (BH call types or time zone changed)"),
+    ("UPDATE arrests SET arrested_local", "re-derive stored calls (BH call types or time zone changed)"),
     ("_slow_keys", "repeated keys in the file"),
     ("_slow_read", "text rules on the rows sent to them"),
     ("stage_raw", "text rules on the rows sent to them"),
