@@ -59,7 +59,7 @@ def test_a_published_grant_period_gets_a_release_protected_with_its_months(small
         rel = release.published(con, metrics.Filters(g := grants(small_db_path)[0].period), load_agency(), cache=cache)
     finally:
         con.close()
-    months = [cache[(m.start, m.end, None, None)] for m in release.months_of(g)]
+    months = [cache[(m.start, m.end, None, None, None)] for m in release.months_of(g)]
     assert len(months) == 3
     for key, state in rel.status.items():  # a cell it shows is shown in every month it is made of
         if state is None and key[0] == release.HEADLINE:
