@@ -35,7 +35,13 @@ def _month(bucket: str) -> Period:
 
 
 def canonical(rel, label) -> tuple:
-    """What a cell of `rel` is, whichever view shows it."""
+    """What a cell of `rel` is, whichever view shows it: (period, district, responder type,
+    what, column, agency) — the agency of a hub agency's release, None for one agency's
+    database or a hub's pooled cells."""
+    return _cell(rel, label) + (rel.filters.agency,)
+
+
+def _cell(rel, label) -> tuple:
     view, bucket, col = label
     f = rel.filters
     p, d, r = (f.period.start, f.period.end), f.district, f.responder_type
@@ -71,7 +77,7 @@ def canonical(rel, label) -> tuple:
 
 
 class Union:
-    def __init__(self, releases, threshold: int = 11, beats: dict | None = None, bh_types=()):
+    def __init__(self, releases, threshold: int = 11, beats: dict | None = None, bh_types=(), pooled=()):
         self.table = CellTable()
         self.index: dict[tuple, int] = {}
         shown: set[int] = set()
@@ -98,6 +104,17 @@ class Union:
                 self._sum(local[total], [local[p] for p in parts])
             for smalls, bigs in rel.table.at_most:
                 self._at_most([local[i] for i in smalls], [local[i] for i in bigs])
+        for key, value, status in pooled:  # a hub's pooled cells, not from any one release
+            if key not in self.index:
+                self.index[key] = self.table.add(key, value)
+            u = self.index[key]
+            assert self.table.values[u] == value, f"{key}: {self.table.values[u]} ≠ {value} in another view"
+            if status is None:
+                shown.add(u)
+            else:
+                hidden_somewhere.add(u)
+                if status == PRIMARY:
+                    small_shown_as_range.add(u)
         self._periods()
         self._selections()
         self._beats(beats or {})
@@ -132,7 +149,7 @@ class Union:
                 inside = [j for (s, e), j in months.items() if start <= s and e <= end]
                 if not inside:
                     continue
-                col = rest[-1]
+                col = rest[3]
                 if rest[2] == "fig" and isinstance(col, str) and is_distinct(col):
                     for j in inside:
                         self._at_most([j], [i])
@@ -143,16 +160,17 @@ class Union:
 
     def _selections(self) -> None:
         """A cell over all districts is the sum of the same cell of each district (and over
-        all responder types, of each responder type, where the figure is narrowed by it):
-        the two-way tables a viewer makes by opening every district's release."""
-        for axis in (1, 2):  # 1: district, 2: responder type
+        all responder types, of each responder type, where the figure is narrowed by it; a
+        hub's pooled cell, of each agency's): the two-way tables a viewer makes by opening
+        every district's release."""
+        for axis in (1, 2, 5):  # 1: district, 2: responder type, 5: agency
             groups: dict[tuple, list[int]] = {}
             for key, i in self.index.items():
                 if key[axis] is not None:
                     rest = key[:axis] + (None,) + key[axis + 1:]
                     groups.setdefault(rest, []).append(i)
             for rest, parts in groups.items():
-                col = rest[-1]
+                col = rest[4]
                 total = self.index.get(rest)
                 if total is None or (isinstance(col, str) and is_distinct(col)):
                     continue
@@ -165,25 +183,25 @@ class Union:
         groups: dict[tuple, dict[str, list[int]]] = {}
         districts: dict[tuple, int] = {}
         for key, i in self.index.items():
-            p, d, r, what, col = key
+            p, d, r, what, col, a = key
             if d is None and isinstance(what, tuple) and what[0] == "beat" and what[1] in beats:
-                groups.setdefault((p, r, col), {}).setdefault(beats[what[1]], []).append(i)
+                groups.setdefault((p, r, col, a), {}).setdefault(beats[what[1]], []).append(i)
             elif what == "fig" and d is not None:
-                districts[(p, d, r, col)] = i
-        for (p, r, col), by_district in groups.items():
+                districts[(p, d, r, col, a)] = i
+        for (p, r, col, a), by_district in groups.items():
             if isinstance(col, str) and is_distinct(col):
                 continue
             for d, parts in by_district.items():
-                if (p, d, r, col) in districts:
-                    self._sum(districts[(p, d, r, col)], parts)  # beats absent from the union hold 0
+                if (p, d, r, col, a) in districts:
+                    self._sum(districts[(p, d, r, col, a)], parts)  # beats absent from the union hold 0
 
     def _bh_types(self, listed: set) -> None:
         """A listed call type's calls are BH calls (where that holds: CAD's flag can differ)."""
         for key, i in self.index.items():
-            p, d, r, what, col = key
+            p, d, r, what, col, a = key
             if col == "calls_total" and isinstance(what, tuple) and what[0] == "call_type" \
                     and str(what[1]).strip().upper() in listed:
-                j = self.index.get((p, d, r, what, "bh_calls"))
+                j = self.index.get((p, d, r, what, "bh_calls", a))
                 if j is not None:
                     self._sum(i, [j])
 
@@ -194,13 +212,14 @@ def _n_months(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def recovered(releases, threshold: int = 11, beats: dict | None = None, bh_types=()) -> list[tuple]:
+def recovered(releases, threshold: int = 11, beats: dict | None = None, bh_types=(), pooled=()) -> list[tuple]:
     """Canonical keys of the cells 1..threshold−1 that the union of `releases` gives away
-    to a reader who also knows `beats` (beat → its district) and `bh_types` (see above)."""
+    to a reader who also knows `beats` (beat → its district) and `bh_types` (see above).
+    `pooled`: a hub's pooled cells as (canonical key, value, status: None if shown)."""
     from pmhc.suppression import Rules
 
     from .test_suppression import readable_cells
 
-    u = Union(releases, threshold, beats, bh_types)
+    u = Union(releases, threshold, beats, bh_types, pooled)
     found = readable_cells(u.table, set(u.hidden), Rules(threshold=threshold), u.masked)
     return [u.table.labels[i] for i in found if 0 < u.table.values[i] < threshold]
