@@ -16,14 +16,17 @@ and waits for the page to be drawn again.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.serving import free_port, wait_healthy  # noqa: E402  (the browser tests' server helpers)
+
 CHROMIUM = Path(os.environ.get("BROWSER_PATH", "/usr/bin/chromium"))
 PASSWORD = "benchmark analyst passphrase"
 STABLE_S = 0.6
@@ -48,25 +51,8 @@ _STATE = """() => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy within {timeout}s:\n{log.read_text()[-3000:]}")
 
 
 def drawn_after(pg, start: float, until=None) -> float:
@@ -106,7 +92,7 @@ def measure(db_path: Path, where: Path, year: int) -> dict:
     env = {**os.environ, "PMHC_DB": str(db_path), "PMHC_USERS_FILE": str(users),
            "PMHC_AUDIT_LOG": str(where / "bench_audit.jsonl")}
     env.pop("PMHC_DEMO", None)
-    port = _free_port()
+    port = free_port()
     log = where / "streamlit.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -119,7 +105,7 @@ def measure(db_path: Path, where: Path, year: int) -> dict:
     pages = [spec for spec in access.pages_for("analyst") if (ROOT / spec.path).exists()]
     result: dict = {"pages": {}}
     try:
-        _wait_healthy(url, proc, log)
+        wait_healthy(url, proc, log, timeout=120)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM),
                                         args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])

@@ -270,25 +270,34 @@ def _cmd_packet(args: argparse.Namespace) -> int:
                          district=args.district, internal=not public, scheduled=True)
 
 
+AGENCY_ASKS = {"name": "Agency name (e.g. Lakeside Police Department)",
+               "timezone": "Time zone (IANA name, e.g. America/Chicago)",
+               "fiscal_year_start": "First month of the fiscal year (1-12 or a name, e.g. July)",
+               "currency": "Currency (ISO code, e.g. USD, CAD, GBP)"}
+
+
+def _agency_answers(args: argparse.Namespace) -> tuple[dict, list[str]]:
+    """A new agency's name, clock, fiscal year and currency (`pmhc init`, `pmhc agency add`):
+    the flags', and at a terminal the answers to what they leave out (and its BH call
+    types); returns the values and the flags still missing (a script must give them)."""
+    values = {k: getattr(args, k) for k in AGENCY_ASKS}
+    missing = [k for k, v in values.items() if not v]
+    if missing and sys.stdin.isatty():
+        for k in missing:
+            values[k] = input(f"{AGENCY_ASKS[k]}: ").strip()
+        if args.bh_call_types is None:
+            args.bh_call_types = input("Behavioral-health call types, comma-separated (CAD call types; "
+                                       "Enter to pick them later on the Settings page): ")
+    return values, [k for k, v in values.items() if not v]
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     """Create an agency workspace, asking for what the flags do not give (at a terminal)."""
     from . import audit, workspace
 
     if args.hub:
         return _init_hub(args)
-    asks = {"name": "Agency name (e.g. Lakeside Police Department)",
-            "timezone": "Time zone (IANA name, e.g. America/Chicago)",
-            "fiscal_year_start": "First month of the fiscal year (1-12 or a name, e.g. July)",
-            "currency": "Currency (ISO code, e.g. USD, CAD, GBP)"}
-    values = {k: getattr(args, k) for k in asks}
-    missing = [k for k, v in values.items() if not v]
-    if missing and sys.stdin.isatty():
-        for k in missing:
-            values[k] = input(f"{asks[k]}: ").strip()
-        if args.bh_call_types is None:
-            args.bh_call_types = input("Behavioral-health call types, comma-separated (CAD call types; "
-                                       "Enter to pick them later on the Settings page): ")
-    missing = [k for k, v in values.items() if not v]
+    values, missing = _agency_answers(args)
     if missing:
         _say("pmhc init: give " + ", ".join(f"--{k.replace('_', '-')}" for k in missing)
              + " (or run it at a terminal to be asked)", err=True)
@@ -360,15 +369,7 @@ def _cmd_agency(args: argparse.Namespace) -> int:
         if not configs:
             _say(f"No agencies in the hub {ws.root} yet: add one with `pmhc agency add KEY --name …`.")
         return 0
-    asks = {"name": "Agency name", "timezone": "Time zone (IANA name, e.g. America/Chicago)",
-            "fiscal_year_start": "First month of the fiscal year (1-12 or a name)",
-            "currency": "Currency (ISO code)"}
-    values = {k: getattr(args, k) for k in asks}
-    missing = [k for k, v in values.items() if not v]
-    if missing and sys.stdin.isatty():
-        for k in missing:
-            values[k] = input(f"{asks[k]}: ").strip()
-    missing = [k for k, v in values.items() if not v]
+    values, missing = _agency_answers(args)
     if missing:
         _say("pmhc agency add: give " + ", ".join(f"--{k.replace('_', '-')}" for k in missing), err=True)
         return 2

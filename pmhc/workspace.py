@@ -104,16 +104,21 @@ def _new_folder(root: Path, folders: tuple[str, ...]) -> None:
         os.chmod(root / folder, 0o700)
 
 
-def init(root: Path | str, *, name: str, timezone: str, fiscal_year_start_month: int | str, currency: str,
-         bh_call_types: list[str] | tuple[str, ...] = (), program: str | None = None,
-         date_format: str | None = None) -> Workspace:
-    """Create a workspace at `root` (a new or empty folder) and return it."""
+def _new_workspace(root: Path | str, timezone: str) -> tuple[Path, Workspace]:
+    """The folder a new workspace (agency or hub) goes to, once its clock is a real zone."""
     root = Path(root).expanduser().resolve()
-    ws = Workspace(root)
     try:
         check_timezone(timezone)
     except ValueError as e:
         raise WorkspaceError(f"--timezone: {e}") from None
+    return root, Workspace(root)
+
+
+def init(root: Path | str, *, name: str, timezone: str, fiscal_year_start_month: int | str, currency: str,
+         bh_call_types: list[str] | tuple[str, ...] = (), program: str | None = None,
+         date_format: str | None = None) -> Workspace:
+    """Create a workspace at `root` (a new or empty folder) and return it."""
+    root, ws = _new_workspace(root, timezone)
     month = month_number(fiscal_year_start_month)
     _new_folder(root, FOLDERS)
     _write_agency_files(ws, root, FOLDERS, name=name, timezone=timezone, month=month, currency=currency,
@@ -164,12 +169,7 @@ def init_hub(root: Path | str, *, name: str, timezone: str = "UTC", currency: st
              program: str | None = None) -> Workspace:
     """Create a hub workspace at `root` (a new or empty folder) and return it; agencies are
     added with `add_agency`."""
-    root = Path(root).expanduser().resolve()
-    ws = Workspace(root)
-    try:
-        check_timezone(timezone)
-    except ValueError as e:
-        raise WorkspaceError(f"--timezone: {e}") from None
+    root, ws = _new_workspace(root, timezone)
     data = {"name": name.strip(), "program": (program or f"{name.strip()}: co-responder programs").strip(),
             "timezone": timezone, "locale": {"currency": str(currency).strip().upper()}}
     validate(HubFile, data, root / "hub.toml")  # every check of a read, before anything is made

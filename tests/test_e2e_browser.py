@@ -9,11 +9,8 @@ Skipped only when /usr/bin/chromium is missing and PMHC_REQUIRE_BROWSER is not s
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from urllib.parse import urlencode
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import pytest
 
 from pmhc import access
 from .helpers import JAN_FEB_PARAMS
+from .serving import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,25 +33,8 @@ if not CHROMIUM.exists() and not os.environ.get("PMHC_REQUIRE_BROWSER"):
                 allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"streamlit did not become healthy within {timeout}s:\n{log.read_text()[-3000:]}")
 
 
 ADMIN_PASSWORD = "heron over the harbor"
@@ -95,7 +76,7 @@ def _serve(tmp_path_factory, demo: bool):
     finally:
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    port = _free_port()
+    port = free_port()
     log = tmp / "streamlit.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -105,7 +86,7 @@ def _serve(tmp_path_factory, demo: bool):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, log)
+        wait_healthy(url, proc, log)
         yield url
     finally:
         proc.terminate()

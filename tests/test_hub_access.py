@@ -26,27 +26,10 @@ from streamlit.testing.v1 import AppTest
 from pmhc import access, auth, figure_cache, metrics
 from pmhc.periods import Period
 
-from .test_hub import REDIRECTS, build_hub
+from .test_hub import REDIRECTS, _in_hub, hub_root  # noqa: F401  (the hub of three agencies, per module)
 
 ROOT = Path(__file__).resolve().parent.parent
 MARCH = {"period": "months", "from": "2025-03", "to": "2025-03"}
-
-
-@pytest.fixture(scope="module")
-def hub_root(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        for var in REDIRECTS:
-            mp.delenv(var, raising=False)
-        root = tmp_path_factory.mktemp("hub_access") / "state"
-        mp.setenv("PMHC_HOME", str(root))
-        yield build_hub(root)
-
-
-@pytest.fixture(autouse=True)
-def _in_hub(hub_root, monkeypatch):
-    for var in REDIRECTS:
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("PMHC_HOME", str(hub_root))
 
 
 def run_app(role: str, agencies="*", person_lists: bool = False, params: dict | None = None,

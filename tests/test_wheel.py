@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -21,6 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .serving import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "app.py", "pmhc", "pages", "queries", "profiles", "config")
@@ -84,10 +85,6 @@ def test_the_installed_pmhc_refuses_to_run_without_a_workspace(installed):
     assert out.returncode == 2 and "pmhc init DIR" in out.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_pmhc_serve_home_answers_http_200(installed):
@@ -96,7 +93,7 @@ def test_pmhc_serve_home_answers_http_200(installed):
     ws = work / "agency"
     run([str(bindir / "pmhc"), "init", str(ws), "--name", "Wheel Test PD", "--timezone", "America/Denver",
          "--fiscal-year-start", "7", "--currency", "USD"], cwd=work, env=env)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(bindir / "pmhc"), "serve", "--home", str(ws), "--port", str(port),
                                "--address", "127.0.0.1"], cwd=work, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -83,38 +83,16 @@ class Union:
         shown: set[int] = set()
         small_shown_as_range: set[int] = set()
         hidden_somewhere: set[int] = set()
+        seen = (shown, hidden_somewhere, small_shown_as_range)
         for rel in releases:
-            local = {}
-            for i, label in enumerate(rel.table.labels):
-                key = canonical(rel, label)
-                value = rel.table.values[i]
-                if key not in self.index:
-                    self.index[key] = self.table.add(key, value)
-                u = self.index[key]
-                assert self.table.values[u] == value, f"{key}: {self.table.values[u]} ≠ {value} in another view"
-                local[i] = u
-                s = rel.status.get(label)
-                if s is None:
-                    shown.add(u)
-                else:
-                    hidden_somewhere.add(u)
-                    if s == PRIMARY:
-                        small_shown_as_range.add(u)
+            local = {i: self._cell(canonical(rel, label), rel.table.values[i], rel.status.get(label), seen)
+                     for i, label in enumerate(rel.table.labels)}
             for total, parts in rel.table.sums:
                 self._sum(local[total], [local[p] for p in parts])
             for smalls, bigs in rel.table.at_most:
                 self._at_most([local[i] for i in smalls], [local[i] for i in bigs])
         for key, value, status in pooled:  # a hub's pooled cells, not from any one release
-            if key not in self.index:
-                self.index[key] = self.table.add(key, value)
-            u = self.index[key]
-            assert self.table.values[u] == value, f"{key}: {self.table.values[u]} ≠ {value} in another view"
-            if status is None:
-                shown.add(u)
-            else:
-                hidden_somewhere.add(u)
-                if status == PRIMARY:
-                    small_shown_as_range.add(u)
+            self._cell(key, value, status, seen)
         self._periods()
         self._selections()
         self._beats(beats or {})
@@ -122,6 +100,22 @@ class Union:
         self.hidden = hidden_somewhere - shown
         self.masked = frozenset(i for i in self.hidden if i not in small_shown_as_range
                                 and 0 < self.table.values[i] < threshold)
+
+    def _cell(self, key: tuple, value, status, seen: tuple[set, set, set]) -> int:
+        """The union's index of the cell `key` (the same value in every view that holds it),
+        noting in `seen` (shown, hidden, shown as a range) how this view shows it."""
+        if key not in self.index:
+            self.index[key] = self.table.add(key, value)
+        u = self.index[key]
+        assert self.table.values[u] == value, f"{key}: {self.table.values[u]} ≠ {value} in another view"
+        shown, hidden, ranged = seen
+        if status is None:
+            shown.add(u)
+        else:
+            hidden.add(u)
+            if status == PRIMARY:
+                ranged.add(u)
+        return u
 
     def _sum(self, total, parts):
         try:
