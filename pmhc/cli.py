@@ -117,7 +117,8 @@ def _account_scope(args: argparse.Namespace):
 
 
 def _cmd_period(args: argparse.Namespace) -> int:
-    """Grant periods with public figures (pmhc.publication): publish, list, withdraw; audited."""
+    """Grant periods with public figures (pmhc.publication): publish, list, withdraw; audited.
+    In a hub each is one agency's: publishing and withdrawing need `--agency KEY`."""
     from . import audit, publication
 
     db = args.db or str(default_db_path())
@@ -126,25 +127,32 @@ def _cmd_period(args: argparse.Namespace) -> int:
         if args.period_command == "publish":
             g = publication.publish(args.name, args.date_from, args.date_to, who=audit.os_user(), db_path=db,
                                     on_wait=wait)
-            _say(f"Published {g.name!r} ({g.months_label}): public views, `pmhc report` and `pmhc figures --public` "
-                 "now offer it, its figures protected together with its months. Recorded in the audit log.")
+            whose = f" of agency {g.agency!r}" if g.agency else ""
+            _say(f"Published {g.name!r} ({g.months_label}){whose}: public views, `pmhc report` and "
+                 "`pmhc figures --public` now offer it, its figures protected together with its months. "
+                 "Recorded in the audit log.")
         elif args.period_command == "withdraw":
             g = publication.withdraw(args.name, who=audit.os_user(), db_path=db, on_wait=wait)
-            _say(f"Withdrew {g.name!r} ({g.months_label}): it is no longer offered to the public.")
+            whose = f" of agency {g.agency!r}" if g.agency else ""
+            _say(f"Withdrew {g.name!r} ({g.months_label}){whose}: it is no longer offered to the public.")
         else:
             from .db import connect
 
             con = connect(db, read_only=True)
             try:
-                periods = publication.grant_periods(con)
+                mine = publication.agency_in_view()
+                # a hub with no agency named: every agency's, each line led by its key
+                periods = publication.every_agencys(con) if mine is None else publication.grant_periods(con, mine)
             finally:
                 con.close()
             for g in periods:
-                _say(f"{g.name}\t{g.first_month}..{g.last_month}\t"
+                lead = f"{g.agency or '(no agency)'}\t" if mine is None else ""
+                _say(f"{lead}{g.name}\t{g.first_month}..{g.last_month}\t"
                      f"published {g.published_at:%Y-%m-%d} by {g.published_by}")
             if not periods:
                 _say("No grant periods published. Months, quarters, calendar and fiscal years are always published; "
-                     "add one with `pmhc period publish NAME --from YYYY-MM --to YYYY-MM`.")
+                     "add one with `pmhc period publish NAME --from YYYY-MM --to YYYY-MM`"
+                     + (" --agency KEY." if mine is None else "."))
     except publication.PublicationError as e:
         _say(f"pmhc period {args.period_command}: {e}", err=True)
         return 2
@@ -585,6 +593,11 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("name")
     for sp in (pp, pl, pw):
         sp.add_argument("--db", default=None, help="database file (default: data/pmhc.duckdb or $PMHC_DB)")
+        # `pmhc period publish NAME --agency KEY` (after the subcommand): its own dest, since a
+        # subcommand's default would otherwise overwrite `pmhc period --agency KEY publish`
+        sp.add_argument("--agency", dest="agency_sub", default=None, metavar="KEY",
+                        help="in a hub, the agency whose grant period it is (required there to publish or withdraw; "
+                             "`list` without it lists every agency's)")
     per.set_defaults(func=_cmd_period)
     ini = sub.add_parser("init", help="create an agency workspace (settings, profiles, database, secret) in DIR")
     ini.add_argument("dir", metavar="DIR", help="a new or empty folder")
@@ -683,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     home = getattr(args, "home", None) or args.home_before
     if home:  # every command, and the dashboard `pmhc serve` starts, use this workspace
         os.environ["PMHC_HOME"] = str(Path(home).expanduser().resolve())
-    agency = getattr(args, "agency", None) or args.agency_before
+    agency = getattr(args, "agency_sub", None) or getattr(args, "agency", None) or args.agency_before
     try:
         if agency:
             _use_agency(agency)

@@ -79,7 +79,8 @@ def _release(filters_key: tuple, role: str, stamp: tuple) -> release.Release:
     f = _filters_from_key(filters_key)
     with using_agency(f.agency) if f.agency else nullcontext(), sql.recording() as names:
         cfg = load_agency()
-        if release.is_published(f.period, cfg.fiscal_year_start_month, publication.grant_periods(con)):
+        grants = publication.grant_periods(con, publication.agency_of(f.agencies))
+        if release.is_published(f.period, cfg.fiscal_year_start_month, grants):
             # Months, quarters, years and grant periods are protected together (release.published);
             # each is cached here, so the months a year is built from are the very releases a month shows.
             rel = release.published(con, f, cfg, release_of=lambda g: _rel(_filters_key(g), role, stamp))
@@ -103,7 +104,8 @@ def _public_headline(con, fkey, role, stamp):
 
 
 def _public_compare(con, fkey, role, stamp, keys=None):
-    f, cfg, grants = _filters_from_key(fkey), load_agency(), publication.grant_periods(con)
+    f, cfg = _filters_from_key(fkey), load_agency()
+    grants = publication.grant_periods(con, publication.agency_of(f.agencies))
 
     def rel(period: Period) -> release.Release | None:
         # The period before a grant period (or a year before it) is often not published: it has
@@ -339,8 +341,13 @@ def in_view() -> tuple[str, ...] | None:
 
 
 def grant_periods() -> list[publication.GrantPeriod]:
-    """The grant periods the administrator published (pmhc.publication), latest first."""
-    return _call("grant_periods") if default_db_path().exists() else []
+    """The grant periods the administrator published (pmhc.publication), latest first: in a
+    hub, the agency in view's (its key is part of the cache key, so one agency's list is
+    never served to another's page)."""
+    agency = publication.agency_in_view()
+    if agency is None or not default_db_path().exists():
+        return []
+    return _call("grant_periods", agency=agency)
 
 
 def is_published(period: Period) -> bool:

@@ -324,9 +324,10 @@ def run(args: argparse.Namespace) -> int:
                 print("pmhc figures: --by gives exact (internal) figures; the public release's breakdowns are on "
                       "the public dashboard and in public reports", file=sys.stderr)
                 return 2
-            grants = publication.grant_periods(con)
+            agencies = agency_selection()
+            grants = publication.grant_periods(con, publication.agency_of(agencies))
             filters = metrics.Filters(publication.named(grants, period), args.district,
-                                      getattr(args, "responder_type", None), agency_selection())
+                                      getattr(args, "responder_type", None), agencies)
             if not release.is_published(filters.period, cfg.fiscal_year_start_month, grants):
                 print(f"pmhc figures: {release.not_published_reason(filters.period, grants)}; "
                       "without --public the figures are exact (internal use)", file=sys.stderr)

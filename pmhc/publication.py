@@ -18,12 +18,19 @@ The list is kept in the database (table `published_periods`), written through a 
 snapshot like an import (pmhc.snapshots), so that it changes with the data it describes,
 every viewer sees the change on the next page load, and the dashboard's caches (keyed by
 the database file) never serve the old list.
+
+Why a grant period belongs to an agency: in a hub (many agencies in one database) each
+agency has its own grants, funders and fiscal year, and its administrator publishes for
+it alone. A grant period is a row keyed by (agency, name): the agency's own public views,
+reports and `pmhc figures --public` offer it, no other agency's do, and the same name may
+be published by two agencies for different months. In a single-agency workspace the key
+is '' (see `agency_in_view`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,13 +41,17 @@ from .periods import Period, _add_months, parse_month
 TABLE = "published_periods"
 DDL = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
-    name          VARCHAR PRIMARY KEY,
+    agency        VARCHAR NOT NULL DEFAULT '',  -- the hub agency's key; '' in a single-agency workspace
+    name          VARCHAR NOT NULL,
     first_day     DATE NOT NULL,          -- the first day of its first month
     end_day       DATE NOT NULL,          -- the first day after its last month (exclusive)
     published_at  TIMESTAMPTZ NOT NULL,
-    published_by  VARCHAR NOT NULL
+    published_by  VARCHAR NOT NULL,
+    PRIMARY KEY (agency, name)
 )
 """
+_COLUMNS = "name, first_day, end_day, published_at, published_by"
+_ORDER = "ORDER BY end_day DESC, first_day DESC, name"
 NAME_MAX = 60
 NAME_CHARS = "letters, digits, spaces and - . , ( ) / &"
 _NAME = re.compile(r"[\w .,()/&-]+")
@@ -58,6 +69,7 @@ class GrantPeriod:
     end: date  # first day after it (exclusive)
     published_at: datetime | None = None
     published_by: str = ""
+    agency: str = ""  # whose grant period it is (a hub agency's key; '' in a single-agency workspace)
 
     @property
     def period(self) -> Period:
@@ -79,14 +91,79 @@ class GrantPeriod:
 
 # ------------------------------------------------------------------ reading
 
-def grant_periods(con) -> list[GrantPeriod]:
-    """The published grant periods, latest first; none in a database from before they existed."""
+class _InView:
+    def __repr__(self) -> str:
+        return "IN_VIEW"
+
+
+IN_VIEW = _InView()  # grant_periods' default: the agency in view
+
+
+def agency_in_view() -> str | None:
+    """Whose grant periods this run reads and writes: in a hub, the agency in view (`--agency
+    KEY`, PMHC_AGENCY, the dashboard's agency picker), or None when none is (the hub's pooled
+    views belong to no agency, so they offer no grant period); '' in a single-agency workspace.
+
+    Why '' and not the agency's key there: every row of a single-agency workspace is its one
+    agency's, and its key (`key` in agency.toml, else a slug of its name) changes when the
+    agency is renamed or gives itself a key; '' keeps its grant periods its own through that,
+    and is what a table from before grant periods had an agency reads as. Why here and not
+    an argument at every caller: every page, report and command already works on the agency
+    in view (pmhc.config.current_agency_key), so reading it in this one place keeps each
+    caller's grant periods those of the agency whose figures it shows."""
+    from .config import current_workspace
+
+    ws = current_workspace()
+    if ws is None or not ws.is_hub:
+        return ""
+    return ws.agency
+
+
+def agency_of(agencies: tuple[str, ...] | None) -> str | None:
+    """Whose grant periods a selection of `agencies` (metrics.Filters.agencies) is offered:
+    in a hub its one agency, none (None) for a pooled selection of several or of every row;
+    '' in a single-agency workspace, whatever the selection names (its rows are all its own)."""
+    from .config import current_workspace
+
+    ws = current_workspace()
+    if ws is None or not ws.is_hub:
+        return ""
+    return agencies[0] if agencies and len(agencies) == 1 else None
+
+
+def grant_periods(con, agency: "str | None | _InView" = IN_VIEW) -> list[GrantPeriod]:
+    """The grant periods `agency` published, latest first (default: the agency in view, see
+    `agency_in_view`; None: no agency, so none). None in a database from before they
+    existed; a table from before they belonged to an agency holds the single agency's ('')."""
+    if agency is IN_VIEW:
+        agency = agency_in_view()
+    if agency is None:
+        return []
     try:
-        rows = con.execute(f"SELECT name, first_day, end_day, published_at, published_by FROM {TABLE} "
-                           "ORDER BY end_day DESC, first_day DESC, name").fetchall()
+        rows = con.execute(f"SELECT {_COLUMNS}, agency FROM {TABLE} WHERE agency = $a {_ORDER}",
+                           {"a": agency}).fetchall()
     except duckdb.CatalogException:
         return []
+    except duckdb.BinderException:  # the old layout: no agency column, every row the single agency's
+        if agency != "" or _has_agency_column(con):
+            raise
+        rows = [(*r, "") for r in con.execute(f"SELECT {_COLUMNS} FROM {TABLE} {_ORDER}").fetchall()]
     return [GrantPeriod(*r) for r in rows]
+
+
+def every_agencys(con) -> list[GrantPeriod]:
+    """Every agency's grant periods (a hub administrator's list), by agency, latest first."""
+    if not _has_agency_column(con):
+        return grant_periods(con, "")
+    rows = con.execute(f"SELECT {_COLUMNS}, agency FROM {TABLE} "
+                       f"{_ORDER.replace('ORDER BY', 'ORDER BY agency,')}").fetchall()
+    return [GrantPeriod(*r) for r in rows]
+
+
+def _has_agency_column(con) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = $t AND column_name = 'agency' "
+                            "AND schema_name = current_schema() AND database_name = current_database()",
+                            {"t": TABLE}).fetchall()[0][0])
 
 
 def matching(periods: list[GrantPeriod], period: Period) -> GrantPeriod | None:
@@ -149,8 +226,9 @@ def _conflict(periods: list[GrantPeriod], new: GrantPeriod) -> str | None:
         if g.name.casefold() == new.name.casefold():
             if (g.start, g.end) == (new.start, new.end):
                 return f"{g.name!r} is already published ({g.months_label})"
+            flag = f" --agency {new.agency}" if new.agency else ""
             return (f"the name {g.name!r} is already used for {g.months_label}; withdraw it first "
-                    f"(`pmhc period withdraw {g.name!r}`) or choose another name")
+                    f"(`pmhc period withdraw {g.name!r}{flag}`) or choose another name")
         if (g.start, g.end) == (new.start, new.end):
             return f"{new.months_label} is already published as {g.name!r}"
     return None
@@ -160,32 +238,68 @@ def _conflict(periods: list[GrantPeriod], new: GrantPeriod) -> str | None:
 
 def publish(name: str, first, last, *, who: str, role: str | None = None, via: str = "cli",
             db_path: Path | str | None = None, keys: tuple[str, str, str] = ("NAME", "--from", "--to"),
-            on_wait=None) -> GrantPeriod:
-    """Publish a grant period: its public figures are offered from the next page load on.
+            on_wait=None, agency: str | None = None, scope=None) -> GrantPeriod:
+    """Publish a grant period of `agency` (default: the agency in view): its public figures
+    are offered from the next page load on, in that agency's public views only.
 
-    Written through a new snapshot of the database (pmhc.snapshots); the audit line is
-    written before the snapshot is swapped in, so a publication that could not be audited
-    does not happen.
+    `scope` (pmhc.access.Scope) is the account's, where one acts (the Data page): an
+    administrator of agency A publishes for A only. Written through a new snapshot of the
+    database (pmhc.snapshots); the audit line is written before the snapshot is swapped in,
+    so a publication that could not be audited does not happen.
     """
-    new = check(name, first, last, keys)
+    new = replace(check(name, first, last, keys), agency=_owner(agency, scope))
     path = _existing(db_path)
-    problem = _conflict(_read(path), new)
+    problem = _conflict(_read(path, new.agency), new)  # within the agency: another's may share name or months
     if problem:
         raise PublicationError(problem)
     return _write(path, new, "period_published", who, role, via, on_wait)
 
 
 def withdraw(name: str, *, who: str, role: str | None = None, via: str = "cli",
-             db_path: Path | str | None = None, on_wait=None) -> GrantPeriod:
-    """Stop offering a grant period to the public (figures already seen stay seen: the months
-    and every other published period are unchanged by it, so nothing new can be worked out)."""
+             db_path: Path | str | None = None, on_wait=None, agency: str | None = None,
+             scope=None) -> GrantPeriod:
+    """Stop offering a grant period of `agency` (default: the agency in view) to the public
+    (figures already seen stay seen: the months and every other published period are
+    unchanged by it, so nothing new can be worked out). Another agency's period of the same
+    name stays published."""
+    owner = _owner(agency, scope)
     path = _existing(db_path)
-    periods = _read(path)
+    periods = _read(path, owner)
     g = next((g for g in periods if g.name.casefold() == " ".join(str(name).split()).casefold()), None)
     if g is None:
         have = ", ".join(repr(p.name) for p in periods) or "none"
-        raise PublicationError(f"no published grant period is called {name!r} (published: {have})")
+        whose = f" of agency {owner!r}" if owner else ""
+        raise PublicationError(f"no published grant period{whose} is called {name!r} (published: {have})")
     return _write(path, g, "period_withdrawn", who, role, via, on_wait)
+
+
+def _owner(agency: str | None, scope) -> str:
+    """The agency a publication is for: `agency`, else the agency in view; in a hub one must
+    be named (a grant period is one agency's), and be one the acting account may see."""
+    from .config import current_workspace
+
+    ws = current_workspace()
+    hub = ws is not None and ws.is_hub
+    if not hub:
+        if agency:
+            # a single-agency workspace: its only agency, whatever key it is called by
+            keys = ws.agency_keys() if ws is not None else []
+            if agency not in keys:
+                raise PublicationError(f"--agency {agency!r}: not the agency of this workspace "
+                                       f"(its key: {', '.join(keys) or 'none'})")
+        return ""
+    key = agency or ws.agency
+    known = ws.agency_keys()
+    if key is None:
+        raise PublicationError(f"{ws.root} is a hub of several agencies and a grant period is one agency's: "
+                               f"name it with --agency KEY (agencies: {', '.join(known) or 'none yet'})")
+    if key not in known:
+        raise PublicationError(f"--agency {key!r}: not an agency of the hub {ws.root} "
+                               f"(agencies: {', '.join(known) or 'none yet'})")
+    if scope is not None and not scope.covers(key):
+        raise PublicationError(f"this account publishes and withdraws grant periods only for its own agencies "
+                               f"({scope.text}), not for {key!r}")
+    return key
 
 
 def _existing(db_path) -> Path:
@@ -197,32 +311,50 @@ def _existing(db_path) -> Path:
     return path
 
 
-def _read(path: Path) -> list[GrantPeriod]:
+def _read(path: Path, agency: str) -> list[GrantPeriod]:
     from .snapshots import open_read_only
 
     con = open_read_only(path)
     try:
-        return grant_periods(con)
+        return grant_periods(con, agency)
     finally:
         con.close()
+
+
+def _migrate(con) -> None:
+    """A table from before grant periods belonged to an agency: its rows become the single
+    agency's ('') under the new key (agency, name). A primary key cannot be changed in
+    place, so the table is rebuilt, inside the writer's snapshot (all or nothing)."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND schema_name = current_schema() "
+                       "AND database_name = current_database()", {"t": TABLE}).fetchall()[0][0]:
+        con.execute(DDL)
+        return
+    if _has_agency_column(con):
+        return
+    con.execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_old")
+    con.execute(DDL)
+    con.execute(f"INSERT INTO {TABLE} (agency, {_COLUMNS}) SELECT '', {_COLUMNS} FROM {TABLE}_old")
+    con.execute(f"DROP TABLE {TABLE}_old")
 
 
 def _write(path: Path, g: GrantPeriod, action: str, who: str, role, via: str, on_wait) -> GrantPeriod:
     from . import audit, snapshots
 
     verb = "publishing" if action == "period_published" else "withdrawing"
-    with snapshots.writing(path, files=[f"({verb} grant period {g.name})"], via=f"{action} ({via})",
+    whose = f" of agency {g.agency}" if g.agency else ""
+    with snapshots.writing(path, files=[f"({verb} grant period {g.name}{whose})"], via=f"{action} ({via})",
                            on_wait=on_wait) as (con, _):
-        con.execute(DDL)
+        _migrate(con)
         if action == "period_published":
-            problem = _conflict(grant_periods(con), g)  # published meanwhile by someone else
+            problem = _conflict(grant_periods(con, g.agency), g)  # published meanwhile by someone else
             if problem:
                 raise PublicationError(problem)
-            g = GrantPeriod(g.name, g.start, g.end, datetime.now(timezone.utc), who)
-            con.execute(f"INSERT INTO {TABLE} VALUES ($n, $s, $e, $at, $by)",
-                        {"n": g.name, "s": g.start, "e": g.end, "at": g.published_at, "by": who})
+            g = replace(g, published_at=datetime.now(timezone.utc), published_by=who)
+            con.execute(f"INSERT INTO {TABLE} (agency, {_COLUMNS}) VALUES ($a, $n, $s, $e, $at, $by)",
+                        {"a": g.agency, "n": g.name, "s": g.start, "e": g.end, "at": g.published_at, "by": who})
         else:
-            con.execute(f"DELETE FROM {TABLE} WHERE name = $n", {"n": g.name})
+            con.execute(f"DELETE FROM {TABLE} WHERE agency = $a AND name = $n", {"a": g.agency, "n": g.name})
+        where = {"agency": g.agency} if g.agency else {}
         audit.record(action, who, g.name, role=role, path=audit.log_path(path), via=via,
-                     first_month=g.first_month, last_month=g.last_month)
+                     first_month=g.first_month, last_month=g.last_month, **where)
     return g

@@ -4,6 +4,10 @@ the public views and public reports offer, besides months, quarters and years.
 Why here and not a settings file: publishing changes what the public can see, so it is an
 action with a name and a time in the audit log (pmhc.publication writes both), taken by an
 administrator, and effective for every viewer on their next page load.
+
+In a hub the tab is the agency in view's (the sidebar's agency picker): its grant periods,
+published and withdrawn for it alone, and only by an administrator whose account covers it
+(pmhc.publication checks the account's scope again where it acts).
 """
 
 from __future__ import annotations
@@ -11,15 +15,24 @@ from __future__ import annotations
 import streamlit as st
 
 from . import access, escape, login, publication
-from .role import current_role
+from .config import load_agency
+from .role import current_role, current_scope
 
 KEYS = ("Name", "First month", "Last month")  # how the form's fields are named in an error
 
 
 def section(con) -> None:
-    role = current_role()
-    may = access.can(role, "publish_periods")
+    role, scope = current_role(), current_scope()
+    agency = publication.agency_in_view()
+    covered = not agency or scope.covers(agency)  # the account's own agency (publish checks it again)
+    may = access.can(role, "publish_periods") and covered
     st.subheader("Grant periods with public figures")
+    if agency:  # a hub: this agency's own
+        st.caption(f"Of agency **{escape.markdown(load_agency().name or agency)}** only: its public views and "
+                   "reports offer them; another agency of the hub publishes its own.")
+    if not covered:
+        st.warning("This account publishes grant periods only for its own agencies "
+                   f"({escape.markdown(scope.text)}).", icon=":material/lock:")
     st.caption("Public views and public reports show months, quarters, calendar years and fiscal years, and the "
                "grant periods published here — never any other range, because a figure for any other range could be "
                "subtracted from the published months to reveal counts hidden in them. A grant period is whole "
@@ -28,7 +41,7 @@ def section(con) -> None:
     msg = st.session_state.pop("data_period_result", None)
     if msg:
         st.success(msg, icon=":material/check_circle:")
-    periods = publication.grant_periods(con) if con is not None else []
+    periods = publication.grant_periods(con, agency) if con is not None else []
     if periods:
         st.dataframe({"grant period": [g.name for g in periods], "months": [g.months_label for g in periods],
                       "published": [f"{g.published_at:%Y-%m-%d %H:%M %Z}" for g in periods],
@@ -46,7 +59,8 @@ def section(con) -> None:
         publish = st.form_submit_button("Publish", icon=":material/public:", disabled=not may)
     if publish:
         _act(lambda: publication.publish(name, first, last, who=login.current_user(), role=role,
-                                         via="dashboard", keys=KEYS, on_wait=_waiting),
+                                         via="dashboard", keys=KEYS, on_wait=_waiting, agency=agency,
+                                         scope=scope),
              "Published {name} ({months}): the public can pick it under Period → Grant period, and public "
              "reports are built for it.")
 
@@ -60,7 +74,7 @@ def section(con) -> None:
             withdraw = st.form_submit_button("Withdraw", icon=":material/public_off:", disabled=not may)
         if withdraw:
             _act(lambda: publication.withdraw(gone, who=login.current_user(), role=role, via="dashboard",
-                                              on_wait=_waiting),
+                                              on_wait=_waiting, agency=agency, scope=scope),
                  "Withdrew {name} ({months}): it is no longer offered to the public.")
 
 

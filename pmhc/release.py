@@ -623,12 +623,14 @@ def published(con, filters: metrics.Filters, cfg: AgencyConfig | None = None,
     district and responder-type rows they inherit from the unfiltered month.
 
     `release_of` builds (or fetches, e.g. cached by the dashboard) the published release of
-    another selection; by default this function with a shared `cache`.
+    another selection; by default this function with a shared `cache`. The grant periods
+    it accepts are those of the selection's agency (pmhc.publication.agency_of): in a hub,
+    one agency's grant period is no published period of another or of a pooled selection.
     """
     cfg = cfg or load_agency()
     if not is_published(filters.period, cfg.fiscal_year_start_month) and (
-            con is None or not is_published(filters.period, cfg.fiscal_year_start_month,
-                                            publication.grant_periods(con))):
+            con is None or not is_published(filters.period, cfg.fiscal_year_start_month, publication.grant_periods(
+                con, publication.agency_of(filters.agencies)))):
         raise ValueError(f"{filters.period.label} is not a published period: public views show whole months, "
                          "quarters, calendar years, fiscal years and the grant periods the administrator published")
     if filters.district and filters.responder_type:

@@ -56,7 +56,7 @@ from pathlib import Path
 
 import pytest
 
-from pmhc import cli, comparison, db, metrics, present
+from pmhc import access, cli, comparison, db, metrics, present, publication, release
 from pmhc.config import SettingsError, hub_settings, load_agency, using_agency
 from pmhc.periods import Period
 
@@ -340,3 +340,138 @@ def test_a_single_agency_workspace_refuses_another_agencys_key(tmp_path, monkeyp
     monkeypatch.setenv("PMHC_HOME", str(root))
     with pytest.raises(SettingsError):
         cli._use_agency("westport")
+
+
+# ------------------------------------------------------------------ each agency's grant periods
+
+SPRING = ("State CIT grant 2025", "2025-02", "2025-04")  # Feb–Apr 2025: not a quarter, no agency's year
+SPRING_PERIOD = Period(Period.month(2025, 2).start, Period.month(2025, 5).start, "grant", SPRING[0])
+
+
+@pytest.fixture
+def hub_copy(hub_root, tmp_path, monkeypatch) -> Path:
+    """A copy of the hub to publish in (publishing writes a new snapshot of its database)."""
+    root = tmp_path / "state"
+    shutil.copytree(hub_root, root, symlinks=True)
+    monkeypatch.setenv("PMHC_HOME", str(root))
+    return root
+
+
+def publish_for(key: str, name=SPRING[0], first=SPRING[1], last=SPRING[2], scope=None):
+    return publication.publish(name, first, last, who="os:test", agency=key, scope=scope)
+
+
+def grants_of(root: Path, key: str | None) -> list[tuple[str, str, str]]:
+    """(name, first month, last month) of the grant periods agency `key` (in view) offers."""
+    c = db.connect(root / "data" / "pmhc.duckdb", read_only=True, cfg=hub_settings())
+    try:
+        with using_agency(key):
+            return [(g.name, g.first_month, g.last_month) for g in publication.grant_periods(c)]
+    finally:
+        c.close()
+
+
+def test_a_grant_period_is_offered_by_the_agency_that_published_it_and_by_no_other(hub_copy):
+    publish_for("lakeside")
+    assert grants_of(hub_copy, "lakeside") == [(SPRING[0], "2025-02", "2025-04")]
+    assert grants_of(hub_copy, "north") == [] and grants_of(hub_copy, "westport") == []
+    c = db.connect(hub_copy / "data" / "pmhc.duckdb", read_only=True, cfg=hub_settings())
+    try:
+        for key, offered in (("lakeside", True), ("north", False)):
+            with using_agency(key):
+                cfg = load_agency()
+                assert release.is_published(SPRING_PERIOD, cfg.fiscal_year_start_month,
+                                            publication.grant_periods(c)) is offered
+    finally:
+        c.close()
+
+
+def test_another_agencys_public_release_of_the_same_months_is_refused(hub_copy):
+    publish_for("lakeside")
+    c = db.connect(hub_copy / "data" / "pmhc.duckdb", read_only=True, cfg=hub_settings())
+    try:
+        with using_agency("north"):
+            with pytest.raises(ValueError, match="not a published period"):
+                release.published(c, metrics.Filters(SPRING_PERIOD, agencies=("north",)), load_agency())
+        with using_agency("lakeside"):  # a pooled selection belongs to no agency: no grant period
+            with pytest.raises(ValueError, match="not a published period"):
+                release.published(c, metrics.Filters(SPRING_PERIOD, agencies=("lakeside", "north")), hub_settings())
+    finally:
+        c.close()
+
+
+def test_public_figures_of_a_grant_period_are_given_only_for_the_agency_that_published_it(hub_copy, capsys):
+    rc, out = run("period", "publish", SPRING[0], "--from", SPRING[1], "--to", SPRING[2], "--agency", "lakeside")
+    assert rc == 0 and "of agency 'lakeside'" in out
+    args = ["figures", "--from", SPRING[1], "--to", SPRING[2], "--public", "--format", "json"]
+    rc, out = run(*args, "--agency", "lakeside")
+    assert rc == 0 and json.loads(out)["period"]["label"].startswith(SPRING[0])
+    capsys.readouterr()
+    assert cli.main([*args, "--agency", "north"]) == 2
+    assert "not a published period" in capsys.readouterr().err
+
+
+def test_another_agency_may_publish_the_same_name_for_other_months(hub_copy):
+    publish_for("lakeside")
+    publish_for("north", first="2024-11", last="2025-01")
+    assert grants_of(hub_copy, "lakeside") == [(SPRING[0], "2025-02", "2025-04")]
+    assert grants_of(hub_copy, "north") == [(SPRING[0], "2024-11", "2025-01")]
+
+
+def test_the_same_months_under_another_name_conflict_only_within_one_agency(hub_copy):
+    publish_for("lakeside")
+    publish_for("north", name="Mental health pilot")  # another agency: its own name for the same months
+    with pytest.raises(publication.PublicationError, match="Feb 2025–Apr 2025 is already published as 'State CIT"):
+        publish_for("lakeside", name="Mental health pilot")
+    assert grants_of(hub_copy, "north") == [("Mental health pilot", "2025-02", "2025-04")]
+
+
+def test_withdrawing_one_agencys_grant_period_leaves_another_agencys_of_the_same_name(hub_copy):
+    publish_for("lakeside")
+    publish_for("north", first="2024-11", last="2025-01")
+    rc, out = run("period", "withdraw", SPRING[0], "--agency", "lakeside")
+    assert rc == 0 and "Withdrew" in out
+    assert grants_of(hub_copy, "lakeside") == []
+    assert grants_of(hub_copy, "north") == [(SPRING[0], "2024-11", "2025-01")]
+
+
+@pytest.mark.parametrize("command", [("publish", SPRING[0], "--from", SPRING[1], "--to", SPRING[2]),
+                                     ("withdraw", SPRING[0])])
+def test_publishing_or_withdrawing_in_a_hub_without_an_agency_is_refused_naming_the_flag(hub_copy, capsys, command):
+    assert cli.main(["period", *command]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pmhc period {command[0]}: ") and "--agency KEY" in err
+    assert "lakeside, north, westport" in err
+    assert all(grants_of(hub_copy, k) == [] for k in AGENCIES)
+
+
+def test_an_administrator_of_one_agency_can_neither_publish_nor_withdraw_for_another(hub_copy):
+    publish_for("north")
+    lakeside_admin = access.Scope.of(["lakeside"])
+    with pytest.raises(publication.PublicationError, match="only for its own agencies \\(lakeside\\), not for 'north'"):
+        publish_for("north", name="Another grant", first="2024-11", last="2025-01", scope=lakeside_admin)
+    with pytest.raises(publication.PublicationError, match="not for 'north'"):
+        publication.withdraw(SPRING[0], who="os:test", agency="north", scope=lakeside_admin)
+    assert grants_of(hub_copy, "north") == [(SPRING[0], "2025-02", "2025-04")]
+    publish_for("lakeside", scope=lakeside_admin)  # its own agency: allowed
+    assert grants_of(hub_copy, "lakeside") == [(SPRING[0], "2025-02", "2025-04")]
+
+
+def test_the_audit_line_of_a_publication_names_the_agency(hub_copy):
+    from pmhc import audit
+
+    publish_for("westport")
+    events = audit.read(path=audit.log_path(hub_copy / "data" / "pmhc.duckdb"))
+    (detail,) = events[events["action"] == "period_published"]["detail"]
+    assert '"agency": "westport"' in detail
+
+
+def test_the_period_list_of_a_hub_without_an_agency_shows_every_agencys_with_its_key(hub_copy):
+    publish_for("lakeside")
+    publish_for("north", first="2024-11", last="2025-01")
+    rc, out = run("period", "list")
+    assert rc == 0
+    lines = [line.split("\t")[:3] for line in out.splitlines()]
+    assert lines == [["lakeside", SPRING[0], "2025-02..2025-04"], ["north", SPRING[0], "2024-11..2025-01"]]
+    rc, out = run("period", "list", "--agency", "north")
+    assert rc == 0 and out.startswith(f"{SPRING[0]}\t2024-11..2025-01\t")

@@ -18,12 +18,14 @@ person on its repeat-contact list.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pmhc import access, auth, figure_cache, metrics
+from pmhc import access, auth, db, figure_cache, metrics, publication
+from pmhc.config import hub_settings
 from pmhc.periods import Period
 
 from .test_hub import REDIRECTS, _in_hub, hub_root  # noqa: F401  (the hub of three agencies, per module)
@@ -245,3 +247,75 @@ def test_every_page_opens_in_a_hub_for_an_administrator_of_every_agency(hub_root
     at = run_app("admin", "*", params={**MARCH, "agency": "westport"}, page=page.key)
     assert not at.exception, [e.value for e in at.exception]
     assert not [e.value for e in at.error if "Traceback" in e.value]
+
+
+# ------------------------------------------------------------------ each agency's grant periods
+
+SPRING = ("State CIT grant 2025", "2025-02", "2025-04")  # Feb–Apr 2025: no quarter, no agency's year
+
+
+@pytest.fixture
+def hub_copy(hub_root, tmp_path, monkeypatch) -> Path:
+    """A copy of the hub to publish in (publishing writes a new snapshot of its database)."""
+    root = tmp_path / "state"
+    shutil.copytree(hub_root, root, symlinks=True)
+    monkeypatch.setenv("PMHC_HOME", str(root))
+    return root
+
+
+def grant_names(root: Path, key: str) -> list[str]:
+    c = db.connect(root / "data" / "pmhc.duckdb", read_only=True, cfg=hub_settings())
+    try:
+        return [g.name for g in publication.grant_periods(c, key)]
+    finally:
+        c.close()
+
+
+def test_the_public_filter_bar_offers_a_grant_period_only_in_the_agency_that_published_it(hub_copy):
+    publication.publish(*SPRING, who="os:test", agency="lakeside")
+    grant = {"period": "grant", "grant": SPRING[0]}
+    at = run_app("public", params={**grant, "agency": "lakeside"})
+    assert "Grant period" in at.sidebar.radio(key="flt_period").options
+    assert at.sidebar.selectbox(key="flt_grant").value == SPRING[0]
+    at = run_app("public", params={**grant, "agency": "north"})
+    assert "Grant period" not in at.sidebar.radio(key="flt_period").options
+    assert any("period=grant" in w.value for w in at.sidebar.warning)
+
+
+def open_data_page(monkeypatch, in_view: str, agencies: list[str]) -> AppTest:
+    """The Data page with `in_view` the agency in view (as `pmhc --agency KEY serve` sets it),
+    for an administrator of `agencies`."""
+    monkeypatch.setenv("PMHC_AGENCY", in_view)
+    at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=120)
+    at.session_state[auth.SESSION_KEY] = {"user": "alex", "role": "admin", "method": "local",
+                                          "scope": access.Scope.of(agencies).as_data()}
+    at.session_state[auth.SEEN_KEY] = auth.clock()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def submit_grant_period(at: AppTest) -> AppTest:
+    at.text_input(key="data_period_name").input(SPRING[0])
+    at.text_input(key="data_period_from").input(SPRING[1])
+    at.text_input(key="data_period_to").input(SPRING[2])
+    at.button(key="FormSubmitter:data_publish_period-Publish").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_data_page_publishes_a_grant_period_for_the_agency_in_view_only(hub_copy, monkeypatch):
+    publication.publish("North grant", "2024-11", "2025-01", who="os:test", agency="north")
+    at = open_data_page(monkeypatch, "lakeside", ["lakeside"])
+    assert not [d for d in at.dataframe if "grant period" in d.value.columns], "North's list is not shown"
+    submit_grant_period(at)
+    assert grant_names(hub_copy, "lakeside") == [SPRING[0]]
+    assert grant_names(hub_copy, "north") == ["North grant"]
+
+
+def test_the_data_page_offers_no_publishing_for_an_agency_outside_the_administrators_scope(hub_copy, monkeypatch):
+    # (pmhc.publication refuses it too, where the page acts: tests/test_hub.py)
+    at = open_data_page(monkeypatch, "north", ["lakeside"])
+    assert at.button(key="FormSubmitter:data_publish_period-Publish").disabled
+    assert any("only for its own agencies (lakeside)" in w.value for w in at.warning)

@@ -133,6 +133,47 @@ def test_withdrawing_a_grant_period_that_is_not_published_says_which_are(small_d
         publication.withdraw("FY99", who="sam", db_path=small_db_path)
 
 
+# ------------------------------------------------------------------ a database from before agencies
+
+OLD_LAYOUT = """
+CREATE TABLE published_periods (name VARCHAR PRIMARY KEY, first_day DATE NOT NULL, end_day DATE NOT NULL,
+                                published_at TIMESTAMPTZ NOT NULL, published_by VARCHAR NOT NULL);
+INSERT INTO published_periods VALUES ('Winter grant 2023-24', DATE '2023-12-01', DATE '2024-03-01',
+                                      TIMESTAMPTZ '2025-01-02 10:00:00+00', 'os:before');
+"""
+
+
+def with_old_layout(path) -> None:
+    """published_periods as it was before grant periods belonged to an agency: no agency column."""
+    con = db.connect(path)
+    try:
+        con.execute(OLD_LAYOUT)
+    finally:
+        con.close()
+
+
+def test_a_grant_period_table_without_an_agency_column_reads_as_the_workspaces_own(small_db_path):
+    with_old_layout(small_db_path)
+    (g,) = grants(small_db_path)
+    assert (g.name, g.first_month, g.last_month, g.published_by, g.agency) == \
+        (WINTER[0], "2023-12", "2024-02", "os:before", "")
+    assert release.is_published(WINTER_PERIOD, 7, grants(small_db_path))
+
+
+def test_publishing_into_a_table_without_an_agency_column_keeps_its_grant_periods(small_db_path):
+    with_old_layout(small_db_path)
+    publish(small_db_path, name="Spring 2024", first="2024-03", last="2024-05")
+    assert [(g.name, g.first_month) for g in grants(small_db_path)] == [("Spring 2024", "2024-03"),
+                                                                       (WINTER[0], "2023-12")]
+    publication.withdraw(WINTER[0], who="os:tester", db_path=small_db_path)
+    assert [g.name for g in grants(small_db_path)] == ["Spring 2024"]
+    con = db.connect(small_db_path, read_only=True)
+    try:
+        assert con.execute("SELECT agency, name FROM published_periods").fetchall() == [("", "Spring 2024")]
+    finally:
+        con.close()
+
+
 # ------------------------------------------------------------------ the command line
 
 def test_pmhc_period_publishes_lists_and_withdraws(small_db_path, capsys):

@@ -44,15 +44,16 @@ def cli_run(args: argparse.Namespace) -> int:
         if responder and responder not in schema.RESPONDER_TYPES:
             return fail(f"--responder-type {responder!r} is not a responder type; use one of "
                         f"{', '.join(schema.RESPONDER_TYPES)}")
-        from ..publication import grant_periods, named
+        from ..publication import agency_of, grant_periods, named
         from ..release import is_published, not_published_reason
 
-        grants = grant_periods(con)
+        agencies = agency_selection()
+        grants = grant_periods(con, agency_of(agencies))
         period = named(grants, period)  # the months of a published grant period carry its name
         if public and not is_published(period, cfg.fiscal_year_start_month, grants):
             return fail(f"{not_published_reason(period, grants)} (--from 2024-01 --to 2024-03, …); "
                         "--internal writes an exact internal report of any period")
-        filters = metrics.Filters(period, args.district or None, responder, agency_selection())
+        filters = metrics.Filters(period, args.district or None, responder, agencies)
         try:
             gathered = gather(con, filters, cfg, public=public,
                               categories=figures.CATEGORIES)

@@ -193,7 +193,7 @@ def gather(con: duckdb.DuckDBPyConnection, filters: metrics.Filters, cfg: Agency
     cfg = cfg or load_agency()
     assumptions = assumptions if assumptions is not None else metrics.load_assumptions()
     loaded = loaded_span(con)
-    source = _Source(con, cfg, assumptions, public, releases)
+    source = _Source(con, cfg, assumptions, public, releases, agencies=filters.agencies)
     now = source.period(filters)
     notes = []
     if loaded is not None and not covers(loaded, filters.period):
@@ -222,6 +222,7 @@ class _Source:
     public: bool
     releases: Callable[[metrics.Filters], release.Release] | None = None
     _built: dict = field(default_factory=dict)
+    agencies: tuple[str, ...] | None = None  # the selection's (its agency's grant periods)
     _grants: list | None = None  # the published grant periods, read once
 
     def period(self, filters: metrics.Filters) -> "_Period":
@@ -233,7 +234,7 @@ class _Source:
         if not self.public:
             return True
         if self._grants is None:
-            self._grants = publication.grant_periods(self.con)
+            self._grants = publication.grant_periods(self.con, publication.agency_of(self.agencies))
         return release.is_published(period, self.cfg.fiscal_year_start_month, self._grants)
 
     def release(self, filters: metrics.Filters) -> release.Release:
