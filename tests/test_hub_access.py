@@ -18,7 +18,6 @@ person on its repeat-contact list.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ from pmhc import access, auth, db, figure_cache, metrics, publication
 from pmhc.config import hub_settings
 from pmhc.periods import Period
 
-from .test_hub import REDIRECTS, _in_hub, hub_root  # noqa: F401  (the hub of three agencies, per module)
+from .test_hub import REDIRECTS, SPRING, _in_hub, hub_copy, hub_root  # noqa: F401  (the hub of three agencies, per module; a copy to publish in)
 
 ROOT = Path(__file__).resolve().parent.parent
 MARCH = {"period": "months", "from": "2025-03", "to": "2025-03"}
@@ -250,18 +249,6 @@ def test_every_page_opens_in_a_hub_for_an_administrator_of_every_agency(hub_root
 
 
 # ------------------------------------------------------------------ each agency's grant periods
-
-SPRING = ("State CIT grant 2025", "2025-02", "2025-04")  # Feb–Apr 2025: no quarter, no agency's year
-
-
-@pytest.fixture
-def hub_copy(hub_root, tmp_path, monkeypatch) -> Path:
-    """A copy of the hub to publish in (publishing writes a new snapshot of its database)."""
-    root = tmp_path / "state"
-    shutil.copytree(hub_root, root, symlinks=True)
-    monkeypatch.setenv("PMHC_HOME", str(root))
-    return root
-
 
 def grant_names(root: Path, key: str) -> list[str]:
     c = db.connect(root / "data" / "pmhc.duckdb", read_only=True, cfg=hub_settings())
