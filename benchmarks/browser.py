@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.serving import free_port, wait_healthy  # noqa: E402  (the browser tests' server helpers)
+from tests.serving import start_dashboard, wait_healthy  # noqa: E402  (the browser tests' server helpers)
 
 CHROMIUM = Path(os.environ.get("BROWSER_PATH", "/usr/bin/chromium"))
 PASSWORD = "benchmark analyst passphrase"
@@ -92,15 +92,8 @@ def measure(db_path: Path, where: Path, year: int) -> dict:
     env = {**os.environ, "PMHC_DB": str(db_path), "PMHC_USERS_FILE": str(users),
            "PMHC_AUDIT_LOG": str(where / "bench_audit.jsonl")}
     env.pop("PMHC_DEMO", None)
-    port = free_port()
     log = where / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_dashboard(env, log)
     query = f"period=year&year={year}"
     pages = [spec for spec in access.pages_for("analyst") if (ROOT / spec.path).exists()]
     result: dict = {"pages": {}}

@@ -67,13 +67,19 @@ def load(paths: dict, bh_call_types: tuple[str, ...]) -> Frames:
     calls["hour"] = calls["received_at"].dt.hour
 
     cols = calls[["call_id", "district", "co_responded"]].rename(columns={"co_responded": "call_co_responded"})
-    enc = enc.merge(cols, on="call_id", how="left")
+    return Frames(calls, _contact_columns(enc, cols, arr), arr)
+
+
+def _contact_columns(enc: pd.DataFrame, call_cols: pd.DataFrame, arr: pd.DataFrame) -> pd.DataFrame:
+    """The contacts with what the figures read of their call (`call_cols`: call_id,
+    district, call_co_responded) and of the arrests, as pmhc's stored contacts hold it."""
+    enc = enc.merge(call_cols, on="call_id", how="left")
     enc["district"] = enc["district"].fillna("Unknown")
     enc["call_has_arrest"] = enc["call_id"].isin(arr["call_id"].dropna())
     enc["outcome_known"] = enc["outcome"].notna() & enc["outcome"].ne("unmapped")
     enc["outcome"] = enc["outcome"].fillna("unknown")
     enc["month"] = enc["encounter_date"].dt.strftime("%Y-%m")
-    return Frames(calls, enc, arr)
+    return enc
 
 
 # ------------------------------------------------------------------ helpers
@@ -392,13 +398,7 @@ def headline_chunked(paths: dict, cfg, f, assumptions) -> dict:
     calls = pd.concat(looked_up, ignore_index=True)
     cols = calls.rename(columns={"co_responder_present": "call_co_responded"})
     cols["call_co_responded"] = cols["call_co_responded"].eq(True)
-    enc = enc.merge(cols, on="call_id", how="left")
-    enc["district"] = enc["district"].fillna("Unknown")
-    enc["call_has_arrest"] = enc["call_id"].isin(arr["call_id"].dropna())
-    enc["outcome_known"] = enc["outcome"].notna() & enc["outcome"].ne("unmapped")
-    enc["outcome"] = enc["outcome"].fillna("unknown")
-    enc["month"] = enc["encounter_date"].dt.strftime("%Y-%m")
-    fr = Frames(calls=pd.DataFrame(), encounters=enc, arrests=arr)
+    fr = Frames(calls=pd.DataFrame(), encounters=_contact_columns(enc, cols, arr), arrests=arr)
 
     def mean(name):
         return sums[f"{name}_sum_co"] / sums[f"{name}_n_co"] if sums[f"{name}_n_co"] else None, \

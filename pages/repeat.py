@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from pmhc import charts, escape, login, schema, ui
+from pmhc import charts, escape, login, present, schema, ui
 
 ctx = ui.start("repeat")
 f = ctx.filters
@@ -48,7 +48,10 @@ st.caption("A contact's district is its call's district. Follow-up contacts have
            "follow-up completion is shown for the program as a whole only.")
 
 st.subheader("People with repeat crisis contacts")
-if ui.may("view_person_list"):
+people_seen = values.get("people_with_contacts")
+if present.not_measured(people_seen):  # no clinician log: no list to count, never "0 people"
+    ui.no_data(f"Not measured: {present.reason(people_seen)}.")
+elif ui.may("view_person_list"):
     people = ui.repeat_people(f)
     login.audit_view("repeat-contact person list", period=f.period.label, district=f.district or "all",
                      people=len(people))  # recorded before a row is drawn

@@ -77,6 +77,9 @@ def collect_public(con, filters: metrics.Filters, cfg=None) -> list[dict]:
         fig = figs.get(r["key"]) or figs.get(r["key"].rsplit("_", 1)[0])
         if fig is None or not fig.public:
             continue
+        if r["not_measured"]:  # nothing to hide: it says "not measured" and why, never "suppressed"
+            out.append({**r, "suppressed": None, "unstable": False})
+            continue
         marked = rel.marked(release.HEADLINE, "all", r["key"], r["value"])
         hidden = isinstance(marked, release.Withheld)
         out.append({**r, "value": None if hidden else r["value"], "suppressed": marked.display if hidden else None,
@@ -295,6 +298,11 @@ def run(args: argparse.Namespace) -> int:
     if by is not None and by not in metrics.breakdown_columns():
         print(f"pmhc figures: no figure has a breakdown by {by!r}; --by takes one of: "
               f"{', '.join(metrics.breakdown_columns())}", file=sys.stderr)
+        return 2
+    if getattr(args, "engine", "duckdb") == "spark" and getattr(args, "public", False):
+        print("pmhc figures: --public is built with DuckDB (its suppression reads the published periods and "
+              "solves which cells to hide on one machine): run it without --engine spark, over the database or "
+              "the same Parquet copy (--parquet DIR)", file=sys.stderr)
         return 2
     try:
         if getattr(args, "engine", "duckdb") == "spark":

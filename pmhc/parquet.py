@@ -224,8 +224,10 @@ def connect(parquet_dir: Path | str, cfg: AgencyConfig | None = None) -> duckdb.
 
 def cli_run(args) -> int:
     """`pmhc export-parquet --db DB --out DIR`: write the copy from the database, read-only."""
+    from .config import agency_selection
     from .db import connect
 
+    agency_selection()  # in a hub, the agency to export must be named (--agency KEY): never a copy of none
     cfg = load_agency()
     con = connect(args.db, read_only=True, cfg=cfg)
     try:

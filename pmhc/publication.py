@@ -134,7 +134,8 @@ def agency_of(agencies: tuple[str, ...] | None) -> str | None:
 def grant_periods(con, agency: "str | None | _InView" = IN_VIEW) -> list[GrantPeriod]:
     """The grant periods `agency` published, latest first (default: the agency in view, see
     `agency_in_view`; None: no agency, so none). None in a database from before they
-    existed; a table from before they belonged to an agency holds the single agency's ('')."""
+    existed; a table from before they belonged to an agency holds periods published for
+    every agency of the database (the single agency's, or, in a hub, each agency's)."""
     if agency is IN_VIEW:
         agency = agency_in_view()
     if agency is None:
@@ -144,10 +145,11 @@ def grant_periods(con, agency: "str | None | _InView" = IN_VIEW) -> list[GrantPe
                            {"a": agency}).fetchall()
     except duckdb.CatalogException:
         return []
-    except duckdb.BinderException:  # the old layout: no agency column, every row the single agency's
-        if agency != "" or _has_agency_column(con):
+    except duckdb.BinderException:  # the old layout: no agency column
+        if _has_agency_column(con):
             raise
-        rows = [(*r, "") for r in con.execute(f"SELECT {_COLUMNS} FROM {TABLE} {_ORDER}").fetchall()]
+        # published before periods belonged to an agency: then a period was every agency's
+        rows = [(*r, agency) for r in con.execute(f"SELECT {_COLUMNS} FROM {TABLE} {_ORDER}").fetchall()]
     return [GrantPeriod(*r) for r in rows]
 
 
@@ -321,10 +323,22 @@ def _read(path: Path, agency: str) -> list[GrantPeriod]:
         con.close()
 
 
+def _old_owners() -> list[str]:
+    """Whose a period published before periods belonged to an agency is: then it was every
+    agency's — the single agency's (''), or each agency's of a hub."""
+    from .config import agency_configs, current_workspace
+
+    ws = current_workspace()
+    if ws is None or not ws.is_hub:
+        return [""]
+    return list(agency_configs(ws)) or [""]
+
+
 def _migrate(con) -> None:
-    """A table from before grant periods belonged to an agency: its rows become the single
-    agency's ('') under the new key (agency, name). A primary key cannot be changed in
-    place, so the table is rebuilt, inside the writer's snapshot (all or nothing)."""
+    """A table from before grant periods belonged to an agency: its rows become, under the
+    new key (agency, name), the single agency's (''), or in a hub each agency's, as they
+    were offered then (`_old_owners`). A primary key cannot be changed in place, so the
+    table is rebuilt, inside the writer's snapshot (all or nothing)."""
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND schema_name = current_schema() "
                        "AND database_name = current_database()", {"t": TABLE}).fetchall()[0][0]:
         con.execute(DDL)
@@ -333,7 +347,8 @@ def _migrate(con) -> None:
         return
     con.execute(f"ALTER TABLE {TABLE} RENAME TO {TABLE}_old")
     con.execute(DDL)
-    con.execute(f"INSERT INTO {TABLE} (agency, {_COLUMNS}) SELECT '', {_COLUMNS} FROM {TABLE}_old")
+    for owner in _old_owners():
+        con.execute(f"INSERT INTO {TABLE} (agency, {_COLUMNS}) SELECT $a, {_COLUMNS} FROM {TABLE}_old", {"a": owner})
     con.execute(f"DROP TABLE {TABLE}_old")
 
 

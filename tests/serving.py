@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -32,3 +35,16 @@ def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 9
             pass
         time.sleep(0.3)
     raise RuntimeError(f"streamlit did not become healthy within {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+def start_dashboard(env: dict, log: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` headless on a free local port with `env`, its output in `log`;
+    returns the process and its URL (wait_healthy before using it; terminate it after)."""
+    port = free_port()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return proc, f"http://127.0.0.1:{port}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from urllib.parse import urlencode
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 
 from pmhc import access
 from .helpers import JAN_FEB_PARAMS
-from .serving import free_port, wait_healthy
+from .serving import start_dashboard, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -76,15 +75,8 @@ def _serve(tmp_path_factory, demo: bool):
     finally:
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-    port = free_port()
     log = tmp / "streamlit.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_dashboard(env, log)
     try:
         wait_healthy(url, proc, log)
         yield url

@@ -16,7 +16,8 @@ import time
 
 import pytest
 
-from tests.test_e2e_browser import CHROMIUM, ROOT, _free_port, _wait_healthy, errors_on, settle
+from tests.serving import start_dashboard, wait_healthy
+from tests.test_e2e_browser import CHROMIUM, ROOT, errors_on, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -45,16 +46,11 @@ def app(tmp_path):
     admin_env = {k: v for k, v in env.items() if k != "PMHC_DEMO"} | {"PMHC_USERS_FILE": str(tmp_path / "users.toml")}
     procs, urls = [], []
     for name, e in (("viewer", env), ("admin", admin_env)):
-        port = _free_port()
         log = tmp_path / f"streamlit-{name}.log"
-        with log.open("w") as out:
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true",
-                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                cwd=ROOT, env=e, stdout=out, stderr=subprocess.STDOUT))
-        urls.append(f"http://127.0.0.1:{port}")
-        _wait_healthy(urls[-1], procs[-1], log)
+        proc, url = start_dashboard(e, log)
+        procs.append(proc)
+        urls.append(url)
+        wait_healthy(url, proc, log)
     try:
         yield urls[0], env, urls[1]
     finally:

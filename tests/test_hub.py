@@ -475,3 +475,72 @@ def test_the_period_list_of_a_hub_without_an_agency_shows_every_agencys_with_its
     assert lines == [["lakeside", SPRING[0], "2025-02..2025-04"], ["north", SPRING[0], "2024-11..2025-01"]]
     rc, out = run("period", "list", "--agency", "north")
     assert rc == 0 and out.startswith(f"{SPRING[0]}\t2024-11..2025-01\t")
+
+
+# ------------------------------------------------------------------ a CAD-only agency says "not measured" everywhere
+
+def test_the_grant_workbook_by_district_says_not_measured_where_the_total_does(tmp_path):
+    """North has no co-responder column and no clinician log: a district's co-responded
+    BH calls and contacts are not measured, as the Total is — never 0."""
+    import openpyxl
+
+    from .test_reports import keyed_table
+
+    out = tmp_path / "north.xlsx"
+    rc, text = run("report", "--agency", "north", "--from", "2025-03", "--to", "2025-03", "--format", "xlsx",
+                   "--internal", "--out", str(out))
+    assert rc == 0, text
+    rows = keyed_table(openpyxl.load_workbook(out), "By district", "district")
+    assert rows["Total"]["co_responded_bh_calls"] == "not measured"
+    districts = [d for d in rows if d != "Total"]
+    assert districts
+    for d in districts:
+        for key in ("co_responded_bh_calls", "contacts_total"):
+            assert rows[d][key] == "not measured", (d, key, rows[d][key])
+    assert sum(rows[d]["calls_total"] for d in districts) == 5  # N-0002 … N-0006, counted by hand
+
+
+def test_a_public_rate_the_data_cannot_support_says_not_measured_not_suppressed():
+    rc, out = run("figures", "--agency", "north", "--public", "--from", "2025-03", "--to", "2025-03",
+                  "--format", "json")
+    assert rc == 0, out
+    coverage = json.loads(out)["figures"]["co_response_coverage"]
+    assert coverage["not_measured"] and coverage["suppressed"] is None and coverage["value"] is None
+
+
+def test_public_figures_on_spark_are_refused_with_the_duckdb_way(capsys, tmp_path):
+    rc, _ = run("figures", "--agency", "north", "--engine", "spark", "--parquet", str(tmp_path), "--public",
+                "--from", "2025-03", "--to", "2025-03")
+    assert rc == 2
+    assert "without --engine spark" in capsys.readouterr().err
+
+
+def test_a_parquet_copy_in_a_hub_needs_an_agency(tmp_path, capsys):
+    rc, _ = run("export-parquet", "--out", str(tmp_path / "copy"))
+    assert rc == 2
+    assert "--agency KEY" in capsys.readouterr().err
+    assert not (tmp_path / "copy").exists()
+
+
+def test_grant_periods_published_before_they_belonged_to_an_agency_stay_every_agencys(hub_copy):
+    """A table of the old layout (no agency column): its periods were offered for every
+    agency, and still are; the next publication migrates them to each agency's own."""
+    import duckdb
+
+    path = hub_copy / "data" / "pmhc.duckdb"
+    c = duckdb.connect(str(path))
+    try:
+        c.execute("DROP TABLE IF EXISTS published_periods")
+        c.execute("CREATE TABLE published_periods (name VARCHAR PRIMARY KEY, first_day DATE NOT NULL, "
+                  "end_day DATE NOT NULL, published_at TIMESTAMPTZ NOT NULL, published_by VARCHAR NOT NULL)")
+        c.execute("INSERT INTO published_periods VALUES ('Old grant', DATE '2024-12-01', DATE '2025-04-01', "
+                  "TIMESTAMPTZ '2025-05-01 00:00:00+00', 'os:old')")
+    finally:
+        c.close()
+    old = ("Old grant", "2024-12", "2025-03")
+    assert grants_of(hub_copy, "north") == [old] and grants_of(hub_copy, "lakeside") == [old]
+    publish_for("lakeside")
+    assert grants_of(hub_copy, "north") == [old]
+    assert sorted(grants_of(hub_copy, "lakeside")) == sorted([old, (SPRING[0], "2025-02", "2025-04")])
+    publication.withdraw("Old grant", who="os:test", agency="north")
+    assert grants_of(hub_copy, "north") == [] and old in grants_of(hub_copy, "lakeside")

@@ -306,3 +306,10 @@ def test_the_data_page_offers_no_publishing_for_an_agency_outside_the_administra
     at = open_data_page(monkeypatch, "north", ["lakeside"])
     assert at.button(key="FormSubmitter:data_publish_period-Publish").disabled
     assert any("only for its own agencies (lakeside)" in w.value for w in at.warning)
+
+
+def test_the_repeat_page_of_an_agency_without_a_clinician_log_says_not_measured_not_0_people(hub_root):
+    at = run_app("admin", params={**MARCH, "agency": "north"}, page="repeat")
+    captions = " ".join(c.value for c in at.caption)
+    assert "people with at least" not in captions  # no "0 people with at least 2 crisis contacts"
+    assert any(i.value.startswith("Not measured: ") for i in at.info), [i.value for i in at.info]

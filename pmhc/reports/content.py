@@ -334,22 +334,12 @@ class _Period:
         return frame
 
     def by_district(self) -> pd.DataFrame:
-        """Call and contact figures by district (with 'Unknown'), then the selection's Total."""
+        """Call and contact figures by district (with 'Unknown'), then the selection's Total;
+        a figure the selection's data cannot support is not measured in every district, as
+        in its Total (metrics.split_by, the same split as `pmhc figures --by district`)."""
         con, cfg = self.src.con, self.src.cfg
-        frame = None
-        for q in metrics.FIGURE_QUERIES:
-            if "district" not in metrics.BREAKDOWNS.get(q, ()):
-                continue
-            df = metrics.breakdown(con, q, self.filters, "district", cfg)
-            if frame is None:
-                frame = df
-            else:
-                new = [c for c in df.columns if c == "bucket" or c not in frame.columns]
-                frame = frame.merge(df[new], on="bucket", how="outer")
+        frame = metrics.split_by(con, self.filters, "district", cfg)
         keys = [k for k in self.shown_keys() if k in frame.columns]
-        for c in keys:
-            if metrics._empty_value(c) == 0:
-                frame[c] = frame[c].fillna(0)
         if self.rel is not None:
             frame = self.rel.masked_frame(frame, "district")
         frame = frame.rename(columns={"bucket": "district"})[["district"] + keys]
