@@ -146,7 +146,7 @@ def _cmd_period(args: argparse.Namespace) -> int:
             finally:
                 con.close()
             for g in periods:
-                lead = f"{g.agency or '(no agency)'}\t" if mine is None else ""
+                lead = f"{g.agency or '(every agency)'}\t" if mine is None else ""
                 _say(f"{lead}{g.name}\t{g.first_month}..{g.last_month}\t"
                      f"published {g.published_at:%Y-%m-%d} by {g.published_by}")
             if not periods:
